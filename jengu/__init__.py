@@ -1,0 +1,1 @@
+"""Jengu's operator entry points: the ``jengu`` command line, the demo and the Dagster home."""

@@ -193,3 +193,24 @@ def insert_rows(
     finally:
         con.unregister(view)
     return len(rows)
+
+
+def update_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    key: Sequence[str],
+) -> int:
+    """Update many rows in one statement, matching on the ``key`` columns."""
+    if not rows:
+        return 0
+    view = f"_updates_{table}"
+    con.register(view, pa.Table.from_pylist([dict(r) for r in rows]))
+    try:
+        assignments = ", ".join(f"{c} = u.{c}" for c in rows[0] if c not in key)
+        match = " AND ".join(f"{table}.{c} = u.{c}" for c in key)
+        con.execute(f"UPDATE {table} SET {assignments} FROM {view} u WHERE {match}")
+    finally:
+        con.unregister(view)
+    return len(rows)

@@ -83,6 +83,7 @@ CREATE TABLE import_rows (
     row_number    INTEGER NOT NULL,     -- 1-based record number after the header
     line_number   INTEGER NOT NULL,     -- physical line where the record starts
     data          JSON NOT NULL,        -- the row as read, column -> value
+    lead          JSON,                 -- the parsed lead; NULL when the row was rejected on reading
     status        VARCHAR NOT NULL,     -- pending | accepted | duplicate | rejected
     reason        VARCHAR,
     prospect_id   VARCHAR,

@@ -1,0 +1,51 @@
+"""The Dagster home under JENGU_HOME: which instance config it uses, and its pool limits.
+
+Dagster reads ``dagster.yaml`` from ``$DAGSTER_HOME`` only, so the repository's file is copied
+there (``dagster.postgres.yaml`` instead when ``JENGU_DAGSTER_INSTANCE=postgres``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from jengu_assets.pools import POOL_LIMITS
+from jengu_resources.paths import REPO_ROOT, JenguHome, jengu_home
+
+INSTANCE_CONFIGS = {"sqlite": "dagster.yaml", "postgres": "dagster.postgres.yaml"}
+
+
+def instance_profile() -> str:
+    profile = os.environ.get("JENGU_DAGSTER_INSTANCE", "sqlite")
+    if profile not in INSTANCE_CONFIGS:
+        raise SystemExit(
+            f"JENGU_DAGSTER_INSTANCE={profile!r} is not one of {', '.join(INSTANCE_CONFIGS)}"
+        )
+    return profile
+
+
+def prepare_dagster_home(home: JenguHome | None = None, profile: str | None = None) -> Path:
+    """Write the instance config into the Dagster home and point DAGSTER_HOME at it."""
+    home = (home or jengu_home()).ensure()
+    source = REPO_ROOT / INSTANCE_CONFIGS[profile or instance_profile()]
+    target = home.dagster_home / "dagster.yaml"
+    text = source.read_text(encoding="utf-8")
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home.dagster_home)
+    return home.dagster_home
+
+
+def apply_pool_limits(instance: dg.DagsterInstance) -> None:
+    for pool, limit in POOL_LIMITS.items():
+        instance.event_log_storage.set_concurrency_slots(pool, limit)
+
+
+def open_instance(home: JenguHome | None = None) -> dg.DagsterInstance:
+    """The Dagster instance of this JENGU_HOME, prepared and with its pool limits set."""
+    prepare_dagster_home(home)
+    instance = dg.DagsterInstance.get()
+    apply_pool_limits(instance)
+    return instance

@@ -1,0 +1,16 @@
+"""The composition root: the code location that workspace.yaml loads."""
+
+import dagster as dg
+
+from jengu_assets.acquisition import assets as acquisition
+from jengu_assets.jobs import daily_pipeline_job, lead_import_job
+from jengu_resources.definitions import build_resources
+from sensors.definitions import schedules, sensors
+
+defs = dg.Definitions(
+    assets=[acquisition.job_postings, acquisition.lead_imports, acquisition.prospects],
+    jobs=[daily_pipeline_job, lead_import_job],
+    schedules=schedules,
+    sensors=sensors,
+    resources=build_resources(),
+)

@@ -1,0 +1,116 @@
+"""The CRM store on real DuckDB files, with real second processes holding and fighting for the lock."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from jengu_resources.crm_store import CRMStore, StoreBusyError, available_migrations
+
+EXPECTED_TABLES = {
+    "prospects", "prospect_sources", "job_postings", "import_files", "import_rows",
+    "research_reports", "emails", "send_ledger", "inbound_messages", "replies", "inboxes",
+    "campaigns", "suppression_list", "failed_tasks", "state_transitions", "notifications",
+    "alerts", "schema_migrations",
+}
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from jengu_resources.crm_store import CRMStore
+    store = CRMStore(path=sys.argv[1], lock_timeout_seconds=60)
+    name, n = sys.argv[2], int(sys.argv[3])
+    for i in range(n):
+        # One short transaction per batch, like every asset: open, write, commit, close.
+        with store.transaction() as con:
+            con.execute(
+                "INSERT INTO failed_tasks (task, error) SELECT ?, 'row ' || range FROM range(5)",
+                [f"{name}-{i}"],
+            )
+    print("done", name)
+    """
+)
+
+
+def test_migrations_apply_once_and_create_every_table(crm):
+    applied = crm.migrate()
+    assert applied == []  # the first connection already migrated the new file
+    tables = {r["table_name"] for r in crm.query("SELECT table_name FROM information_schema.tables")}
+    assert EXPECTED_TABLES <= tables
+    versions = [r["version"] for r in crm.query("SELECT version FROM schema_migrations ORDER BY 1")]
+    assert versions == [v for v, _, _ in available_migrations()]
+
+
+def test_two_processes_writing_at_once_lose_nothing(crm, tmp_path):
+    crm.migrate()
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER)
+    n = 40
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(crm.db_path), name, str(n)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for name in ("a", "b")
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    for proc, (out, err) in zip(procs, outputs):
+        assert proc.returncode == 0, err
+        assert out.startswith("done")
+    counts = dict(
+        (r["w"], r["n"])
+        for r in crm.query("SELECT split_part(task, '-', 1) AS w, count(*) AS n FROM failed_tasks GROUP BY 1")
+    )
+    assert counts == {"a": n * 5, "b": n * 5}
+    assert crm.scalar("SELECT count(DISTINCT task) FROM failed_tasks") == 2 * n
+
+
+def test_a_held_lock_fails_after_the_bound_with_a_clear_message(crm, tmp_path):
+    crm.migrate()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+         "time.sleep(30)", str(crm.db_path)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        impatient = CRMStore(path=str(crm.db_path), lock_timeout_seconds=1.0)
+        started = time.monotonic()
+        with pytest.raises(StoreBusyError) as caught:
+            impatient.scalar("SELECT 1")
+        elapsed = time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.communicate()
+    assert 0.9 <= elapsed < 5
+    message = str(caught.value)
+    assert str(crm.db_path) in message and "locked" in message and f"PID {holder.pid}" in message
+
+
+def test_a_lock_released_in_time_is_waited_for(crm):
+    crm.migrate()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+         "time.sleep(1.0); c.close(); time.sleep(5)", str(crm.db_path)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert crm.scalar("SELECT count(*) FROM prospects") == 0
+    finally:
+        holder.kill()
+        holder.communicate()
+
+
+def test_a_failed_transaction_writes_nothing(crm):
+    with pytest.raises(RuntimeError):
+        with crm.transaction() as con:
+            con.execute("INSERT INTO failed_tasks (task, error) VALUES ('t', 'e')")
+            raise RuntimeError("boom")
+    assert crm.scalar("SELECT count(*) FROM failed_tasks") == 0
