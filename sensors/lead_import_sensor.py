@@ -1,7 +1,5 @@
 """The doorbell for CSV lead lists: one run per new file dropped into JENGU_HOME/imports."""
 
-from __future__ import annotations
-
 import json
 from datetime import datetime, timezone
 

@@ -56,12 +56,13 @@ def admit(
     if not leads:
         return []
     known = _known_sources(con, [lead.source_key for lead in leads])
-    index = _index_for(con, leads)
+    keyed = [(lead, _keys(lead)) for lead in leads]
+    index = _index_for(con, [keys for _, keys in keyed])
 
     outcomes: list[Outcome] = []
     new_prospects: list[dict] = []
     new_sources: list[dict] = []
-    for lead in leads:
+    for lead, keys in keyed:
         if lead.source_key in known:
             outcomes.append(Outcome(lead.source_key, ALREADY_ADMITTED, known[lead.source_key]))
             continue
@@ -69,7 +70,6 @@ def admit(
         if reason:
             outcomes.append(Outcome(lead.source_key, REJECTED, reason=reason))
             continue
-        keys = _keys(lead)
         match = index.match(**keys)
         if match:
             prospect_id, why = match
@@ -110,10 +110,12 @@ def _validate(lead: Lead) -> str | None:
 
 def _keys(lead: Lead) -> dict:
     email = rules.normalise_email(lead.email)
+    domain = rules.domain_of(lead.website) or rules.domain_of(email)
     return {
         "name_key": rules.name_key(lead.company_name),
         "city_key": rules.city_key(lead.city),
-        "domain": rules.domain_of(lead.website) or rules.domain_of(email),
+        # A gmail.com address or a booking.com listing says nothing about which hotel this is.
+        "domain": None if domain and rules.is_generic_domain(domain) else domain,
         "email": email,
     }
 
@@ -130,8 +132,7 @@ def _prospect_row(prospect_id: str, lead: Lead, keys: dict, discovered_on: date)
         "phone": lead.phone,
         "linkedin_url": lead.linkedin_url,
         "website": lead.website,
-        # Only a company's own domain is worth keeping: a gmail address says nothing of the hotel.
-        "domain": rules.domain_of(lead.website) or (keys["domain"] if not rules.is_generic_domain(keys["domain"]) else None),
+        "domain": keys["domain"],
         "city": lead.city,
         "region": lead.region,
         "country": lead.country,
@@ -159,11 +160,10 @@ def _known_sources(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str,
     return dict(rows)
 
 
-def _index_for(con: duckdb.DuckDBPyConnection, leads: Iterable[Lead]) -> rules.DedupIndex:
+def _index_for(con: duckdb.DuckDBPyConnection, batch: Iterable[dict]) -> rules.DedupIndex:
     """Load only the prospects that could match this batch: same email, domain, name or city."""
     names, cities, domains, emails = set(), set(), set(), set()
-    for lead in leads:
-        keys = _keys(lead)
+    for keys in batch:
         names.add(keys["name_key"])
         if keys["city_key"]:
             cities.add(keys["city_key"])

@@ -1,7 +1,5 @@
 """Lead acquisition: job postings and CSV imports become prospects, one discovery day at a time."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from jengu_assets.acquisition import admission, imports, postings

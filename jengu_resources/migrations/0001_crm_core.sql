@@ -58,7 +58,7 @@ CREATE TABLE job_postings (
     posted_at     TIMESTAMPTZ,
     discovered_on DATE NOT NULL,
     raw           JSON,
-    status        VARCHAR NOT NULL DEFAULT 'pending', -- pending | admitted | duplicate | rejected
+    status        VARCHAR NOT NULL DEFAULT 'pending', -- pending | accepted | duplicate | rejected
     reason        VARCHAR,
     prospect_id   VARCHAR,
     fetched_at    TIMESTAMPTZ NOT NULL DEFAULT now()

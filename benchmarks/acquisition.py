@@ -1,0 +1,123 @@
+"""Lead acquisition throughput and memory, printed as one JSON object.
+
+    .venv/bin/python benchmarks/acquisition.py [--rows 50000] [--existing 100000]
+
+Measures, in a throw-away JENGU_HOME:
+- reading a messy CSV (cp1252, semicolons, quoted newlines) into leads;
+- `jengu import-leads` end to end (read, record every row, admit with deduplication);
+- admitting a batch of leads against a store that already holds many prospects;
+- the peak resident memory of the whole process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from jengu_assets.acquisition import admission  # noqa: E402
+from jengu_assets.acquisition.csv_leads import read_lead_file  # noqa: E402
+from jengu_assets.acquisition.imports import import_lead_file  # noqa: E402
+from jengu_assets.acquisition.models import Lead  # noqa: E402
+from jengu_resources.crm_store import CRMStore  # noqa: E402
+
+CITIES = [("München", "DE"), ("Wien", "AT"), ("Zürich", "CH"), ("Paris", "FR"), ("Lisboa", "PT"),
+          ("Madrid", "ES"), ("Roma", "IT"), ("Amsterdam", "NL"), ("Dublin", "IE"), ("London", "GB")]
+WORDS = ["Grand", "Alpen", "Sonne", "Parc", "Royal", "Garden", "Lago", "Bellevue", "Adler", "Post",
+         "Europa", "Central", "Krone", "Rose", "Mar", "Sol", "Palace", "Vista", "Stern", "Linden"]
+
+
+def _hotel(rng: random.Random, i: int) -> tuple[str, str, str]:
+    city, country = rng.choice(CITIES)
+    name = f"Hotel {rng.choice(WORDS)} {rng.choice(WORDS)} {i}"
+    return name, city, country
+
+
+def write_messy_csv(path: Path, rows: int, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    lines = ["Hotel;Stadt;Land;E-Mail;Vorname;Nachname;Notiz"]
+    for i in range(rows):
+        name, city, country = _hotel(rng, i // 2 if i % 10 == 0 else i)  # ~5% duplicates
+        email = f"gm{i}@hotel{i}.example" if i % 7 else "n/a"
+        note = '"Zimmer renoviert;\nneue Lobby"' if i % 13 == 0 else "—"
+        company = "" if i % 97 == 0 else name  # ~1% rejected
+        lines.append(f"{company};{city};{country};{email};Max;Müller;{note}")
+    path.write_bytes("\r\n".join(lines).encode("cp1252", errors="replace"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--existing", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=5_000)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        csv_path = tmp_path / "leads.csv"
+        write_messy_csv(csv_path, args.rows)
+
+        started = time.perf_counter()
+        lead_file = read_lead_file(csv_path)
+        read_s = time.perf_counter() - started
+
+        store = CRMStore(path=str(tmp_path / "crm.duckdb"))
+        store.migrate()
+        started = time.perf_counter()
+        report = import_lead_file(store, csv_path, imported_on=date(2026, 11, 20), actor="bench")
+        import_s = time.perf_counter() - started
+
+        # A store with many prospects, then one day's batch against it.
+        big = CRMStore(path=str(tmp_path / "big.duckdb"))
+        rng = random.Random(2)
+
+        def leads(n: int, offset: int, prefix: str) -> list[Lead]:
+            out = []
+            for i in range(offset, offset + n):
+                name, city, country = _hotel(rng, i)
+                out.append(Lead(company_name=name, source="csv", source_key=f"{prefix}:{i}",
+                                source_ref=f"bench {i}", city=city, country=country,
+                                website=f"https://www.h{i}.example"))
+            return out
+
+        started = time.perf_counter()
+        with big.transaction() as con:
+            admission.admit(con, leads(args.existing, 0, "seed"), discovered_on=date(2026, 11, 19),
+                            actor="bench")
+        seed_s = time.perf_counter() - started
+        batch = leads(args.batch // 2, args.existing - args.batch // 2, "again") + leads(
+            args.batch // 2, args.existing, "new")
+        started = time.perf_counter()
+        with big.transaction() as con:
+            outcomes = admission.admit(con, batch, discovered_on=date(2026, 11, 20), actor="bench")
+        batch_s = time.perf_counter() - started
+
+    print(json.dumps({
+        "csv_rows": args.rows,
+        "csv_read_seconds": round(read_s, 3),
+        "csv_read_rows_per_s": round(args.rows / read_s),
+        "csv_encoding_detected": lead_file.encoding,
+        "import_leads_seconds": round(import_s, 3),
+        "import_leads_rows_per_s": round(args.rows / import_s),
+        "import_counts": {k: report[k] for k in ("rows", "accepted", "duplicates", "rejected")},
+        "seed_prospects": args.existing,
+        "seed_admit_seconds": round(seed_s, 3),
+        "seed_admit_leads_per_s": round(args.existing / seed_s),
+        "batch_leads": len(batch),
+        "batch_admit_seconds": round(batch_s, 3),
+        "batch_admit_leads_per_s": round(len(batch) / batch_s),
+        "batch_outcomes": admission.summarise(outcomes),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,637 @@
+"""Read a CSV of leads (Sales Navigator export or a hand-made hotel list) into rows.
+
+Pure file I/O: no database, no Dagster. Files come from people, so they arrive in any Western
+encoding, with any of four delimiters, with title lines above the header and with column names in
+several languages. The reader's contract is that nothing is dropped silently:
+
+* a file it cannot read at all raises :class:`LeadFileError` with one message naming the file;
+* otherwise every non-blank record after the header comes back as a :class:`LeadRow`, either with
+  a :class:`Lead` or with a human ``reason`` saying why not.
+
+Duplicates are deliberately not decided here; admission does that against the whole store.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jengu_assets.acquisition.models import Lead
+from jengu_assets.acquisition.rules import (
+    country_code,
+    is_valid_email,
+    normalise_email,
+    parse_location,
+)
+
+SALES_NAVIGATOR = "sales_navigator"
+PLAIN_LIST = "plain_list"
+
+DELIMITERS = (",", ";", "\t", "|")  # order breaks ties: comma is by far the most common
+SAMPLE_CHARS = 64 * 1024
+MAX_PREAMBLE = 5  # title lines tolerated above the header; more looks like headerless data
+PREAMBLE_MAX_CELLS = 2  # "Exported on,2026-01-01" is a title; three values look like a data row
+
+
+class LeadFileError(ValueError):
+    """The file as a whole cannot be read as a lead list; the message names the file."""
+
+
+@dataclass
+class LeadRow:
+    """One non-blank record after the header. ``reason`` is set exactly when ``lead`` is None."""
+
+    row: int  # 1-based among non-blank records after the header
+    line: int  # physical 1-based line where the record starts
+    data: dict[str, str]  # original header -> value as written (whitespace-trimmed)
+    lead: Lead | None
+    reason: str | None
+
+
+@dataclass
+class LeadFile:
+    """What was read and how: enough to store the file's provenance next to its rows."""
+
+    path: Path
+    sha256: str
+    size_bytes: int
+    encoding: str
+    delimiter: str
+    format: str  # SALES_NAVIGATOR | PLAIN_LIST
+    columns: dict[str, str]  # canonical field -> original header
+    unmapped_columns: list[str]
+    rows: list[LeadRow] = field(default_factory=list)
+
+
+# --- column aliases ------------------------------------------------------------------------------
+
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "company_name": (
+        "company", "company name", "hotel", "hotel name", "property", "property name",
+        "account name", "organization", "organisation", "organization name", "firma",
+        "firmenname", "unternehmen", "hôtel", "empresa", "entreprise", "société",
+        "current company", "business name",
+    ),
+    "contact_name": (
+        "name", "full name", "contact", "contact name", "contact person", "ansprechpartner",
+    ),
+    "first_name": ("first name", "firstname", "given name", "vorname", "prénom"),
+    "last_name": (
+        "last name", "surname", "family name", "nachname", "nom", "apellido", "apellidos",
+    ),
+    "contact_title": (
+        "title", "job title", "position", "role", "headline", "current title", "titel",
+        "funktion", "poste", "cargo",
+    ),
+    "email": (
+        "email", "e-mail", "email address", "e-mail address", "mail", "work email",
+        "business email", "e-mail-adresse", "courriel", "correo", "correo electrónico",
+    ),
+    "phone": (
+        "phone", "telephone", "téléphone", "phone number", "tel", "telefon", "telefonnummer",
+        "teléfono", "work phone", "mobile", "mobile phone",
+    ),
+    "linkedin_url": (
+        "linkedin", "linkedin url", "linkedin profile", "linkedin profile url", "profile url",
+        "person linkedin url", "sales navigator url",
+    ),
+    "website": (
+        "website", "company website", "website url", "url", "domain", "company domain", "web",
+        "homepage", "webseite", "site web", "sitio web",
+    ),
+    "city": ("city", "town", "stadt", "ort", "ville", "ciudad"),
+    "region": ("state", "region", "province", "provincia", "county", "bundesland", "kanton"),
+    "country": ("country", "country code", "land", "pays", "país"),
+    "location": (
+        "location", "geography", "company location", "address", "company address", "adresse",
+        "dirección", "standort",
+    ),
+    "industry": ("industry", "company industry", "branche", "sector", "secteur"),
+}
+
+
+def _norm_header(text: str) -> str:
+    # Accents are folded so "Prénom"/"prenom" and "Hôtel"/"Hotel" match whatever the export did.
+    folded = unicodedata.normalize("NFKD", text.replace("\ufeff", "").casefold())
+    return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
+
+
+_ALIAS_TO_FIELD: dict[str, str] = {
+    _norm_header(alias): canonical for canonical, aliases in _ALIASES.items() for alias in aliases
+}
+
+
+def _map_columns(cells: Sequence[str]) -> dict[str, int]:
+    """Canonical field -> column index; the first column claiming a field wins."""
+    mapping: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        canonical = _ALIAS_TO_FIELD.get(_norm_header(cell))
+        if canonical and canonical not in mapping:
+            mapping[canonical] = i
+    return mapping
+
+
+def _unique_headers(cells: Sequence[str]) -> list[str]:
+    # Row data is stored as a dict, so blank or repeated names must not overwrite each other.
+    headers: list[str] = []
+    seen: set[str] = set()
+    for i, cell in enumerate(cells, start=1):
+        name = cell.replace("\ufeff", "").strip() or f"column {i}"
+        candidate, n = name, 2
+        while candidate in seen:
+            candidate, n = f"{name} ({n})", n + 1
+        seen.add(candidate)
+        headers.append(candidate)
+    return headers
+
+
+# --- bytes -> text -------------------------------------------------------------------------------
+
+# UTF-32 first: its little-endian BOM starts with the UTF-16 one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook is one; save it as CSV)"),
+    (b"PK\x05\x06", "a ZIP archive"),
+    (b"%PDF-", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Office file (.xls); save it as CSV"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"{\\rtf", "an RTF document; save it as CSV"),
+)
+
+# Punctuation that legitimately touches letters in Western text, so it is not evidence of
+# a wrong decoding.
+_LETTER_ADJACENT_OK = frozenset("“”„‘’‚«»‹›–—…•·°´¨")
+_OPENERS = frozenset("¿¡")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_WORD = re.compile(r"[^\W\d_]{4,}")
+_C1_OR_REPLACEMENT = re.compile("[\x80-\x9f\ufffd]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+
+
+def _mojibake_score(text: str) -> int:
+    """How wrong a decoding looks: 0 for clean text, more for each typical mis-decoding artefact.
+
+    Wrong single-byte decodings put symbols or capitals inside words ("GdaÅ„sk", "£ódŸ") or turn
+    whole words of another script into runs of accented Latin letters ("Ãîñòèíèöà").
+    """
+    bad = len(_C1_OR_REPLACEMENT.findall(text)) * 2
+    for match in _NON_ASCII.finditer(text):
+        ch, i = match.group(), match.start()
+        prev = text[i - 1] if i else " "
+        nxt = text[i + 1] if i + 1 < len(text) else " "
+        if ch.isalpha():
+            bad += ch.isupper() and prev.isalpha() and prev.islower()
+        elif ch in _OPENERS:
+            bad += prev.isalpha()
+        elif ch not in _LETTER_ADJACENT_OK and ch != "\ufffd" and not "\x80" <= ch <= "\x9f":
+            bad += prev.isalpha() or nxt.isalpha()
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if all(ord(c) > 127 and "LATIN" in unicodedata.name(c, "") for c in word):
+            bad += 1
+    return bad
+
+
+def _candidate_encodings(sample: bytes) -> list[str]:
+    try:
+        from charset_normalizer import from_bytes
+
+        found = [match.encoding for match in from_bytes(sample)]
+    except Exception:  # noqa: BLE001 - the detector is only a hint; never fail a file because of it
+        found = []
+    return [enc for enc in found if not enc.startswith(("utf_16", "utf_32"))]
+
+
+def _guess_legacy_encoding(raw: bytes) -> str:
+    """Pick a decoding for bytes that are not UTF-8.
+
+    charset-normalizer alone misreads short Western files (a one-accent list came back as Big5),
+    so its guesses only compete with cp1252 on how clean the decoded text looks, and cp1252 wins
+    every tie: it is what Excel on a Western Windows machine writes.
+    """
+    # Only lines with high bytes tell encodings apart; a big file may have few of them, far apart.
+    lines: list[bytes] = []
+    size, pos = 0, 0
+    while size < SAMPLE_CHARS and (match := _HIGH_BYTE.search(raw, pos)):
+        start = raw.rfind(b"\n", 0, match.start()) + 1
+        end = raw.find(b"\n", match.start())
+        end = len(raw) if end < 0 else end
+        lines.append(raw[start:end])
+        size += end - start
+        pos = end
+    sample = b"\n".join(lines)
+    # Legacy text almost never forms valid UTF-8 sequences by accident, so a file where they
+    # outnumber the invalid bytes is UTF-8 with a few stray bytes (two exports pasted together),
+    # and any single-byte decoding would garble every other accent in it.
+    as_utf8 = sample.decode("utf-8", "replace")
+    invalid = as_utf8.count("\ufffd")
+    if len(_NON_ASCII.findall(as_utf8)) - invalid > invalid:
+        return "utf-8"
+    candidates = ["cp1252", "latin-1", "utf-8"]
+    seen = {codecs.lookup(enc).name for enc in candidates}
+    for enc in _candidate_encodings(sample):
+        try:
+            name = codecs.lookup(enc).name
+        except LookupError:
+            continue
+        if name not in seen:
+            seen.add(name)
+            candidates.append(enc)
+    scores = [_mojibake_score(sample.decode(enc, "replace")) for enc in candidates]
+    best = candidates[scores.index(min(scores))]
+    # Without bytes 0x80-0x9F the two decode identically; claim only what the bytes show.
+    if best == "cp1252" and not re.search(rb"[\x80-\x9f]", raw):
+        return "latin-1"
+    return best
+
+
+def _is_utf8(raw: bytes) -> bool:
+    if raw.isascii():
+        return True
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    view = memoryview(raw)
+    step = 1 << 20
+    try:
+        # Chunked so a 100 MB file is validated without a second 100 MB string in memory.
+        for start in range(0, len(raw), step):
+            decoder.decode(view[start : start + step])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _detect_encoding(raw: bytes, path: Path) -> str:
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return encoding
+    for magic, what in _MAGIC:
+        if raw.startswith(magic):
+            raise LeadFileError(f"{path}: not a CSV file (looks like {what})")
+    head = raw[:4096]
+    if b"\x00" in raw:
+        # Excel's "Unicode text" without its BOM: every other byte of ASCII text is NUL.
+        half = max(len(head) // 2, 1)
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if odd > 0.3 * half and even < 0.05 * half:
+            return "utf-16-le"
+        if even > 0.3 * half and odd < 0.05 * half:
+            return "utf-16-be"
+        raise LeadFileError(f"{path}: not a CSV file (binary content: contains NUL bytes)")
+    if _is_utf8(raw):
+        return "utf-8"
+    return _guess_legacy_encoding(raw)
+
+
+def _text_stream(raw: bytes, encoding: str) -> io.TextIOWrapper:
+    # newline="" hands \r, \n and \r\n to the csv module untouched, which it needs for quoted
+    # newlines and for counting physical lines.
+    return io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, errors="replace", newline="")
+
+
+# --- structure -----------------------------------------------------------------------------------
+
+
+def _is_blank(cells: Sequence[str]) -> bool:
+    return not any(cell.strip() for cell in cells)
+
+
+def _records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, int, list[str]]]:
+    """(first line, last line, cells) of every record, blank ones included."""
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True,
+                        skipinitialspace=True, strict=False)
+    previous = 0
+    for cells in reader:
+        yield previous + 1, reader.line_num, cells
+        previous = reader.line_num
+
+
+@dataclass
+class _Layout:
+    delimiter: str
+    header_line: int
+    header: list[str]
+    mapping: dict[str, int]
+    preamble: list[str]
+    consistency: float
+
+    def score(self) -> tuple[int, bool, float, int]:
+        # Merged header names map nothing, so the true delimiter maps the most columns; the
+        # rest only breaks ties (a one-column list of hotel names parses the same either way).
+        return (
+            len(self.mapping),
+            len(self.header) > 1,
+            self.consistency,
+            -DELIMITERS.index(self.delimiter),
+        )
+
+
+def _fits(cells: Sequence[str], width: int) -> bool:
+    return len(cells) == width or (len(cells) > width and _is_blank(cells[width:]))
+
+
+def _layout_for(sample: str, delimiter: str) -> _Layout | None:
+    records: list[tuple[int, list[str]]] = []
+    try:
+        for start, _end, cells in _records(io.StringIO(sample, newline=""), delimiter):
+            if not _is_blank(cells):
+                records.append((start, cells))
+            if len(records) > 60:
+                break
+    except csv.Error:
+        return None
+    for k, (start, cells) in enumerate(records[: MAX_PREAMBLE + 1]):
+        mapping = _map_columns(cells)
+        if "company_name" in mapping:
+            after = [c for _, c in records[k + 1 :]]
+            fitting = sum(_fits(c, len(cells)) for c in after)
+            return _Layout(
+                delimiter=delimiter,
+                header_line=start,
+                header=cells,
+                mapping=mapping,
+                preamble=[delimiter.join(c) for _, c in records[:k]],
+                consistency=fitting / len(after) if after else 1.0,
+            )
+        if sum(1 for c in cells if c.strip()) > PREAMBLE_MAX_CELLS:
+            break  # a full row without a company column: data or a header we cannot use
+    return None
+
+
+def _sample_text(raw: bytes, encoding: str) -> str:
+    with _text_stream(raw, encoding) as stream:
+        text = stream.read(SAMPLE_CHARS + 1)
+    if len(text) > SAMPLE_CHARS:
+        # A cut-off last line would skew the field counts, so keep whole lines only.
+        cut = max(text.rfind("\n"), text.rfind("\r"))
+        text = text[: cut + 1] if cut > 0 else text
+    return text
+
+
+def _no_header_error(path: Path, sample: str, encoding: str) -> LeadFileError:
+    if sample and len(_CONTROL.findall(sample)) > 0.01 * len(sample):
+        return LeadFileError(f"{path}: not a CSV file (binary content)")
+    if sample and sample.count("\ufffd") > 0.01 * len(sample):
+        return LeadFileError(f"{path}: unreadable encoding (not valid text as {encoding})")
+    first = next((ln.strip() for ln in sample.splitlines() if ln.strip(" \t,;|")), "")
+    shown = first if len(first) <= 120 else first[:117] + "..."
+    return LeadFileError(
+        f"{path}: no recognisable header: no column names a company or hotel "
+        f"(expected e.g. 'Company' or 'Hotel Name'; first line: {shown!r})"
+    )
+
+
+def _detect_format(layout: _Layout) -> str:
+    mapping = layout.mapping
+    names = {_norm_header(cell) for cell in layout.header}
+    if "salesnavigatorurl" in names or any("sales navigator" in p.lower() for p in layout.preamble):
+        return SALES_NAVIGATOR
+    if {"first_name", "last_name", "linkedin_url"} <= mapping.keys():
+        return SALES_NAVIGATOR
+    if {"company_name", "contact_title"} <= mapping.keys() and "geography" in names:
+        return SALES_NAVIGATOR
+    return PLAIN_LIST
+
+
+# --- values -> Lead ------------------------------------------------------------------------------
+
+# What people and spreadsheets type into a cell that has no value; "#N/A" is Excel's own.
+_PLACEHOLDERS = frozenset(
+    {"", "n/a", "na", "n.a.", "#n/a", "-", "--", "none", "null", "nil", "nan", "unknown", "?"}
+)
+
+
+def _present(value: str) -> str | None:
+    if len(value) <= 7 and value.casefold() in _PLACEHOLDERS:
+        return None
+    return value
+
+
+class _LeadBuilder:
+    """Turns one record's trimmed values into a Lead, or a reason; per-file caches live here."""
+
+    def __init__(self, path: Path, sha256: str, headers: list[str], mapping: dict[str, int]):
+        self.path = path
+        self.sha256 = sha256
+        self.headers = headers
+        self.mapping = mapping
+        mapped = set(mapping.values())
+        self.unmapped = [i for i in range(len(headers)) if i not in mapped]
+        # Exports repeat the same few places thousands of times.
+        self._locations: dict[str, tuple[str | None, str | None, str | None]] = {}
+        self._countries: dict[str, str | None] = {}
+
+    def _get(self, values: list[str], name: str) -> str | None:
+        i = self.mapping.get(name)
+        return None if i is None else _present(values[i])
+
+    def _location(self, text: str) -> tuple[str | None, str | None, str | None]:
+        if text not in self._locations:
+            self._locations[text] = parse_location(text)
+        return self._locations[text]
+
+    def _country(self, text: str) -> str | None:
+        if text not in self._countries:
+            self._countries[text] = country_code(text)
+        return self._countries[text]
+
+    def build(self, values: list[str], row: int) -> tuple[Lead | None, str | None]:
+        company = self._get(values, "company_name")
+        if company is None:
+            return None, "missing required field: company name"
+
+        email = None
+        if (i := self.mapping.get("email")) is not None and values[i]:
+            # The same definition admission applies, so a bad address is reported here, by row.
+            email = normalise_email(values[i])
+            if email is not None and not is_valid_email(email):
+                return None, f"invalid email '{values[i]}'"
+
+        contact = self._get(values, "contact_name")
+        if contact is None:
+            parts = [self._get(values, "first_name"), self._get(values, "last_name")]
+            contact = " ".join(p for p in parts if p) or None
+
+        extra: dict[str, str] = {}
+        for i in self.unmapped:
+            if _present(values[i]) is not None:
+                extra[self.headers[i]] = values[i]
+
+        city, region = self._get(values, "city"), self._get(values, "region")
+        country = None
+        if (raw_country := self._get(values, "country")) is not None:
+            country = self._country(raw_country)
+            if country is None:
+                # Lead.country holds ISO codes only; keep what we could not resolve.
+                extra[self.headers[self.mapping["country"]]] = raw_country
+        if (location := self._get(values, "location")) is not None:
+            # The combined string may carry a street address nothing else holds.
+            extra[self.headers[self.mapping["location"]]] = location
+            if city is None or region is None or country is None:
+                loc_city, loc_region, loc_country = self._location(location)
+                city, region = city or loc_city, region or loc_region
+                country = country or loc_country
+
+        lead = Lead(
+            company_name=company,
+            source="csv",
+            source_key=f"csv:{self.sha256}:{row}",
+            source_ref=f"{self.path.name} row {row}",
+            contact_name=contact,
+            contact_title=self._get(values, "contact_title"),
+            email=email,
+            phone=self._get(values, "phone"),
+            linkedin_url=self._get(values, "linkedin_url"),
+            website=self._get(values, "website"),
+            city=city,
+            region=region,
+            country=country,
+            industry=self._get(values, "industry"),
+            extra=extra,
+        )
+        return lead, None
+
+
+# --- entry points --------------------------------------------------------------------------------
+
+
+def _read_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise LeadFileError(f"file not found: {path}")
+    if path.is_dir():
+        raise LeadFileError(f"{path}: is a directory, not a CSV file")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise LeadFileError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of the file's bytes: the identity of an import, whatever its name."""
+    path = Path(path)
+    if not path.exists():
+        raise LeadFileError(f"file not found: {path}")
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except IsADirectoryError as exc:
+        raise LeadFileError(f"{path}: is a directory, not a CSV file") from exc
+    except OSError as exc:
+        raise LeadFileError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
+    return digest.hexdigest()
+
+
+def _record_to_row(
+    number: int,
+    start: int,
+    end: int,
+    cells: list[str],
+    layout: _Layout,
+    headers: list[str],
+    builder: _LeadBuilder,
+) -> LeadRow:
+    width = len(headers)
+    values = [cell.strip() for cell in cells]
+    data = dict(zip(headers, values))
+    reason = None
+    if not _fits(values, width):
+        # Surplus values are stored under positional names so the row can be repaired by hand.
+        for i, value in enumerate(values[width:], start=width + 1):
+            data[f"column {i}"] = value
+        # A short single-line row is just missing trailing values; a short record spanning lines
+        # is an open quote that swallowed the records after it.
+        if len(values) > width or end > start:
+            reason = f"row has {len(values)} fields, header has {width}"
+            if end > start:
+                reason += f" (record spans lines {start}-{end}: unbalanced quote?)"
+    if len(values) < width:
+        values += [""] * (width - len(values))
+        data.update((h, "") for h in headers[len(cells) :])
+    if reason is None and _is_header_again(values, layout):
+        reason = "repeated header row"
+    lead = None
+    if reason is None:
+        lead, reason = builder.build(values, number)
+    return LeadRow(row=number, line=start, data=data, lead=lead, reason=reason)
+
+
+def _is_header_again(values: list[str], layout: _Layout) -> bool:
+    # Concatenated exports repeat the header mid-file; it must not become a hotel called "Company".
+    company = layout.mapping["company_name"]
+    if values[company] != layout.header[company].replace("\ufeff", "").strip():
+        return False  # the cheap test first: normalising every row would cost a third of the run
+    return [_norm_header(v) for v in values[: len(layout.header)]] == [
+        _norm_header(cell) for cell in layout.header
+    ]
+
+
+def read_lead_file(path: str | Path) -> LeadFile:
+    """Read ``path`` into a :class:`LeadFile`; :class:`LeadFileError` if it is no lead CSV."""
+    path = Path(path)
+    raw = _read_bytes(path)
+    if not raw:
+        raise LeadFileError(f"{path}: file is empty")
+    encoding = _detect_encoding(raw, path)
+    sample = _sample_text(raw, encoding)
+    if not sample.strip(" \t\r\n,;|\ufeff"):
+        raise LeadFileError(f"{path}: file is empty (only blank lines)")
+
+    layouts = [lay for d in DELIMITERS if (lay := _layout_for(sample, d)) is not None]
+    if not layouts:
+        raise _no_header_error(path, sample, encoding)
+    layout = max(layouts, key=_Layout.score)
+
+    sha256 = hashlib.sha256(raw).hexdigest()
+    headers = _unique_headers(layout.header)
+    builder = _LeadBuilder(path, sha256, headers, layout.mapping)
+    rows: list[LeadRow] = []
+    end = 0
+    try:
+        with _text_stream(raw, encoding) as stream:
+            for start, end, cells in _records(stream, layout.delimiter):
+                if start > layout.header_line and not _is_blank(cells):
+                    rows.append(
+                        _record_to_row(len(rows) + 1, start, end, cells, layout, headers, builder)
+                    )
+    except csv.Error as exc:
+        # Only a runaway quoted field gets here (the csv module's 128 KiB field limit).
+        raise LeadFileError(
+            f"{path}: cannot parse the record starting on line {end + 1}: {exc} (unbalanced quote?)"
+        ) from exc
+
+    mapped_headers = {headers[i] for i in layout.mapping.values()}
+    return LeadFile(
+        path=path,
+        sha256=sha256,
+        size_bytes=len(raw),
+        encoding=encoding,
+        delimiter=layout.delimiter,
+        format=_detect_format(layout),
+        columns={name: headers[i] for name, i in layout.mapping.items()},
+        unmapped_columns=[h for h in headers if h not in mapped_headers],
+        rows=rows,
+    )

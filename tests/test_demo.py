@@ -1,0 +1,46 @@
+"""`jengu demo --json` end to end, as `make demo` runs it: a subprocess with its own JENGU_HOME,
+the loopback sandbox, the real Dagster instance (SQLite) and the DuckDB CRM file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+JENGU = str(Path(sys.executable).parent / "jengu")
+
+
+def test_demo_runs_today_and_is_idempotent(tmp_path, monkeypatch):
+    env = {**os.environ, "JENGU_HOME": str(tmp_path / "home")}
+    env.pop("DAGSTER_HOME", None)
+
+    def demo() -> dict:
+        proc = subprocess.run(
+            [JENGU, "demo", "--json"], capture_output=True, text=True, env=env, timeout=300
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    first = demo()
+    assert first["prospects"] >= 20
+    assert first["stages"] == {"new": first["prospects"]}
+    assert first["job_postings_today"].get("rejected", 0) > 0
+    assert first["import_rows_today"].get("accepted", 0) > 0
+    assert first["sandbox_requests"] > 0
+    assert Path(first["crm_path"]).is_file()
+    assert first["crm_path"].startswith(str(tmp_path))
+
+    second = demo()
+    assert second["stages"] == first["stages"]
+    assert second["job_postings_today"] == first["job_postings_today"]
+
+    # Both runs are in the Dagster instance under JENGU_HOME, where the UI will find them.
+    monkeypatch.setenv("DAGSTER_HOME", first["dagster_home"])
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_runs()
+        assert {r.run_id for r in runs} >= {first["run_id"], second["run_id"]}
+        assert all(r.job_name == "daily_pipeline_job" for r in runs)
