@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from jengu_assets.acquisition.assets import GROUP as ACQUISITION, lead_imports, prospects
+from jengu_assets.acquisition.assets import GROUP as ACQUISITION
+from jengu_assets.acquisition.assets import lead_imports, prospects
 
 # Partitioning is inferred from the assets; the run tag lets dagster.yaml queue these runs apart.
 daily_pipeline_job = dg.define_asset_job(

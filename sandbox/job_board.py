@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from sandbox import sample_data
-from sandbox.sample_data import ADZUNA, GOOGLE_JOBS, COUNTRIES, SamplePosting
+from sandbox.sample_data import ADZUNA, COUNTRIES, GOOGLE_JOBS, SamplePosting
 
 ADZUNA_API = "adzuna"
 SERPAPI = "serpapi"

@@ -573,9 +573,9 @@ def _weighted(rng: Random, options: tuple[tuple[str, int], ...]) -> str:
 
 
 def _email(rng: Random, first: str, last: str, domain: str, lang: str) -> str:
-    f, l = _local_part(first, lang), _local_part(last, lang)
+    f, ln = _local_part(first, lang), _local_part(last, lang)
     pattern = rng.choices(("first.last", "f.last", "first"), weights=(55, 25, 20), k=1)[0]
-    local = {"first.last": f"{f}.{l}", "f.last": f"{f[0]}.{l}", "first": f}[pattern]
+    local = {"first.last": f"{f}.{ln}", "f.last": f"{f[0]}.{ln}", "first": f}[pattern]
     return f"{local}@{domain}"
 
 

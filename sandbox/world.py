@@ -7,9 +7,9 @@ services; only the base URLs and the (fake) keys differ.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from collections.abc import Iterator
 
 from sandbox.job_board import JobBoardServer
 
@@ -44,6 +44,8 @@ class Sandbox:
             "ADZUNA_APP_KEY": SANDBOX_KEY,
             "SERPAPI_BASE_URL": self.job_board.url,
             "SERPAPI_KEY": SANDBOX_KEY,
+            # A loopback server has no quota to respect: let the demo fetch at full speed.
+            "JENGU_JOB_BOARD_RPS": "200",
         }
 
 

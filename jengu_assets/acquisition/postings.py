@@ -9,6 +9,7 @@ from datetime import date
 import duckdb
 
 from jengu_assets.acquisition import admission, rules
+from jengu_assets.acquisition.classifier import HospitalityClassifier, RuleClassifier
 from jengu_assets.acquisition.models import Lead
 from jengu_resources.crm_store import fetch_dicts, insert_rows, update_rows
 from jengu_resources.job_boards import JobPosting
@@ -75,15 +76,12 @@ def posting_to_lead(row: dict) -> Lead | str:
     )
 
 
-def screen_posting(lead: Lead) -> str | None:
-    ok, reason = rules.is_hospitality_posting(
-        lead.hiring_role or "", lead.company_name, lead.extra.get("description")
-    )
-    return None if ok else reason
-
-
 def admit_postings(
-    con: duckdb.DuckDBPyConnection, *, day: date, actor: str
+    con: duckdb.DuckDBPyConnection,
+    *,
+    day: date,
+    actor: str,
+    classifier: HospitalityClassifier | None = None,
 ) -> list[admission.Outcome]:
     """Admit the day's postings, in the order they were fetched, and record each outcome."""
     rows = fetch_dicts(
@@ -101,7 +99,15 @@ def admit_postings(
                                "prospect_id": None})
         else:
             leads.append(lead)
-    outcomes = admission.admit(con, leads, discovered_on=day, actor=actor, screen=screen_posting)
+    classifier = classifier or RuleClassifier()
+
+    def screen(lead: Lead) -> str | None:
+        ok, reason = classifier.classify_posting(
+            lead.hiring_role or "", lead.company_name, lead.extra.get("description")
+        )
+        return None if ok else reason
+
+    outcomes = admission.admit(con, leads, discovered_on=day, actor=actor, screen=screen)
     update_rows(
         con,
         "job_postings",
