@@ -44,8 +44,14 @@ def _hotel(rng: random.Random, i: int) -> tuple[str, str, str]:
 def write_messy_csv(path: Path, rows: int, seed: int = 1) -> None:
     rng = random.Random(seed)
     lines = ["Hotel;Stadt;Land;E-Mail;Vorname;Nachname;Notiz"]
+    previous = _hotel(rng, 0)
     for i in range(rows):
-        name, city, country = _hotel(rng, i // 2 if i % 10 == 0 else i)  # ~5% duplicates
+        # Every 20th row names the previous row's hotel again, with word order changed: 5% duplicates.
+        if i % 20 == 0 and i:
+            name, city, country = previous
+            name = " ".join(reversed(name.split()))
+        else:
+            name, city, country = previous = _hotel(rng, i)
         email = f"gm{i}@hotel{i}.example" if i % 7 else "n/a"
         note = '"Zimmer renoviert;\nneue Lobby"' if i % 13 == 0 else "—"
         company = "" if i % 97 == 0 else name  # ~1% rejected
