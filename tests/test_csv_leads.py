@@ -248,9 +248,21 @@ def test_unbalanced_quote_is_reported_not_swallowed(tmp_path: Path) -> None:
     )
 
 
-def test_runaway_quote_beyond_the_field_limit_names_the_line(tmp_path: Path) -> None:
-    # Past the csv module's field limit there is no record left to attach a reason to.
+def test_runaway_quote_swallows_into_one_rejected_row_naming_the_lines(tmp_path: Path) -> None:
+    # The rest of the file lands in one field: kept, rejected, and the reason says where to look.
     body = "".join(f"Hotel {i},fine,h{i}@hotel.de\n" for i in range(20_000))
+    path = _write(tmp_path, ('Company,Notes,Email\nHotel A,"broken,a@a.de\n' + body).encode())
+
+    rows = read_lead_file(path).rows
+    assert len(rows) == 1 and rows[0].lead is None
+    assert "lines 2-20002" in rows[0].reason and "unbalanced quote" in rows[0].reason
+
+
+def test_runaway_quote_beyond_the_field_limit_names_the_line(tmp_path: Path) -> None:
+    # Past the field size limit there is no record left to attach a reason to.
+    from jengu_assets.acquisition.csv_leads import FIELD_SIZE_LIMIT
+
+    body = "Hotel B,fine,b@hotel.de\n" * (FIELD_SIZE_LIMIT // 20)
     path = _write(tmp_path, ('Company,Notes,Email\nHotel A,"broken,a@a.de\n' + body).encode())
 
     with pytest.raises(LeadFileError, match="record starting on line 2.*unbalanced quote"):
@@ -437,3 +449,12 @@ def test_100k_rows_every_row_once_and_quickly(tmp_path: Path) -> None:
     assert [r.row for r in lead_file.rows if r.lead is None] == [500]
     # Generous against slow CI machines; it takes about a second on a laptop.
     assert elapsed < 20
+
+
+def test_utf8_and_cp1252_mixed_in_one_file_both_decode(tmp_path):
+    # Two exports pasted together: each line keeps the accents it was written with.
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"Company,City\nH\xf4tel du Lac,Gen\xe8ve\nH\xc3\xb4tel Royal,Nice\n")
+    lead_file = read_lead_file(path)
+    assert [r.lead.company_name for r in lead_file.rows] == ["Hôtel du Lac", "Hôtel Royal"]
+    assert lead_file.encoding == "utf-8+cp1252"

@@ -249,6 +249,9 @@ def _guess_legacy_encoding(raw: bytes) -> str:
     invalid = as_utf8.count("\ufffd")
     if len(_NON_ASCII.findall(as_utf8)) - invalid > invalid:
         return "utf-8"
+    if len(_NON_ASCII.findall(as_utf8)) > invalid:
+        # Some valid UTF-8 among legacy bytes: decode each byte run the way it was written.
+        return MIXED_UTF8_CP1252
     candidates = ["cp1252", "latin-1", "utf-8"]
     seen = {codecs.lookup(enc).name for enc in candidates}
     for enc in _candidate_encodings(sample):
@@ -305,9 +308,33 @@ def _detect_encoding(raw: bytes, path: Path) -> str:
     return _guess_legacy_encoding(raw)
 
 
+MIXED_UTF8_CP1252 = "utf-8+cp1252"
+
+# Long hotel descriptions pasted into a cell pass the csv module's 128 KiB default; a runaway
+# quote still stops at this bound with a clear error instead of swallowing the whole file.
+FIELD_SIZE_LIMIT = 16 * 1024 * 1024
+csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
+
+
+def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Decode bytes that are not UTF-8 as cp1252 (latin-1 for its five undefined bytes)."""
+    chunk = error.object[error.start : error.end]
+    try:
+        return chunk.decode("cp1252"), error.end
+    except UnicodeDecodeError:  # one of the five bytes cp1252 leaves undefined
+        return chunk.decode("latin-1"), error.end
+
+
+codecs.register_error("jengu-cp1252-fallback", _cp1252_fallback)
+
+
 def _text_stream(raw: bytes, encoding: str) -> io.TextIOWrapper:
     # newline="" hands \r, \n and \r\n to the csv module untouched, which it needs for quoted
     # newlines and for counting physical lines.
+    if encoding == MIXED_UTF8_CP1252:
+        return io.TextIOWrapper(
+            io.BytesIO(raw), encoding="utf-8", errors="jengu-cp1252-fallback", newline=""
+        )
     return io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, errors="replace", newline="")
 
 
@@ -618,7 +645,7 @@ def read_lead_file(path: str | Path) -> LeadFile:
                         _record_to_row(len(rows) + 1, start, end, cells, layout, headers, builder)
                     )
     except csv.Error as exc:
-        # Only a runaway quoted field gets here (the csv module's 128 KiB field limit).
+        # Only a runaway quoted field gets here (longer than FIELD_SIZE_LIMIT).
         raise LeadFileError(
             f"{path}: cannot parse the record starting on line {end + 1}: {exc} (unbalanced quote?)"
         ) from exc
