@@ -1,6 +1,7 @@
 """The ``jengu`` command: operator commands around the Dagster code location.
 
     jengu import-leads PATH [PATH ...] [--json]   import CSV lead lists into the CRM store
+    jengu analyze-site PATH_OR_URL ... [--json]   analyse saved pages or URLs
     jengu demo [--json]                           run today's partition against the sandbox
     jengu ui [--port N]                           Dagster webserver + daemon on 127.0.0.1
     jengu sql "SELECT ..." [--json]               query the CRM store
@@ -59,6 +60,44 @@ def _print_import_report(report: dict) -> None:
         print(f"  row {rejection['row']} (line {rejection['line']}): {rejection['reason']}")
     if len(report["rejections"]) > 20:
         print(f"  ... {len(report['rejections']) - 20} more; see table import_rows")
+
+
+def cmd_analyze_site(args: argparse.Namespace) -> int:
+    from jengu_assets.enrichment.site_analysis import analyze_file, analyze_html
+    from jengu_resources.definitions import fetcher_from_env
+    from jengu_resources.fetcher import FetchError
+
+    fetcher = None
+    status = 0
+    for item in args.inputs:
+        if item.lower().startswith(("http://", "https://")):
+            fetcher = fetcher or fetcher_from_env()
+            try:
+                page = fetcher.fetch_sync(item)
+                report = analyze_html(page.body, page.final_url).to_json(item)
+            except FetchError as exc:
+                report = {"input": item, "error": str(exc)}
+        else:
+            report = analyze_file(item)
+        if "error" in report:
+            status = BAD_INPUT
+        if args.json:
+            print(json.dumps(report, ensure_ascii=False), flush=True)
+        else:
+            _print_site(report)
+    return status
+
+
+def _print_site(report: dict) -> None:
+    print(report["input"])
+    if "error" in report:
+        print(f"  error: {report['error']}")
+        return
+    for key in ("url", "title", "language", "cms", "booking_engine", "phones", "emails", "social"):
+        if report.get(key):
+            print(f"  {key}: {report[key]}")
+    if report.get("schema_org"):
+        print(f"  schema_org: {json.dumps(report['schema_org'], ensure_ascii=False)}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -123,6 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--json", action="store_true", help="one JSON object per file")
     p.set_defaults(func=cmd_import_leads)
+
+    p = sub.add_parser("analyze-site", help="analyse saved pages or URLs (phones, emails, ...)")
+    p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")
+    p.add_argument("--json", action="store_true", help="one JSON object per input")
+    p.set_defaults(func=cmd_analyze_site)
 
     p = sub.add_parser("demo", help="run today's partition against the loopback sandbox")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")

@@ -16,7 +16,11 @@ from jengu_resources.crm_store import CRMStore
 from jengu_resources.paths import jengu_home
 
 DEMO_JOB = "daily_pipeline_job"
-SAMPLE_CSV_NAME = "sample_sales_navigator_export.csv"
+# name -> sandbox.sample_data function writing it
+SAMPLE_FILES = {
+    "sample_sales_navigator_export.csv": "sample_leads_csv",
+    "sample_hotel_list.csv": "sample_hotel_list_csv",
+}
 
 EXAMPLE_SQL = (
     "SELECT country, tier, count(*) AS prospects, count(email) AS with_email "
@@ -25,15 +29,16 @@ EXAMPLE_SQL = (
 
 
 def run_demo() -> dict[str, Any]:
-    from sandbox.sample_data import sample_leads_csv
+    from sandbox import sample_data
     from sandbox.world import sandbox_env
 
     started = time.monotonic()
     home = jengu_home().ensure()
     day = datetime.now(timezone.utc).date()
-    sample = home.imports_dir / SAMPLE_CSV_NAME
-    if not sample.exists():
-        sample.write_text(sample_leads_csv(), encoding="utf-8")
+    for name, make in SAMPLE_FILES.items():
+        sample = home.imports_dir / name
+        if not sample.exists():
+            sample.write_text(getattr(sample_data, make)(), encoding="utf-8")
 
     instance = open_instance(home)
     try:
@@ -71,6 +76,7 @@ def run_demo() -> dict[str, Any]:
         [day],
     )
     return {
+        "enrichment": enrichment_summary(store),
         "partition": day.isoformat(),
         "run_id": result.run_id,
         "prospects": sum(stages.values()),
@@ -87,11 +93,49 @@ def run_demo() -> dict[str, Any]:
     }
 
 
+def enrichment_summary(store: CRMStore) -> dict[str, Any]:
+    """Hit rates over every prospect enrichment has finished with, from the store alone."""
+    from jengu_assets.enrichment.website_finder import classify_url
+
+    rows = store.query(
+        "SELECT website_final_url, contact_name IS NOT NULL AS has_contact, email_sendable,"
+        " email_kind, stage, enrichment_reason FROM prospects WHERE stage IN ('enriched', 'failed')"
+    )
+    done = len(rows)
+    with_contact = [r for r in rows if r["has_contact"]]
+    sites = [r["website_final_url"] for r in rows if r["website_final_url"]]
+    excluded = {"ota", "review", "social", "directory", "job_board", "chain_wide"}
+    return {
+        "prospects": done,
+        "websites_found": len(sites),
+        "website_rate": round(len(sites) / done, 3) if done else None,
+        "with_named_contact": len(with_contact),
+        "personal_sendable_for_named_contact": sum(
+            1 for r in with_contact if r["email_sendable"] and r["email_kind"] == "personal"
+        ),
+        "personal_sendable_rate": round(
+            sum(1 for r in with_contact if r["email_sendable"] and r["email_kind"] == "personal")
+            / len(with_contact), 3
+        ) if with_contact else None,
+        "ota_or_portal_picks": sum(1 for url in sites if classify_url(url) in excluded),
+        "failed": sum(1 for r in rows if r["stage"] == "failed"),
+        "failed_without_reason": sum(
+            1 for r in rows if r["stage"] == "failed" and not r["enrichment_reason"]
+        ),
+    }
+
+
 def print_summary(summary: dict[str, Any]) -> None:
     width = max(len(stage) for stage in summary["stages"]) if summary["stages"] else 5
     print(f"\nJengu demo: partition {summary['partition']} (run {summary['run_id']})")
     print(f"  job postings today: {_fmt(summary['job_postings_today'])}")
     print(f"  CSV rows today:     {_fmt(summary['import_rows_today'])}")
+    e = summary["enrichment"]
+    print(
+        f"  enrichment:         websites {e['websites_found']}/{e['prospects']}, personal "
+        f"verified emails {e['personal_sendable_for_named_contact']}/{e['with_named_contact']} "
+        f"with a named contact, {e['ota_or_portal_picks']} OTA picks, {e['failed']} failed"
+    )
     print(f"\nProspects in the CRM: {summary['prospects']}")
     for stage, count in summary["stages"].items():
         print(f"  {stage:<{width}}  {count}")

@@ -3,13 +3,19 @@
 import dagster as dg
 
 from jengu_assets.acquisition import assets as acquisition
-from jengu_assets.jobs import daily_pipeline_job, lead_import_job
+from jengu_assets.enrichment import assets as enrichment
+from jengu_assets.jobs import daily_pipeline_job, enrichment_job, lead_import_job
 from jengu_resources.definitions import build_resources
 from sensors.definitions import schedules, sensors
 
 defs = dg.Definitions(
-    assets=[acquisition.job_postings, acquisition.lead_imports, acquisition.prospects],
-    jobs=[daily_pipeline_job, lead_import_job],
+    assets=[
+        acquisition.job_postings,
+        acquisition.lead_imports,
+        acquisition.prospects,
+        enrichment.enriched_contacts,
+    ],
+    jobs=[daily_pipeline_job, lead_import_job, enrichment_job],
     schedules=schedules,
     sensors=sensors,
     resources=build_resources(),

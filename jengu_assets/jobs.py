@@ -4,12 +4,14 @@ import dagster as dg
 
 from jengu_assets.acquisition.assets import GROUP as ACQUISITION
 from jengu_assets.acquisition.assets import lead_imports, prospects
+from jengu_assets.enrichment.assets import GROUP as ENRICHMENT
+from jengu_assets.enrichment.assets import enriched_contacts
 
-# Partitioning is inferred from the assets; the run tag lets dagster.yaml queue these runs apart.
+# Partitioning is inferred from the assets.
 daily_pipeline_job = dg.define_asset_job(
     "daily_pipeline_job",
-    selection=dg.AssetSelection.groups(ACQUISITION),
-    description="Today's partition of the graph: postings, CSV imports, prospects.",
+    selection=dg.AssetSelection.groups(ACQUISITION, ENRICHMENT),
+    description="Today's partition of the graph: postings, CSV imports, prospects, enrichment.",
     tags={"jengu/kind": "pipeline"},
 )
 
@@ -18,4 +20,11 @@ lead_import_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(lead_imports, prospects),
     description="Import one CSV lead file and admit its rows as prospects.",
     tags={"jengu/kind": "import"},
+)
+
+enrichment_job = dg.define_asset_job(
+    "enrichment_job",
+    selection=dg.AssetSelection.assets(enriched_contacts),
+    description="Enrich a partition again: only new, stuck or due-for-retry prospects are touched.",
+    tags={"jengu/kind": "enrichment"},
 )

@@ -14,7 +14,15 @@ from typing import Any
 import dagster as dg
 
 from jengu_resources.crm_store import CRMStore
+from jengu_resources.fetcher import SafeFetcher
 from jengu_resources.job_boards import JobBoards
+from jengu_resources.search import WebSearch
+from jengu_resources.verifier import EmailVerifier
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
 
 # resource field -> environment variable
 JOB_BOARD_SECRETS = {
@@ -33,6 +41,25 @@ JOB_BOARD_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
 }
 
 
+FETCHER_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "sandbox_routes": ("JENGU_SANDBOX_ROUTES", str),
+    "requests_per_second": ("JENGU_WEB_RPS", float),
+    "cache_ttl_seconds": ("JENGU_WEB_CACHE_TTL_SECONDS", float),
+}
+SEARCH_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "provider": ("JENGU_SEARCH_PROVIDER", str),
+    "base_url": ("JENGU_SEARCH_BASE_URL", str),
+    "requests_per_second": ("JENGU_SEARCH_RPS", float),
+}
+VERIFIER_SECRETS = {"api_key": "MILLIONVERIFIER_API_KEY"}
+VERIFIER_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "base_url": ("MILLIONVERIFIER_BASE_URL", str),
+    "requests_per_second": ("JENGU_VERIFIER_RPS", float),
+    "check_mx": ("JENGU_CHECK_MX", _flag),
+}
+
+
+
 def _secrets(mapping: dict[str, str]) -> dict[str, Any]:
     return {field: dg.EnvVar(var) for field, var in mapping.items() if os.environ.get(var)}
 
@@ -49,8 +76,18 @@ def _settings(mapping: dict[str, tuple[str, Callable[[str], Any]]]) -> dict[str,
     return values
 
 
+def fetcher_from_env() -> SafeFetcher:
+    """The web fetcher as the code location configures it (for CLI commands)."""
+    return SafeFetcher(**_settings(FETCHER_SETTINGS))
+
+
 def build_resources() -> dict[str, Any]:
     return {
         "crm": CRMStore(),
         "job_boards": JobBoards(**_secrets(JOB_BOARD_SECRETS), **_settings(JOB_BOARD_SETTINGS)),
+        "fetcher": fetcher_from_env(),
+        "web_search": WebSearch(**_settings(SEARCH_SETTINGS)),
+        "email_verifier": EmailVerifier(
+            **_secrets(VERIFIER_SECRETS), **_settings(VERIFIER_SETTINGS)
+        ),
     }

@@ -1060,3 +1060,19 @@ def sample_leads_csv(seed: int = DEFAULT_SEED) -> str:
     writer.writerow(LEAD_COLUMNS)
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+HOTEL_LIST_COLUMNS = ["Hotel", "City", "Country", "Contact", "Title"]
+
+
+def sample_hotel_list_csv(seed: int = DEFAULT_SEED) -> str:
+    """A plain list of every sample hotel with its contact's name and title but no website and no
+    email: enrichment has to find both, so the demo shows its hit rates over all 200 hotels."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HOTEL_LIST_COLUMNS)
+    for hotel in hotels(seed):
+        country = COUNTRY_BY_CODE[hotel.country]
+        writer.writerow([hotel.name, hotel.city, country.name_en,
+                         f"{hotel.contact_first} {hotel.contact_last}", hotel.contact_title])
+    return buffer.getvalue()

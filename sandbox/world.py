@@ -1,34 +1,46 @@
 """The sandbox: loopback servers that play the outside world, for the demo and end-to-end tests.
 
 Production code talks to them through the same clients and the same env vars it uses for the real
-services; only the base URLs and the (fake) keys differ.
+services; only the base URLs, the (fake) keys and the fetcher's explicit loopback routes differ.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date
 
 from sandbox.job_board import JobBoardServer
+from sandbox.search_api import SearchServer
+from sandbox.verifier_api import VerifierServer
+from sandbox.websites import HotelWebsites
 
 SANDBOX_KEY = "sandbox-key"
 
 
 class Sandbox:
-    def __init__(self, day: date | None = None, seed: int = 7):
+    """Every loopback server: job board, hotel websites, web search and the email verifier."""
+
+    def __init__(self, day: date | None = None, seed: int = 7, *, latency_seconds: float = 0.0):
         self.day, self.seed = day, seed
         self.job_board = JobBoardServer(
             day=day, seed=seed, app_id="sandbox", app_key=SANDBOX_KEY, serpapi_key=SANDBOX_KEY
         )
+        self.websites = HotelWebsites(seed=seed)
+        self.search = SearchServer(seed=seed, latency_seconds=latency_seconds)
+        self.verifier = VerifierServer(seed=seed, api_key=SANDBOX_KEY, latency_seconds=latency_seconds)
+        self._servers = (self.job_board, self.websites, self.search, self.verifier)
+        self._stack = ExitStack()
 
     def start(self) -> "Sandbox":
-        self.job_board.start()
+        for server in self._servers:
+            server.start()
+            self._stack.callback(server.stop)
         return self
 
     def stop(self) -> None:
-        self.job_board.stop()
+        self._stack.close()
 
     def __enter__(self) -> "Sandbox":
         return self.start()
@@ -44,8 +56,17 @@ class Sandbox:
             "ADZUNA_APP_KEY": SANDBOX_KEY,
             "SERPAPI_BASE_URL": self.job_board.url,
             "SERPAPI_KEY": SANDBOX_KEY,
-            # A loopback server has no quota to respect: let the demo fetch at full speed.
+            "JENGU_SEARCH_BASE_URL": self.search.url,
+            "MILLIONVERIFIER_BASE_URL": self.verifier.url,
+            "MILLIONVERIFIER_API_KEY": SANDBOX_KEY,
+            # The only loopback addresses the fetcher may reach: the sandbox's hotel websites.
+            "JENGU_SANDBOX_ROUTES": self.websites.routes(),
+            # Loopback servers have no quota: let the demo run at full speed. DNS is unreachable.
             "JENGU_JOB_BOARD_RPS": "200",
+            "JENGU_SEARCH_RPS": "200",
+            "JENGU_VERIFIER_RPS": "200",
+            "JENGU_WEB_RPS": "500",
+            "JENGU_CHECK_MX": "false",
         }
 
 

@@ -1,8 +1,15 @@
 """Schedules: the clock that runs Jengu unattended."""
 
+from datetime import timedelta
+
 import dagster as dg
 
-from jengu_assets.jobs import daily_pipeline_job
+from jengu_assets import retry_queue
+from jengu_assets.enrichment.pipeline import TASK as ENRICH_TASK
+from jengu_assets.jobs import daily_pipeline_job, enrichment_job
+from jengu_resources.crm_store import CRMStore, StoreBusyError
+
+RETRY_LOOKBACK = timedelta(days=14)
 
 
 @dg.schedule(
@@ -15,3 +22,29 @@ def daily_pipeline_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequ
     """07:00: materialise today's partition. The run key is the day, so a repeated tick is one run."""
     day = context.scheduled_execution_time.date().isoformat()
     return dg.RunRequest(run_key=day, partition_key=day)
+
+
+@dg.schedule(
+    cron_schedule="*/20 22-23,0-5 * * *",
+    job=enrichment_job,
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def enrichment_retry_schedule(context: dg.ScheduleEvaluationContext):
+    """Off-hours, every 20 minutes: re-run each recent partition that has enrichment retries due.
+    The run key names the partition and the tick, so one tick never launches a partition twice."""
+    now = context.scheduled_execution_time
+    try:
+        with CRMStore(lock_timeout_seconds=10).connect() as con:
+            days = retry_queue.partitions_with_due_retries(
+                con, ENRICH_TASK, since=(now - RETRY_LOOKBACK).date(), now=now
+            )
+    except StoreBusyError as exc:
+        return dg.SkipReason(f"CRM store busy, trying at the next tick: {exc}")
+    if not days:
+        return dg.SkipReason("no enrichment retry is due")
+    tick = now.strftime("%Y-%m-%dT%H:%M")
+    return [
+        dg.RunRequest(run_key=f"{day.isoformat()}@{tick}", partition_key=day.isoformat())
+        for day in days
+    ]

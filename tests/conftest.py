@@ -52,5 +52,31 @@ def job_boards(sandbox):
 
 
 @pytest.fixture
-def resources(crm: CRMStore, job_boards) -> dict:
-    return {"crm": crm, "job_boards": job_boards}
+def enrichment_resources(sandbox, home) -> dict:
+    """Search, web and verifier clients pointed at the sandbox, fast and without DNS."""
+    from jengu_resources.fetcher import SafeFetcher
+    from jengu_resources.search import WebSearch
+    from jengu_resources.verifier import EmailVerifier
+
+    env = sandbox.env()
+    return {
+        "fetcher": SafeFetcher(
+            sandbox_routes=env["JENGU_SANDBOX_ROUTES"],
+            cache_dir=str(home.cache_dir / "http"),
+            requests_per_second=1000.0,
+            max_concurrency=64,
+            total_timeout_seconds=1.5,
+        ),
+        "web_search": WebSearch(base_url=env["JENGU_SEARCH_BASE_URL"], requests_per_second=1000.0),
+        "email_verifier": EmailVerifier(
+            base_url=env["MILLIONVERIFIER_BASE_URL"],
+            api_key=env["MILLIONVERIFIER_API_KEY"],
+            requests_per_second=1000.0,
+            check_mx=False,
+        ),
+    }
+
+
+@pytest.fixture
+def resources(crm: CRMStore, job_boards, enrichment_resources) -> dict:
+    return {"crm": crm, "job_boards": job_boards, **enrichment_resources}

@@ -18,9 +18,10 @@ CSV = b"Hotel,City,Country,Email\nHotel Sonnenhof,Salzburg,Austria,gm@sonnenhof-
 
 
 def test_dropped_file_is_imported_once_by_the_daemon(home):
-    from jengu.instance import prepare_dagster_home
+    from jengu.instance import open_instance
 
-    prepare_dagster_home(home)
+    # Create the SQLite storage first: two processes creating it at once race on its tables.
+    open_instance(home).dispose()
     (home.imports_dir / "leads.csv").write_bytes(CSV)
     (home.imports_dir / "leads (copy).csv").write_bytes(CSV)  # same content, another name
 

@@ -26,8 +26,13 @@ def test_demo_runs_today_and_is_idempotent(tmp_path, monkeypatch):
         return json.loads(proc.stdout.strip().splitlines()[-1])
 
     first = demo()
-    assert first["prospects"] >= 20
-    assert first["stages"] == {"new": first["prospects"]}
+    assert first["prospects"] >= 200
+    assert set(first["stages"]) <= {"enriched", "failed"}
+    enrichment = first["enrichment"]
+    assert enrichment["website_rate"] >= 0.85
+    assert enrichment["personal_sendable_rate"] >= 0.75
+    assert enrichment["ota_or_portal_picks"] == 0
+    assert enrichment["failed_without_reason"] == 0
     assert first["job_postings_today"].get("rejected", 0) > 0
     assert first["import_rows_today"].get("accepted", 0) > 0
     assert first["sandbox_requests"] > 0
