@@ -264,9 +264,10 @@ class HotelWebsites:
     ``start()`` and ``stop()``. ``slow_seconds`` replaces the 2-3 s delay of the slow sites."""
 
     def __init__(self, seed: int = sample_data.DEFAULT_SEED, *,
-                 slow_seconds: float | None = None) -> None:
+                 slow_seconds: float | None = None, latency_seconds: float = 0.0) -> None:
         self.seed = seed
         self.slow_seconds = slow_seconds
+        self.latency_seconds = latency_seconds  # added to every answer, for benchmarks
         self.hotels = sample_data.hotels(seed)
         self._by_id = {h.id: h for h in self.hotels}
         self._profiles: dict[str, SiteProfile] = {}
@@ -935,6 +936,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, *, send_body: bool) -> None:
         reply = self.server.sites.handle(self.headers.get("Host", ""), self.path)
+        if self.server.sites.latency_seconds:
+            self.server.sites.wait(self.server.sites.latency_seconds)
         if reply.hang_up:
             self.close_connection = True
             return

@@ -27,7 +27,7 @@ class Sandbox:
         self.job_board = JobBoardServer(
             day=day, seed=seed, app_id="sandbox", app_key=SANDBOX_KEY, serpapi_key=SANDBOX_KEY
         )
-        self.websites = HotelWebsites(seed=seed)
+        self.websites = HotelWebsites(seed=seed, latency_seconds=latency_seconds)
         self.search = SearchServer(seed=seed, latency_seconds=latency_seconds)
         self.verifier = VerifierServer(seed=seed, api_key=SANDBOX_KEY, latency_seconds=latency_seconds)
         self._servers = (self.job_board, self.websites, self.search, self.verifier)

@@ -236,14 +236,17 @@ async def enrich_one(p: Prospect, tools: Tools) -> Result:
 async def _analyse_site(home, country: str | None, tools: Tools):
     """The home page's analysis, enriched with the phones, address and emails of the contact and
     imprint pages it links to; returns it with every (email, page) found."""
-    analysis = analyze_html(home.body, home.final_url, default_region=country)
+    # Parsing is CPU work: in a thread, so that the event loop keeps every provider's pace.
+    analysis = await asyncio.to_thread(analyze_html, home.body, home.final_url, default_region=country)
     emails = [(e, home.final_url) for e in analysis.emails]
     for page_url in list(dict.fromkeys(analysis.links.values()))[:EXTRA_PAGES]:
         try:
             page = await tools.fetch.fetch(page_url)
         except FetchError:
             continue
-        extra = analyze_html(page.body, page.final_url, default_region=country)
+        extra = await asyncio.to_thread(
+            analyze_html, page.body, page.final_url, default_region=country
+        )
         emails += [(e, page.final_url) for e in extra.emails]
         analysis.phones = list(dict.fromkeys(analysis.phones + extra.phones))
         analysis.address = analysis.address or extra.address
@@ -315,6 +318,7 @@ async def enrich_partition(
 
         tools = Tools(search_client, fetch_session, verify, picker)
         gate = asyncio.Semaphore(IN_FLIGHT)
+        writing = asyncio.Lock()  # one batch written at a time, off the event loop
 
         async def run(p: Prospect) -> None:
             async with gate:
@@ -323,11 +327,13 @@ async def enrich_partition(
             if len(pending) >= FLUSH_EVERY:
                 batch = pending[:]
                 pending.clear()
-                flush(crm, batch, day, now(), actor)
+                async with writing:
+                    await asyncio.to_thread(flush, crm, batch, day, now(), actor)
                 done.extend(batch)
 
         await asyncio.gather(*(run(p) for p in prospects))
-        flush(crm, pending, day, now(), actor)
+        async with writing:
+            await asyncio.to_thread(flush, crm, pending, day, now(), actor)
         done.extend(pending)
         stats = {
             "search": search_client.provider.stats,

@@ -17,6 +17,7 @@ import copy
 import html as html_lib
 import json
 import logging
+import operator
 import os
 import re
 import unicodedata
@@ -48,6 +49,9 @@ MAX_SCRIPT_HAYSTACK_CHARS = 3_000_000
 MAX_ANCHORS = 6_000
 MAX_ITEMSCOPES = 100
 MAX_ITEMPROPS = 300
+MAX_PHONE_PARSES = 500
+MAX_EMAIL_CANDIDATES = 5_000
+MAX_BOOKING_HOSTS = 5_000
 # lexbor checks element scopes by walking the open-element stack, so parse time grows with
 # nesting depth times element count; no real page nests anywhere near this deep.
 MAX_TREE_DEPTH = 512
@@ -406,14 +410,13 @@ def _tame_markup(text: str) -> str:
     ``MAX_TREE_DEPTH`` and options beyond ``MAX_OPTIONS_PER_SELECT`` in one select."""
     if text.count("<") <= MAX_TREE_DEPTH:
         return text
-    steps = [
-        -1 if slash else 1
-        for slash, name in _TAG_NAME.findall(text)
-        if name.lower() not in _FLAT_ELEMENTS
-    ]
-    # Stray end tags must not hide a deep run that follows them, hence the floor at zero.
-    peak = max(accumulate(steps, lambda depth, step: max(depth + step, 0)), default=0)
-    options = text.count("<option") + text.count("<OPTION")
+    names = [(slash, name.lower()) for slash, name in _TAG_NAME.findall(text)]
+    heights = list(accumulate(-1 if slash else 1 for slash, name in names if name not in _FLAT_ELEMENTS))
+    # Depth is the height above the lowest point so far: stray end tags must not hide a deep
+    # run that follows them.
+    floors = accumulate(heights, min, initial=0)
+    peak = max(map(operator.sub, heights, floors), default=0)
+    options = sum(1 for slash, name in names if name == "option" and not slash)
     if peak <= MAX_TREE_DEPTH and options <= MAX_OPTIONS_PER_SELECT:
         return text
     pieces: list[str] = []
@@ -917,6 +920,7 @@ _BOOKING_ENGINES = tuple(
         ("Hostaway", r"(?:^|\.)hostaway\.com$"),
     )
 )
+_ANY_BOOKING_VENDOR = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in _BOOKING_ENGINES))
 _BOOKING_COM_WIDGET = re.compile(r"(?:^|\.)(?:booking\.com|bstatic\.com)$")
 # Hosts like ibe.example-hotel.com or booking.example-hotel.com are booking engines we cannot
 # name (usually a white-labelled vendor); they are reported with their host.
@@ -943,6 +947,7 @@ def _detect_booking_engine(page: _Page) -> str | None:
     # Links, buttons and data attributes anywhere in the markup ("Book now" -> vendor page).
     markup = page.raw.replace("\\/", "/") if "\\/\\/" in page.raw else page.raw
     linked = list(dict.fromkeys(host.lower() for host in _HOST_IN_MARKUP.findall(markup)))
+    linked = linked[:MAX_BOOKING_HOSTS]
     for host in linked:
         name = _booking_vendor(host)
         if name:
@@ -954,6 +959,8 @@ def _detect_booking_engine(page: _Page) -> str | None:
 
 
 def _booking_vendor(host: str) -> str | None:
+    if not _ANY_BOOKING_VENDOR.search(host):
+        return None
     for name, pattern in _BOOKING_ENGINES:
         if pattern.search(host):
             return name
@@ -1201,10 +1208,11 @@ _LODGING_TYPES = {
 _BUSINESS_TYPES = {"localbusiness"}
 _ORGANIZATION_TYPES = {"organization", "corporation"}
 _SCHEMA_RANKS = (_LODGING_TYPES, _BUSINESS_TYPES, _ORGANIZATION_TYPES)
-# An unterminated string or comment runs to the end: scanning for its end again from every
-# later position would make hostile input quadratic.
+# Every alternative always matches once started (an unterminated string or comment runs to the
+# end, a trailing backslash included): a failed scan retried from each later position would make
+# hostile input quadratic.
 _JSON_NOISE = re.compile(
-    r'("(?:[^"\\]++|\\.)*+(?:"|$))|//[^\n]*|/\*.*?(?:\*/|$)|,(?=\s*[\]}])', re.DOTALL
+    r'("(?:[^"\\]++|\\.?)*+(?:"|$))|//[^\n]*|/\*.*?(?:\*/|$)|,(?=\s*[\]}])', re.DOTALL
 )
 _JSON_SEPARATORS = re.compile(r"[\s,;]*")
 _HTML_COMMENT_WRAPPER = re.compile(r"^\s*(?://\s*)?(?:<!--|<!\[CDATA\[)|(?://\s*)?(?:-->|\]\]>)\s*$")
@@ -1564,7 +1572,9 @@ def _infer_region(default_region: str | None, result: SiteAnalysis, page: _Page)
 
 # --- phones -----------------------------------------------------------------------------------------
 
-_PHONE_CANDIDATE = re.compile(r"(?<![\d+])(?:\+|\b00)?[ ]?\(?\d[\d ().\/–-]{4,26}\d(?!\d)")
+# Starts with a plain alternative so the scan skips non-candidates quickly; the lookbehind then
+# rejects starts inside a longer digit run (IBANs, order numbers) in one step.
+_PHONE_CANDIDATE = re.compile(r"(?:\+|\((?=\d)|\d)(?<![\d+].)[\d ().\/–-]{4,26}\d(?!\d)")
 _PHONE_CUE = re.compile(
     r"(?<![^\W\d_])(?:t[ée]l(?:[ée]f(?:on[eo]?|ono)|[ée]phone)?\.?|phone|fon|ph|mobil[a-z]*|"
     r"m[óo]vil|handy|cell(?:ulare)?|portable|hotline|whatsapp|call|anrufen|rufnummer|tfno|tlf|"
@@ -1617,13 +1627,19 @@ def _phone_context(text: str, start: int) -> str | None:
 
 
 def _text_phones(text: str, region: str | None) -> Iterator[str]:
+    tried: set[str] = set()
     for match in _PHONE_CANDIDATE.finditer(text):
         candidate = match.group().strip()
+        if candidate in tried:
+            continue
         international = candidate.startswith(("+", "00"))
         context = _phone_context(text, match.start())
         # Fax numbers are left out: nobody answers them.
         if context == "fax" or (context is None and not international):
             continue
+        tried.add(candidate)
+        if len(tried) > MAX_PHONE_PARSES:
+            return
         parsed = _parse_phone(candidate, region, explicit=False)
         if parsed:
             yield parsed
@@ -1657,8 +1673,9 @@ def _phones(page: _Page, schema: dict[str, Any] | None, region: str | None) -> l
 
 _AT_WORD = r"(?:at|@|ät|arroba|chiocciola|klammeraffe)"
 _DOT_WORD = r"(?:dot|punkt|point|punto|ponto)"
-_BRACKETED_AT = re.compile(rf"[ ]?[\[({{<][ ]{{0,3}}{_AT_WORD}[ ]{{0,3}}[\])}}>][ ]?", re.IGNORECASE)
-_BRACKETED_DOT = re.compile(rf"[ ]?[\[({{<][ ]{{0,3}}{_DOT_WORD}[ ]{{0,3}}[\])}}>][ ]?", re.IGNORECASE)
+# Bracket first, so the scan over megabytes of text only stops at brackets.
+_BRACKETED_AT = re.compile(rf"[\[({{][ ]{{0,3}}{_AT_WORD}[ ]{{0,3}}[\])}}][ ]*", re.IGNORECASE)
+_BRACKETED_DOT = re.compile(rf"[\[({{][ ]{{0,3}}{_DOT_WORD}[ ]{{0,3}}[\])}}][ ]*", re.IGNORECASE)
 _SPELLED_OUT = re.compile(
     rf"(?<![\w.%+-])([\w.%+-]{{1,64}}) {{1,3}}at {{1,3}}((?:[\w-]{{1,63}} {{1,3}}{_DOT_WORD} {{1,3}}){{1,4}}[a-z]{{2,24}})\b",
     re.IGNORECASE,
@@ -1668,9 +1685,11 @@ _EMAIL_CANDIDATE = re.compile(
     r"(?<![\w.%+-])([\w.%+-]{1,64})[ \t]{0,3}@[ \t]{0,3}"
     r"([^\W_][\w-]{0,62}(?:[ \t]{0,3}\.[ \t]{0,3}[^\W_][\w-]{0,62}){1,5})"
 )
+# ASCII local part and TLD (internationalised domain labels are allowed): decoded binary
+# garbage is full of letter@letter.letter runs in other scripts.
 _EMAIL_SHAPE = re.compile(
-    r"^[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*@"
-    r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,24}$"
+    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@"
+    r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[a-z]{2,24}$"
 )
 _ASSET_SUFFIXES = (
     ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".ico", ".bmp", ".tif",
@@ -1695,10 +1714,23 @@ def _known_tld(label: str) -> bool:
     return label in _COMMON_TLDS or (len(label) == 2 and label.upper() in phonenumbers.SUPPORTED_REGIONS)
 
 
+def _replace_token(pattern: re.Pattern[str], text: str, replacement: str) -> str:
+    """Replace ``pattern`` and the spaces before it (outside the pattern to keep its scan fast)."""
+    pieces: list[str] = []
+    last = 0
+    for match in pattern.finditer(text):
+        pieces.append(text[last : match.start()].rstrip(" "))
+        pieces.append(replacement)
+        last = match.end()
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
 def _deobfuscate(text: str) -> str:
-    if "(" in text or "[" in text or "{" in text or "<" in text:
-        text = _BRACKETED_AT.sub("@", text)
-        text = _BRACKETED_DOT.sub(".", text)
+    text = _replace_token(_BRACKETED_AT, text, "@")
+    text = _replace_token(_BRACKETED_DOT, text, ".")
     return _SPELLED_OUT.sub(
         lambda m: f"{m.group(1)}@{_SPELLED_DOT.sub('.', m.group(2))}", text
     )
@@ -1761,9 +1793,9 @@ def _emails(page: _Page, schema: dict[str, Any] | None) -> list[str]:
         add(schema.get("email"))
     text = _deobfuscate(page.text)
     if "@" in text:
-        for match in _EMAIL_CANDIDATE.finditer(text):
+        for attempt, match in enumerate(_EMAIL_CANDIDATE.finditer(text)):
             add(_email_from_match(match))
-            if len(found) >= 50:
+            if len(found) >= 50 or attempt >= MAX_EMAIL_CANDIDATES:
                 break
     return found
 
