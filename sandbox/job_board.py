@@ -22,18 +22,17 @@ import hashlib
 import html
 import json
 import re
-import threading
 import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from sandbox import sample_data
 from sandbox.sample_data import ADZUNA, COUNTRIES, GOOGLE_JOBS, SamplePosting
+from sandbox.server import LoopbackServer, QuietHandler
 
 ADZUNA_API = "adzuna"
 SERPAPI = "serpapi"
@@ -72,7 +71,7 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
-class JobBoardServer:
+class JobBoardServer(LoopbackServer):
     """Both job board APIs on 127.0.0.1 and a free port. Use as a context manager or call
     ``start()`` and ``stop()``; ``url`` is the base URL for both clients."""
 
@@ -94,6 +93,7 @@ class JobBoardServer:
             raise ValueError("fail_status must be 429 or 503")
         if fail_api not in (None, ADZUNA_API, SERPAPI):
             raise ValueError(f"fail_api must be None, {ADZUNA_API!r} or {SERPAPI!r}")
+        super().__init__(_Handler, thread_name="sandbox-job-board", label="sandbox job board")
         self.day = day or datetime.now(timezone.utc).date()
         self.seed = seed
         self.app_id, self.app_key, self.serpapi_key = app_id, app_key, serpapi_key
@@ -103,56 +103,9 @@ class JobBoardServer:
         self.postings = sample_data.postings(self.day, seed)
         self.requests: list[SandboxRequest] = []
         self._failed = 0
-        self._lock = threading.Lock()
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._cities = {(c.code, city.name): (c, city) for c in COUNTRIES for city in c.cities}
 
-    # -- lifecycle ------------------------------------------------------------------------------
-
-    def start(self) -> "JobBoardServer":
-        if self._httpd is not None:
-            return self
-        httpd = _Server(("127.0.0.1", 0), _Handler)
-        httpd.board = self
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"sandbox-job-board-{self.port}", daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        httpd, thread = self._httpd, self._thread
-        self._httpd = self._thread = None
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> "JobBoardServer":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("the sandbox job board is not running")
-        return int(self._httpd.server_address[1])
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def request_count(self) -> int:
-        with self._lock:
-            return len(self.requests)
+    # -- for assertions -------------------------------------------------------------------------
 
     @property
     def paths(self) -> list[str]:
@@ -420,32 +373,9 @@ def _relative_age(now: datetime, posted_at: datetime) -> str:
     return "30+ days ago"
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    board: JobBoardServer
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that hung up mid-response is routine in tests (timeouts); stay quiet.
-        pass
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class _Handler(QuietHandler):
     server_version = "SandboxJobBoard/1.0"
 
     def do_GET(self) -> None:
-        reply = self.server.board.handle(self.path)
-        body = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
-        try:
-            self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in reply.headers:
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        reply = self.server.owner.handle(self.path)
+        self.send_json(reply.status, reply.body, reply.headers)

@@ -23,19 +23,18 @@ from __future__ import annotations
 
 import html
 import re
-import threading
 import time
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cached_property
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from random import Random
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from sandbox import sample_data
 from sandbox.sample_data import COUNTRY_BY_CODE, SampleHotel
+from sandbox.server import LoopbackServer, QuietHandler
 
 NO_SITE_SHARE = 0.05
 
@@ -140,7 +139,7 @@ _TA_TLD = {"US": "com", "GB": "co.uk", "IE": "ie", "DE": "de", "AT": "at", "CH":
            "FR": "fr", "ES": "es", "IT": "it", "NL": "nl", "PT": "pt"}
 
 
-class SearchServer:
+class SearchServer(LoopbackServer):
     """The DuckDuckGo HTML endpoint on 127.0.0.1 and a free port. Use as a context manager or
     call ``start()`` and ``stop()``; ``url`` is the base URL for ``WebSearch(base_url=...)``."""
 
@@ -155,6 +154,7 @@ class SearchServer:
     ) -> None:
         if fail_status not in (202, 403):
             raise ValueError("fail_status must be 202 or 403 (DuckDuckGo's bot challenge)")
+        super().__init__(_Handler, thread_name="sandbox-search", label="sandbox search server")
         self.seed = seed
         self.fail_first, self.fail_status = fail_first, fail_status
         self.latency_seconds = latency_seconds
@@ -165,56 +165,7 @@ class SearchServer:
         self.peak_in_flight = 0
         self._in_flight = 0
         self._failed = 0
-        self._lock = threading.Lock()
         self._pages: dict[str, list[Hit]] = {}
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle ------------------------------------------------------------------------------
-
-    def start(self) -> SearchServer:
-        if self._httpd is not None:
-            return self
-        httpd = _Server(("127.0.0.1", 0), _Handler)
-        httpd.search = self
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"sandbox-search-{self.port}", daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        httpd, thread = self._httpd, self._thread
-        self._httpd = self._thread = None
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> SearchServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("the sandbox search server is not running")
-        return int(self._httpd.server_address[1])
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def request_count(self) -> int:
-        with self._lock:
-            return len(self.requests)
 
     # -- what the world looks like, for assertions ----------------------------------------------
 
@@ -648,17 +599,7 @@ def _anomaly_page(query: str) -> str:
 """  # noqa: E501
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    search: SearchServer
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that hung up mid-response is routine in tests (timeouts); stay quiet.
-        pass
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class _Handler(QuietHandler):
     server_version = "SandboxSearch/1.0"
 
     def do_GET(self) -> None:
@@ -671,16 +612,5 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer("POST", form)
 
     def _answer(self, method: str, form: dict[str, str]) -> None:
-        reply = self.server.search.handle(method, self.path, form)
-        body = reply.body.encode("utf-8")
-        try:
-            self.send_response(reply.status)
-            self.send_header("Content-Type", "text/html; charset=UTF-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        reply = self.server.owner.handle(method, self.path, form)
+        self.send_reply(reply.status, reply.body.encode("utf-8"), "text/html; charset=UTF-8")

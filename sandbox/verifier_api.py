@@ -24,18 +24,16 @@ exist (staff a sandbox website publishes); ``force`` fixes the result for given 
 
 from __future__ import annotations
 
-import json
 import re
-import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from random import Random
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from sandbox import sample_data
+from sandbox.server import LoopbackServer, QuietHandler
 
 SANDBOX_KEY = "sandbox-key"
 CATCH_ALL_SHARE = 0.08
@@ -80,7 +78,7 @@ class _Reply:
     headers: tuple[tuple[str, str], ...] = ()
 
 
-class VerifierServer:
+class VerifierServer(LoopbackServer):
     """MillionVerifier's single-address API on 127.0.0.1 and a free port. Use as a context
     manager or call ``start()`` and ``stop()``; ``url`` is the base URL for the client."""
 
@@ -102,6 +100,7 @@ class VerifierServer:
         unknown_results = {r for r in (force or {}).values() if r not in _RESULT_CODES}
         if unknown_results:
             raise ValueError(f"force results must be among {sorted(_RESULT_CODES)}")
+        super().__init__(_Handler, thread_name="sandbox-verifier", label="sandbox verifier")
         self.seed = seed
         self.api_key = api_key
         self.fail_first, self.fail_status, self.retry_after = fail_first, fail_status, retry_after
@@ -116,9 +115,6 @@ class VerifierServer:
         self.catch_all_domains, self.unknown_domains = self._misbehaving_domains()
         self.requests: list[VerifierRequest] = []
         self._failed = 0
-        self._lock = threading.Lock()
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     def _misbehaving_domains(self) -> tuple[frozenset[str], frozenset[str]]:
         # Only a hotel's own domain: a chain's shared domain (marriott.com) runs proper mail
@@ -132,52 +128,6 @@ class VerifierServer:
         n_unknown = max(1, round(len(own) * UNKNOWN_SHARE))
         return (frozenset(own[:n_catch_all]),
                 frozenset(own[n_catch_all:n_catch_all + n_unknown]))
-
-    # -- lifecycle ------------------------------------------------------------------------------
-
-    def start(self) -> VerifierServer:
-        if self._httpd is not None:
-            return self
-        httpd = _Server(("127.0.0.1", 0), _Handler)
-        httpd.verifier = self
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"sandbox-verifier-{self.port}", daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        httpd, thread = self._httpd, self._thread
-        self._httpd = self._thread = None
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> VerifierServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("the sandbox verifier is not running")
-        return int(self._httpd.server_address[1])
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def request_count(self) -> int:
-        with self._lock:
-            return len(self.requests)
 
     # -- answers --------------------------------------------------------------------------------
 
@@ -267,32 +217,9 @@ class VerifierServer:
         }
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    verifier: VerifierServer
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that hung up mid-response is routine in tests (timeouts); stay quiet.
-        pass
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class _Handler(QuietHandler):
     server_version = "SandboxMillionVerifier/1.0"
 
     def do_GET(self) -> None:
-        reply = self.server.verifier.handle(self.path)
-        body = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
-        try:
-            self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in reply.headers:
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        reply = self.server.owner.handle(self.path)
+        self.send_json(reply.status, reply.body, reply.headers)

@@ -48,13 +48,13 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from random import Random
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 from sandbox import sample_data
 from sandbox.sample_data import COUNTRY_BY_CODE, SampleHotel
+from sandbox.server import LoopbackServer, QuietHandler
 
 NORMAL = "normal"
 DEAD_CLOSED = "dead_closed"
@@ -259,12 +259,13 @@ def cloudflare_encode(email: str, key: int) -> str:
     return f"{key:02x}" + "".join(f"{b ^ key:02x}" for b in email.encode("utf-8"))
 
 
-class HotelWebsites:
+class HotelWebsites(LoopbackServer):
     """The sample hotels' websites on 127.0.0.1 and a free port. Use as a context manager or call
     ``start()`` and ``stop()``. ``slow_seconds`` replaces the 2-3 s delay of the slow sites."""
 
     def __init__(self, seed: int = sample_data.DEFAULT_SEED, *,
                  slow_seconds: float | None = None, latency_seconds: float = 0.0) -> None:
+        super().__init__(_Handler, thread_name="sandbox-websites", label="websites server")
         self.seed = seed
         self.slow_seconds = slow_seconds
         self.latency_seconds = latency_seconds  # added to every answer, for benchmarks
@@ -273,55 +274,21 @@ class HotelWebsites:
         self._profiles: dict[str, SiteProfile] = {}
         self._by_host: dict[str, list[SampleHotel]] = {}
         self._assign()
-        self._lock = threading.Lock()
         self._count = 0
         self._host_counts: Counter[str] = Counter()
         self._stopping = threading.Event()
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    def start(self) -> "HotelWebsites":
-        if self._httpd is not None:
-            return self
-        self._stopping.clear()
-        httpd = _Server(("127.0.0.1", 0), _Handler)
-        httpd.sites = self
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"sandbox-websites-{self.port}", daemon=True,
-        )
-        self._thread.start()
-        return self
+    def start(self) -> Self:
+        if self._httpd is None:
+            self._stopping.clear()
+        return super().start()
 
     def stop(self) -> None:
-        httpd, thread = self._httpd, self._thread
-        self._httpd = self._thread = None
-        if httpd is None:
-            return
-        self._stopping.set()  # wakes the slow pages
-        httpd.shutdown()
-        httpd.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> "HotelWebsites":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("the websites server is not running")
-        return self._httpd.server_address[1]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        if self._httpd is not None:
+            self._stopping.set()  # wakes the slow pages
+        super().stop()
 
     @property
     def request_count(self) -> int:
@@ -915,17 +882,7 @@ def _postcode(rng: Random, country: str) -> str:
     return f"{rng.randint(1000, 99999):05d}"
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    sites: HotelWebsites
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients that give up (size caps, timeouts) hang up mid-answer; that is routine here.
-        pass
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class _Handler(QuietHandler):
     server_version = "SandboxWebsites/1.0"
 
     def do_GET(self) -> None:
@@ -935,29 +892,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(send_body=False)
 
     def _answer(self, *, send_body: bool) -> None:
-        reply = self.server.sites.handle(self.headers.get("Host", ""), self.path)
-        if self.server.sites.latency_seconds:
-            self.server.sites.wait(self.server.sites.latency_seconds)
+        sites: HotelWebsites = self.server.owner
+        reply = sites.handle(self.headers.get("Host", ""), self.path)
+        if sites.latency_seconds:
+            sites.wait(sites.latency_seconds)
         if reply.hang_up:
             self.close_connection = True
             return
         if reply.delay:
-            self.server.sites.wait(reply.delay)
-        try:
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            if reply.content_length:
-                self.send_header("Content-Length", str(len(reply.body)))
-            for name, value in reply.headers:
-                self.send_header(name, value)
-            self.send_header("Connection", "close")
-            self.end_headers()
-            if send_body:
-                view = memoryview(reply.body)
-                for start in range(0, len(view), 64 * 1024):
-                    self.wfile.write(view[start:start + 64 * 1024])
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+            sites.wait(reply.delay)
+        self.send_reply(reply.status, reply.body, reply.content_type,
+                        (*reply.headers, ("Connection", "close")),
+                        content_length=reply.content_length, write_body=send_body)

@@ -114,3 +114,29 @@ def test_a_failed_transaction_writes_nothing(crm):
             con.execute("INSERT INTO failed_tasks (task, error) VALUES ('t', 'e')")
             raise RuntimeError("boom")
     assert crm.scalar("SELECT count(*) FROM failed_tasks") == 0
+
+
+def test_an_existing_store_is_upgraded_without_losing_rows(tmp_path):
+    # A file created by the first release (migration 1 only) gains the later columns in place.
+    import duckdb
+
+    from jengu_resources.crm_store import apply_migrations
+
+    path = tmp_path / "old.duckdb"
+    version, name, sql = available_migrations()[0]
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+                    " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+        con.execute(sql)
+        con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+        con.execute(
+            "INSERT INTO prospects (id, company_name, name_key, tier, source, source_ref,"
+            " discovered_on) VALUES ('p1', 'Hotel Alt', 'alt hotel', 'warm', 'csv', 'f row 1',"
+            " DATE '2026-01-02')"
+        )
+        applied = apply_migrations(con)
+        assert applied == [v for v, _, _ in available_migrations()[1:]]
+        assert con.execute("SELECT company_name, email_sendable FROM prospects").fetchall() == [
+            ("Hotel Alt", False)
+        ]
+        assert apply_migrations(con) == []
