@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from jengu_assets.enrichment import site_analysis
 from jengu_assets.enrichment.site_analysis import (
     SiteAnalysis,
     analyze_file,
@@ -48,7 +49,7 @@ def assert_subset(result: SiteAnalysis, expected: dict[str, Any]) -> None:
         assert getattr(result, key) == value, f"{key}: {getattr(result, key)!r} != {value!r}"
 
 
-# --- realistic pages --------------------------------------------------------------------------------
+# --- realistic pages ------------------------------------------------------------------------------
 
 GERMAN_PAGE = """<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8">
@@ -126,11 +127,16 @@ ITALIAN_PAGE = """<!DOCTYPE html>
   <div itemprop="geo" itemscope itemtype="https://schema.org/GeoCoordinates">
     <meta itemprop="latitude" content="41.8902"><meta itemprop="longitude" content="12.4922">
   </div>
-  <a itemprop="sameAs" href="https://www.tripadvisor.it/Hotel_Review-g187791-d1-Reviews-Bellavista.html">TA</a>
+  <a itemprop="sameAs"
+     href="https://www.tripadvisor.it/Hotel_Review-g187791-d1-Reviews-Bellavista.html">TA</a>
 </div>
 <p>Scrivici: info&#64;hotelbellavista.it</p>
 <footer><a href="/note-legali">Note legali</a> <a href="/chi-siamo">Chi siamo</a></footer>
 </body></html>"""
+
+BELLAVISTA_TRIPADVISOR = (
+    "https://www.tripadvisor.it/Hotel_Review-g187791-d1-Reviews-Bellavista.html"
+)
 
 AMERICAN_PAGE = """<html><head><title>Mile High Lodge</title>
 <meta name="generator" content="Wix.com Website Builder">
@@ -222,9 +228,7 @@ AMERICAN_PAGE = """<html><head><title>Mile High Lodge</title>
                 "address": "Via Roma 12, 00184 Roma, IT",
                 "cms": "Joomla",
                 "booking_engine": "Simple Booking",
-                "social": {
-                    "tripadvisor": "https://www.tripadvisor.it/Hotel_Review-g187791-d1-Reviews-Bellavista.html"
-                },
+                "social": {"tripadvisor": BELLAVISTA_TRIPADVISOR},
                 "links": {
                     "imprint": "https://www.hotelbellavista.it/note-legali",
                     "about": "https://www.hotelbellavista.it/chi-siamo",
@@ -269,11 +273,11 @@ def test_italian_microdata_is_flattened_with_nested_items() -> None:
         "geo": {"lat": 41.8902, "lon": 12.4922},
         "starRating": None,
         "priceRange": None,
-        "sameAs": ["https://www.tripadvisor.it/Hotel_Review-g187791-d1-Reviews-Bellavista.html"],
+        "sameAs": [BELLAVISTA_TRIPADVISOR],
     }
 
 
-# --- phones -----------------------------------------------------------------------------------------
+# --- phones ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -304,8 +308,10 @@ def test_italian_microdata_is_flattened_with_nested_items() -> None:
                      ["+49301234567"], id="inline-spans-stay-on-one-line"),
         pytest.param("<p>Tel. 030 1234567 / 030 7654321</p>", None, "DE",
                      ["+49301234567", "+49307654321"], id="two-numbers-joined-by-slash"),
-        pytest.param("<p>IBAN DE89 3704 0044 0532 0130 00, USt-IdNr. DE123456789</p>", None, "DE",
-                     [], id="bank-and-tax-ids-are-not-phones"),
+        pytest.param("<p>IBAN DE89 3704 0044 0532 0130 00, USt-IdNr. DE123456789</p>", None,
+                     "DE", [], id="bank-and-tax-ids-are-not-phones"),
+        pytest.param("<p>Telefonisch erreichbar: 08.00 - 18.00</p><p>Tel. Stand 12.05.2024</p>",
+                     None, "DE", [], id="opening-hours-and-dates-are-not-phones"),
         pytest.param('<a href="tel:+999 1234567">x</a><a href="tel:+49301234567">y</a>'
                      "<p>Tel +49 30 1234567</p>", None, None,
                      ["+49301234567"], id="unknown-country-code-dropped-duplicates-merged"),
@@ -321,7 +327,7 @@ def test_schema_telephone_is_a_phone_source() -> None:
     assert analyze_html(html_page("", head)).phones == ["+43512123456"]
 
 
-# --- emails -----------------------------------------------------------------------------------------
+# --- emails ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -362,7 +368,7 @@ def test_emails(body: str, expected: list[str]) -> None:
     assert analyze_html(html_page(body)).emails == expected
 
 
-# --- JSON-LD ----------------------------------------------------------------------------------------
+# --- JSON-LD --------------------------------------------------------------------------------------
 
 GRAPH_HOTEL = """{
   "@context": "https://schema.org",
@@ -376,7 +382,8 @@ GRAPH_HOTEL = """{
      "starRating": {"@type": "Rating", "ratingValue": "4"}, "priceRange": "€€",
      "sameAs": ["https://www.facebook.com/hoteladler", "https://www.instagram.com/hoteladler"]},
     {"@type": "PostalAddress", "@id": "#address", "streetAddress": "Hauptstraße 5",
-     "postalCode": "79098", "addressLocality": "Freiburg", "addressCountry": {"@type": "Country", "name": "DE"}}
+     "postalCode": "79098", "addressLocality": "Freiburg",
+     "addressCountry": {"@type": "Country", "name": "DE"}}
   ]
 }"""
 
@@ -421,14 +428,16 @@ def test_jsonld_hotel_inside_graph_with_id_references() -> None:
                      "Block /* not a comment */", id="block-comment-outside-strings-only"),
         pytest.param('{"@type": "Hotel", "name": "Line\nbreak"}', "Line break",
                      id="unescaped-newline-in-string"),
-        pytest.param('{&quot;@type&quot;: &quot;Hotel&quot;, &quot;name&quot;: &quot;Entities&quot;}',
-                     "Entities", id="html-entities-instead-of-quotes"),
+        pytest.param("{&quot;@type&quot;: &quot;Hotel&quot;, &quot;name&quot;: &quot;Ents&quot;}",
+                     "Ents", id="html-entities-instead-of-quotes"),
+        pytest.param('{"@type": "Hotel", name: "Unquoted", "telephone": "+49 30 1234567",}',
+                     "Unquoted", id="unquoted-key-and-trailing-comma"),
         pytest.param('<!-- {"@type": "Hotel", "name": "Wrapped"} -->', "Wrapped",
                      id="html-comment-wrapper"),
         pytest.param('{"@type": "WebSite"}\n{"@type": "Resort", "name": "Second"}', "Second",
                      id="two-concatenated-objects"),
-        pytest.param('[[{"@type": "http://schema.org/BedAndBreakfast", "name": "Nested"}]]', "Nested",
-                     id="nested-arrays-and-type-url"),
+        pytest.param('[[{"@type": "http://schema.org/BedAndBreakfast", "name": "Nested"}]]',
+                     "Nested", id="nested-arrays-and-type-url"),
         pytest.param('{"@type": "LocalBusiness", "name": "Shop"}', "Shop",
                      id="local-business-fallback"),
         pytest.param('{"@type": "Organization", "name": "Group"}', "Group",
@@ -452,7 +461,9 @@ def test_jsonld_is_lenient_and_never_raises(payload: str, expected_name: str | N
 def test_jsonld_larger_than_a_megabyte_is_skipped() -> None:
     # The cap protects the batch; the microdata on the same page is still read.
     big = '{"@type": "Hotel", "name": "Huge", "description": "' + "x" * 1_100_000 + '"}'
-    body = '<div itemscope itemtype="http://schema.org/Hotel"><span itemprop="name">Small</span></div>'
+    body = (
+        '<div itemscope itemtype="http://schema.org/Hotel"><span itemprop="name">Small</span></div>'
+    )
     assert analyze_html(html_page(body, ld_json(big))).schema_org["name"] == "Small"
 
 
@@ -463,7 +474,7 @@ def test_jsonld_string_address_is_kept_as_string() -> None:
     assert result.address == "Rua Augusta 1, 1100-048 Lisboa"
 
 
-# --- technology -------------------------------------------------------------------------------------
+# --- technology -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -493,7 +504,7 @@ def test_jsonld_string_address_is_kept_as_string() -> None:
                      id="little-hotelier"),
         pytest.param('<button onclick="location.href=\'https://www.beds24.com/booking2.php\'">'
                      "Book</button>", "Beds24", id="url-in-onclick"),
-        pytest.param('<script>var engine = "https:\\/\\/direct-book.com\\/properties\\/x";</script>',
+        pytest.param('<script>var url = "https:\\/\\/direct-book.com\\/properties\\/x";</script>',
                      "SiteMinder", id="json-escaped-url-in-inline-script"),
         pytest.param('<iframe src="https://www.booking.com/general.html?aid=1"></iframe>',
                      "Booking.com widget", id="booking-com-embedded"),
@@ -552,7 +563,8 @@ def test_webflow_from_html_attribute() -> None:
 @pytest.mark.parametrize(
     "markup, expected",
     [
-        pytest.param('<script src="https://embed.tawk.to/5f/default"></script>', "Tawk.to", id="tawk"),
+        pytest.param('<script src="https://embed.tawk.to/5f/default"></script>', "Tawk.to",
+                     id="tawk"),
         pytest.param('<script>window.intercomSettings = {app_id: "x"};</script>', "Intercom",
                      id="intercom-inline"),
         pytest.param('<script src="https://js.driftt.com/include/drift.js"></script>', "Drift",
@@ -568,6 +580,8 @@ def test_webflow_from_html_attribute() -> None:
                      id="asksuite"),
         pytest.param('<a href="https://wa.me/491711234567">WhatsApp</a>', "WhatsApp",
                      id="whatsapp-link"),
+        pytest.param('<a href="https://api.whatsapp.com/send?text=Look%20at%20this">Share</a>',
+                     None, id="whatsapp-share-button-is-not-a-chat"),
         pytest.param("<p>Chat with us on Intercom</p>", None, id="mention-in-text"),
     ],
 )
@@ -608,43 +622,48 @@ def test_privacy_policy_text_alone_gives_no_analytics() -> None:
     assert analyze_html(html_page(body)).analytics == []
 
 
-# --- social and site links --------------------------------------------------------------------------
+# --- social and site links ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     "href, expected",
     [
-        pytest.param("https://www.facebook.com/hoteladler/", {"facebook": "https://www.facebook.com/hoteladler"},
-                     id="facebook-page"),
+        pytest.param("https://www.facebook.com/hoteladler/",
+                     {"facebook": "https://www.facebook.com/hoteladler"}, id="facebook-page"),
         pytest.param("https://www.facebook.com/profile.php?id=1000123&ref=x",
                      {"facebook": "https://www.facebook.com/profile.php?id=1000123"},
                      id="facebook-numeric-profile"),
         pytest.param("https://www.facebook.com/sharer/sharer.php?u=x", {}, id="facebook-share"),
         pytest.param("https://www.facebook.com/dialog/share?app_id=1", {}, id="facebook-dialog"),
         pytest.param("https://www.instagram.com/hoteladler/?hl=de",
-                     {"instagram": "https://www.instagram.com/hoteladler"}, id="instagram-query-dropped"),
+                     {"instagram": "https://www.instagram.com/hoteladler"},
+                     id="instagram-query-dropped"),
         pytest.param("https://www.instagram.com/p/Cx12/", {}, id="instagram-post"),
         pytest.param("https://de.linkedin.com/company/adler-hotels/about/",
-                     {"linkedin": "https://de.linkedin.com/company/adler-hotels"}, id="linkedin-company"),
-        pytest.param("https://www.linkedin.com/shareArticle?mini=true&url=x", {}, id="linkedin-share"),
+                     {"linkedin": "https://de.linkedin.com/company/adler-hotels"},
+                     id="linkedin-company"),
+        pytest.param("https://www.linkedin.com/shareArticle?mini=true&url=x", {},
+                     id="linkedin-share"),
         pytest.param("https://twitter.com/intent/tweet?text=x", {}, id="twitter-intent"),
         pytest.param("https://twitter.com/share?url=x", {}, id="twitter-share"),
         pytest.param("https://twitter.com/hoteladler/status/123",
                      {"twitter": "https://twitter.com/hoteladler"}, id="tweet-gives-its-profile"),
-        pytest.param("https://x.com/hoteladler", {"twitter": "https://x.com/hoteladler"}, id="x-domain"),
-        pytest.param("https://www.youtube.com/@hoteladler", {"youtube": "https://www.youtube.com/@hoteladler"},
-                     id="youtube-handle"),
+        pytest.param("https://x.com/hoteladler", {"twitter": "https://x.com/hoteladler"},
+                     id="x-domain"),
+        pytest.param("https://www.youtube.com/@hoteladler",
+                     {"youtube": "https://www.youtube.com/@hoteladler"}, id="youtube-handle"),
         pytest.param("https://www.youtube.com/channel/UC123/videos",
                      {"youtube": "https://www.youtube.com/channel/UC123"}, id="youtube-channel"),
         pytest.param("https://www.youtube.com/watch?v=abc", {}, id="youtube-video"),
         pytest.param("https://www.tiktok.com/@hoteladler?lang=de",
                      {"tiktok": "https://www.tiktok.com/@hoteladler"}, id="tiktok"),
-        pytest.param("https://www.pinterest.de/hoteladler/", {"pinterest": "https://www.pinterest.de/hoteladler"},
-                     id="pinterest-cctld"),
-        pytest.param("https://www.pinterest.com/pin/create/button/?url=x", {}, id="pinterest-share"),
+        pytest.param("https://www.pinterest.de/hoteladler/",
+                     {"pinterest": "https://www.pinterest.de/hoteladler"}, id="pinterest-cctld"),
+        pytest.param("https://www.pinterest.com/pin/create/button/?url=x", {},
+                     id="pinterest-share"),
         pytest.param("https://www.tripadvisor.co.uk/", {}, id="tripadvisor-home"),
-        pytest.param("//www.facebook.com/hoteladler", {"facebook": "https://www.facebook.com/hoteladler"},
-                     id="protocol-relative"),
+        pytest.param("//www.facebook.com/hoteladler",
+                     {"facebook": "https://www.facebook.com/hoteladler"}, id="protocol-relative"),
     ],
 )
 def test_social_profiles(href: str, expected: dict[str, str]) -> None:
@@ -652,7 +671,10 @@ def test_social_profiles(href: str, expected: dict[str, str]) -> None:
 
 
 def test_first_profile_per_platform_wins() -> None:
-    body = '<a href="https://www.facebook.com/first">a</a><a href="https://www.facebook.com/second">b</a>'
+    body = (
+        '<a href="https://www.facebook.com/first">a</a>'
+        '<a href="https://www.facebook.com/second">b</a>'
+    )
     assert analyze_html(html_page(body)).social == {"facebook": "https://www.facebook.com/first"}
 
 
@@ -664,6 +686,8 @@ def test_site_links_are_absolute_same_site_and_honour_base() -> None:
     <a href="https://booking.hotel.de/legal/agb">AGB</a>
     <a href="/unternehmen/ueber-uns?x=1#team">Über uns</a>
     <a href="/rechtliches/impressum">Impressum</a>
+    <a href="http://[::1">broken</a>
+    <a href="/unser-team">Ihre Gastgeber</a>
     """
     result = analyze_html(
         html_page(body, '<base href="https://www.hotel.de/de/">'), "https://www.hotel.de/de/start"
@@ -673,6 +697,7 @@ def test_site_links_are_absolute_same_site_and_honour_base() -> None:
         "legal": "https://booking.hotel.de/legal/agb",
         "about": "https://www.hotel.de/unternehmen/ueber-uns?x=1",
         "imprint": "https://www.hotel.de/rechtliches/impressum",
+        "team": "https://www.hotel.de/unser-team",
     }
 
 
@@ -682,7 +707,7 @@ def test_links_by_anchor_text_and_relative_without_url() -> None:
     assert analyze_html(html_page(body)).links == {"imprint": "/p/17"}
 
 
-# --- metadata ---------------------------------------------------------------------------------------
+# --- metadata -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -703,13 +728,17 @@ def test_language(html: str, expected: str | None) -> None:
 
 
 def test_title_ignores_svg_titles_and_falls_back_to_og_title() -> None:
-    html = '<html><head><meta property="og:title" content="Hotel OG"></head><body><svg><title>icon</title></svg></body></html>'
+    html = (
+        '<html><head><meta property="og:title" content="Hotel OG"></head>'
+        "<body><svg><title>icon</title></svg></body></html>"
+    )
     assert analyze_html(html).title == "Hotel OG"
 
 
 def test_canonical_url_is_used_when_no_url_is_given() -> None:
     head = '<link rel="canonical" href="https://www.hotel-linde.de/kontakt/">'
-    result = analyze_html(html_page('<a href="/impressum">Impressum</a><p>Tel. 030 1234567</p>', head))
+    body = '<a href="/impressum">Impressum</a><p>Tel. 030 1234567</p>'
+    result = analyze_html(html_page(body, head))
     assert result.url == "https://www.hotel-linde.de/kontakt/"
     assert result.links == {"imprint": "https://www.hotel-linde.de/impressum"}
     assert result.phones == ["+49301234567"]
@@ -718,15 +747,18 @@ def test_canonical_url_is_used_when_no_url_is_given() -> None:
 @pytest.mark.parametrize(
     "body, expected",
     [
-        pytest.param("<footer><p>Hotel Post · Dorfstraße 3 · 6020 Innsbruck · Tel 0512 1234</p></footer>",
-                     "Dorfstraße 3, 6020 Innsbruck", id="one-line-with-dots-and-trailing-contact"),
-        pytest.param("<footer><p>Hotel Post<br>Dorfstraße 3<br>A-6020 Innsbruck<br>Österreich</p></footer>",
-                     "Dorfstraße 3, A-6020 Innsbruck", id="country-prefixed-postcode-over-lines"),
+        pytest.param("<footer><p>Hotel Post · Dorfstraße 3 · 6020 Innsbruck · Tel 0512 1234</p>"
+                     "</footer>", "Dorfstraße 3, 6020 Innsbruck",
+                     id="one-line-with-dots-and-trailing-contact"),
+        pytest.param("<footer><p>Hotel Post<br>Dorfstraße 3<br>A-6020 Innsbruck<br>Österreich</p>"
+                     "</footer>", "Dorfstraße 3, A-6020 Innsbruck",
+                     id="country-prefixed-postcode-over-lines"),
         pytest.param("<footer><p>© 2024 Hotel Post. Alle Rechte vorbehalten.</p></footer>", None,
                      id="copyright-year-is-not-a-postcode"),
         pytest.param("<div class='impressum'>Via Garibaldi, 21<br>20121 Milano MI</div>",
                      "Via Garibaldi, 21, 20121 Milano MI", id="italian-comma-before-number"),
-        pytest.param("<p>Zimmer 12, 2 Personen, 120 Euro</p>", None, id="room-text-is-not-an-address"),
+        pytest.param("<p>Zimmer 12, 2 Personen, 120 Euro</p>", None,
+                     id="room-text-is-not-an-address"),
         pytest.param("<address>Hotel Am See<br>Seeweg<br>Telefon 08821 1234</address>", None,
                      id="address-element-without-numbers-in-postal-lines"),
     ],
@@ -735,7 +767,7 @@ def test_address_heuristics(body: str, expected: str | None) -> None:
     assert analyze_html(html_page(body)).address == expected
 
 
-# --- robustness -------------------------------------------------------------------------------------
+# --- robustness -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -777,8 +809,8 @@ def test_truncated_page_keeps_what_was_read() -> None:
     [
         pytest.param("<div>" * 200_000 + "<p>Tel. +49 30 1234567</p>", id="deep-divs"),
         pytest.param("<div><b>" * 60_000 + "<p>Tel. +49 30 1234567</p>", id="deep-formatting"),
-        pytest.param("<select>" + "<option>x</option>" * 60_000 + "</select><p>Tel. +49 30 1234567</p>",
-                     id="huge-select"),
+        pytest.param("<select>" + "<option>x</option>" * 60_000 + "</select>"
+                     "<p>Tel. +49 30 1234567</p>", id="huge-select"),
     ],
 )
 def test_pathological_markup_is_bounded(document: str) -> None:
@@ -796,7 +828,8 @@ def test_two_megabyte_page_is_fast() -> None:
         '<ul><li>WLAN</li><li>TV</li></ul><img src="/wp-content/uploads/{i}.jpg"></div>\n'
     )
     body = "".join(block.format(i=i) for i in range(11_000))
-    html = html_page(body + '<footer>Lindenallee 12, 10115 Berlin · Tel. 030 1234567</footer>', lang="de")
+    footer = "<footer>Lindenallee 12, 10115 Berlin · Tel. 030 1234567</footer>"
+    html = html_page(body + footer, lang="de")
     assert len(html) > 2_000_000
     started = time.perf_counter()
     result = analyze_html(html, "https://www.hotel-linde.de/")
@@ -806,7 +839,7 @@ def test_two_megabyte_page_is_fast() -> None:
     assert result.cms == "WordPress"
 
 
-# --- decoding ---------------------------------------------------------------------------------------
+# --- decoding -------------------------------------------------------------------------------------
 
 GERMAN_TEXT = "Grüße aus München – Straße, Größe, Öffnungszeiten"
 
@@ -816,10 +849,10 @@ GERMAN_TEXT = "Grüße aus München – Straße, Größe, Öffnungszeiten"
     [
         pytest.param(f"<p>{GERMAN_TEXT}</p>".encode("cp1252"), None, GERMAN_TEXT,
                      id="cp1252-without-charset-meta"),
-        pytest.param(f'<meta charset="utf-8"><p>{GERMAN_TEXT}</p>'.encode("cp1252"), None, GERMAN_TEXT,
-                     id="declares-utf8-but-is-cp1252"),
-        pytest.param(f'<meta charset="iso-8859-1"><p>{GERMAN_TEXT}</p>'.encode(), None, GERMAN_TEXT,
-                     id="declares-latin1-but-is-utf8"),
+        pytest.param(f'<meta charset="utf-8"><p>{GERMAN_TEXT}</p>'.encode("cp1252"), None,
+                     GERMAN_TEXT, id="declares-utf8-but-is-cp1252"),
+        pytest.param(f'<meta charset="iso-8859-1"><p>{GERMAN_TEXT}</p>'.encode(), None,
+                     GERMAN_TEXT, id="declares-latin1-but-is-utf8"),
         pytest.param(f'<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
                      f"<p>{GERMAN_TEXT}</p>".encode("cp1252"), None, GERMAN_TEXT,
                      id="http-equiv-charset"),
@@ -835,6 +868,10 @@ GERMAN_TEXT = "Grüße aus München – Straße, Größe, Öffnungszeiten"
         pytest.param("<p>Grüße</p>".encode() + " <p>Größe</p>".encode("cp1252"), None,
                      "<p>Grüße</p> <p>Größe</p>", id="utf8-with-stray-cp1252"),
         pytest.param(b"\xef\xbb\xbf<p>BOM</p>", "cp1252", "<p>BOM</p>", id="bom-beats-declaration"),
+        pytest.param(f"<p>{GERMAN_TEXT}</p>".encode(), "base64", GERMAN_TEXT,
+                     id="non-text-codec-label-ignored"),
+        pytest.param(b"<p>+ADw-script+AD4-</p>", "utf-7", "+ADw-script+AD4-",
+                     id="utf7-declaration-read-as-utf8"),
     ],
 )
 def test_decode_html(data: bytes, declared: str | None, expected: str) -> None:
@@ -853,7 +890,7 @@ def test_bytes_input_is_decoded_before_analysis() -> None:
     assert result.phones == ["+49301234567"]
 
 
-# --- files and the JSON shape -----------------------------------------------------------------------
+# --- files and the JSON shape ---------------------------------------------------------------------
 
 
 def test_to_json_has_exactly_the_record_shape() -> None:
@@ -901,14 +938,26 @@ def test_analyze_file_errors(tmp_path: Path, make, expected_error: str) -> None:
     assert expected_error in record["error"]
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads any file")
-def test_analyze_file_permission_denied(tmp_path: Path) -> None:
-    path = _write(tmp_path / "secret.html", b"<p>x</p>")
-    path.chmod(0)
-    try:
-        assert analyze_file(str(path)) == {"input": str(path), "error": f"permission denied: {path}"}
-    finally:
-        path.chmod(0o600)
+@pytest.mark.parametrize(
+    "error, expected",
+    [
+        pytest.param(PermissionError(13, "Permission denied"), "permission denied: {path}",
+                     id="permission"),
+        pytest.param(OSError(5, "Input/output error"), "cannot read file: Input/output error",
+                     id="io-error"),
+    ],
+)
+def test_analyze_file_unreadable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: OSError, expected: str
+) -> None:
+    # Simulated: the test may run as root, which reads any file whatever its mode.
+    path = _write(tmp_path / "page.html", b"<p>x</p>")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(site_analysis, "open", refuse, raising=False)
+    assert analyze_file(str(path)) == {"input": str(path), "error": expected.format(path=path)}
 
 
 def _write(path: Path, data: bytes) -> Path:

@@ -60,7 +60,7 @@ MAX_OPTIONS_PER_SELECT = 1_500
 CHARSET_SAMPLE_BYTES = 64 * 1024
 
 
-# --- result -----------------------------------------------------------------------------------------
+# --- result ---------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -103,7 +103,7 @@ class SiteAnalysis:
         }
 
 
-# --- public API -------------------------------------------------------------------------------------
+# --- public API -----------------------------------------------------------------------------------
 
 
 def analyze_html(
@@ -112,20 +112,18 @@ def analyze_html(
     """Analyse one page. Never raises; a part that cannot be read is simply left empty.
 
     ``url`` is the address the page was fetched from; it resolves relative links and hints the
-    phone region. Without it the page's canonical URL (or og:url) is used. ``default_region``
-    (ISO 3166 alpha-2, e.g. "DE") overrides the region inferred from the address, the
-    schema.org country, the TLD and the page language, in that order.
+    phone region. Without it the page's canonical URL (or og:url) stands in. National phone
+    numbers are read in ``default_region`` (ISO 3166 alpha-2, e.g. "DE") when given, else in the
+    region of the schema.org address country, the URL's country TLD or the page language, in
+    that order; without any of these only international (+...) numbers are found.
     """
     result = SiteAnalysis(url=_clean_url(url))
-    text = _as_text(html)
-    if not text.strip():
-        return result
     try:
-        tree = LexborHTMLParser(_tame_markup(text[:MAX_HTML_CHARS]))
-    except Exception:  # noqa: BLE001 - the contract is a result, never an exception
-        log.warning("site analysis: could not parse the page", exc_info=True)
-        return result
-    _analyze_tree(tree, text[:MAX_HTML_CHARS], result, default_region)
+        text = _as_text(html)[:MAX_HTML_CHARS]
+        if text.strip():
+            _analyze_tree(LexborHTMLParser(_tame_markup(text)), text, result, default_region)
+    except Exception:  # noqa: BLE001 - the contract is a (partial) result, never an exception
+        log.warning("site analysis failed; returning what was read", exc_info=True)
     return result
 
 
@@ -196,7 +194,7 @@ def decode_html(data: bytes, declared_charset: str | None = None) -> str:
         return data.decode("cp1252", "replace")
 
 
-# --- decoding ---------------------------------------------------------------------------------------
+# --- decoding -------------------------------------------------------------------------------------
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -210,7 +208,7 @@ _META_CHARSET = re.compile(
 )
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([a-zA-Z0-9_.:-]{1,40})""")
 # Browsers read these labels as windows-1252 (WHATWG Encoding), and so do the pages' authors.
-_WINDOWS_1252_ALIASES = frozenset({"iso8859-1", "latin-1", "ascii", "iso8859-15"})
+_WINDOWS_1252_ALIASES = frozenset({"iso8859-1", "latin-1", "ascii"})
 _MIXED_UTF8_CP1252 = "utf-8+cp1252"
 _CP1252_FALLBACK = "jengu-site-cp1252-fallback"
 
@@ -254,6 +252,9 @@ def _usable_encoding(label: str | None, *, from_meta: bool = True) -> str | None
         return None
     if name in _WINDOWS_1252_ALIASES:
         return "cp1252"
+    if name == "utf-7":
+        # Browsers refuse UTF-7 (it smuggles markup past filters); read such pages as UTF-8.
+        return "utf-8"
     if name.startswith(("utf-16", "utf-32")):
         # A charset found by reading the bytes as ASCII cannot really be UTF-16 (WHATWG agrees).
         return "utf-8" if from_meta else name
@@ -335,16 +336,22 @@ def _guess_legacy_encoding(data: bytes) -> str:
         # it was written.
         return _MIXED_UTF8_CP1252
     candidates = ["cp1252"]
+    guess = _charset_normalizer_guess(sample)
+    if guess and guess not in {"cp1252", "utf-8"}:
+        candidates.append(guess)
+    scores = [_mojibake_score(sample.decode(enc, "replace")) for enc in candidates]
+    return candidates[scores.index(min(scores))]
+
+
+def _charset_normalizer_guess(sample: bytes) -> str | None:
     try:
         from charset_normalizer import from_bytes
 
         best = from_bytes(sample).best()
-        if best is not None and codecs.lookup(best.encoding).name not in {"cp1252", "utf-8"}:
-            candidates.append(best.encoding)
-    except Exception:  # noqa: BLE001 - the detector is only a hint
-        pass
-    scores = [_mojibake_score(sample.decode(enc, "replace")) for enc in candidates]
-    return candidates[scores.index(min(scores))]
+        return codecs.lookup(best.encoding).name if best is not None else None
+    except Exception:  # noqa: BLE001 - the detector is only a hint; cp1252 remains
+        log.debug("charset-normalizer failed", exc_info=True)
+        return None
 
 
 _MAGIC = (
@@ -356,7 +363,6 @@ _MAGIC = (
     (b"PK\x03\x04", "ZIP"),
     (b"PK\x05\x06", "ZIP"),
     (b"\x1f\x8b", "gzip"),
-    (b"BZh", "bzip2"),
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x28\xb5\x2f\xfd", "zstd"),
     (b"Rar!\x1a\x07", "RAR"),
@@ -370,7 +376,8 @@ _MAGIC = (
     (b"wOFF", "WOFF"),
     (b"wOF2", "WOFF2"),
     (b"OggS", "Ogg"),
-    (b"ID3", "MP3"),
+    (b"ID3\x03", "MP3"),
+    (b"ID3\x04", "MP3"),
     (b"%!PS", "PostScript"),
 )
 
@@ -387,20 +394,21 @@ def _binary_kind(data: bytes) -> str | None:
     if any(data.startswith(bom) for bom, _ in _BOMS) or _utf16_without_bom(data):
         return None
     head = data[:8192]
-    control = sum(head.count(bytes([b])) for b in (*range(0, 9), *range(14, 32)))
+    control = sum(head.count(bytes([b])) for b in (*range(9), *range(14, 32)))
     if b"\x00" in head or control > 0.1 * len(head):
         return "binary data"
     return None
 
 
-# --- markup guard -----------------------------------------------------------------------------------
+# --- markup guard ---------------------------------------------------------------------------------
 
 # Elements that never nest: void elements, and those whose end tag is implied by a sibling.
-_FLAT_ELEMENTS = frozenset(
-    "area base br col embed hr img input link meta param source track wbr keygen frame "
-    "p li dt dd option optgroup tr td th thead tbody tfoot colgroup caption rb rt rp rtc "
-    "html head body".split()
-)
+_FLAT_ELEMENTS = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+    "source", "track", "wbr", "keygen", "frame",
+    "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead", "tbody", "tfoot",
+    "colgroup", "caption", "rb", "rt", "rp", "rtc", "html", "head", "body",
+})
 _TAG_NAME = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)")
 _WHOLE_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*>?")
 
@@ -411,7 +419,9 @@ def _tame_markup(text: str) -> str:
     if text.count("<") <= MAX_TREE_DEPTH:
         return text
     names = [(slash, name.lower()) for slash, name in _TAG_NAME.findall(text)]
-    heights = list(accumulate(-1 if slash else 1 for slash, name in names if name not in _FLAT_ELEMENTS))
+    heights = list(
+        accumulate(-1 if slash else 1 for slash, name in names if name not in _FLAT_ELEMENTS)
+    )
     # Depth is the height above the lowest point so far: stray end tags must not hide a deep
     # run that follows them.
     floors = accumulate(heights, min, initial=0)
@@ -443,7 +453,7 @@ def _tame_markup(text: str) -> str:
     return "".join(pieces)
 
 
-# --- orchestration ----------------------------------------------------------------------------------
+# --- orchestration --------------------------------------------------------------------------------
 
 T = TypeVar("T")
 
@@ -517,7 +527,7 @@ def _analyze_tree(
     result.address = _guarded("address", lambda: _address(page, result.schema_org), None)
 
 
-# --- head metadata ----------------------------------------------------------------------------------
+# --- head metadata --------------------------------------------------------------------------------
 
 
 def _attr(node: LexborNode, name: str) -> str:
@@ -611,7 +621,10 @@ def _clean_url(url: str | None) -> str | None:
 def _absolute_http(url: str | None) -> str | None:
     if not url:
         return None
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
     if parts.scheme.lower() in {"http", "https"} and parts.netloc:
         return url.strip()
     return None
@@ -630,10 +643,20 @@ def _base_url(page: _Page, url: str | None) -> str | None:
     page_url = url if url and "//" in url else (f"http://{url}" if url else None)
     node = page.tree.css_first("base[href]")
     if node is not None:
-        joined = _absolute_http(urljoin(page_url or "", _attr(node, "href")))
+        joined = _absolute_http(_join(page_url, _attr(node, "href")))
         if joined:
             return joined
     return page_url
+
+
+def _join(base: str | None, href: str) -> str:
+    """``href`` resolved against ``base``; unchanged when there is no base or it is malformed."""
+    if not base:
+        return href
+    try:
+        return urljoin(base, href)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return href
 
 
 def _host(url: str | None) -> str | None:
@@ -657,9 +680,9 @@ def _host_matches(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
-# --- scripts and embeds -----------------------------------------------------------------------------
+# --- scripts and embeds ---------------------------------------------------------------------------
 
-_URL_IN_CODE = re.compile(r"""(?:https?:)?(?:\\?/){2}[a-zA-Z0-9][a-zA-Z0-9.-]{1,250}\.[a-zA-Z]{2,24}[^\s"'<>)]*""")
+_URL_IN_CODE = re.compile(r"""//[a-zA-Z0-9][a-zA-Z0-9.-]{0,250}\.[a-zA-Z]{2,24}[^\s"'<>)\\]*""")
 
 
 def _collect_code(tree: LexborHTMLParser) -> tuple[str, list[str]]:
@@ -679,7 +702,9 @@ def _collect_code(tree: LexborHTMLParser) -> tuple[str, list[str]]:
         body = node.text(deep=True)[:MAX_INLINE_SCRIPT_CHARS]
         budget -= len(body)
         parts.append(body)
-        embedded.extend(url.replace("\\/", "/") for url in _URL_IN_CODE.findall(body)[:300])
+        # JSON in scripts escapes slashes ("https:\/\/be.synxis.com").
+        unescaped = body.replace("\\/", "/") if "\\/" in body else body
+        embedded.extend(_URL_IN_CODE.findall(unescaped)[:300])
     for node in tree.css("iframe[src], frame[src], embed[src], object[data], form[action]")[:500]:
         url = _attr(node, "src") or _attr(node, "data") or _attr(node, "action")
         parts.append(url)
@@ -691,14 +716,14 @@ def _collect_code(tree: LexborHTMLParser) -> tuple[str, list[str]]:
     return "\n".join(parts), embedded
 
 
-# --- CMS --------------------------------------------------------------------------------------------
+# --- CMS ------------------------------------------------------------------------------------------
 
 # (name, lower-case generator prefixes/fragments); page-builder and SEO plugins only run on
 # WordPress, so their generator tags identify it too.
 _GENERATORS = (
     ("WordPress", ("wordpress", "elementor", "wpbakery", "woocommerce", "yoast", "wpml",
-                   "slider revolution", "site kit by google", "divi", "visual composer",
-                   "all in one seo", "powered by wpbakery")),
+                   "slider revolution", "site kit by google", "divi v", "visual composer",
+                   "all in one seo")),
     ("Wix", ("wix.com",)),
     ("Squarespace", ("squarespace",)),
     ("Joomla", ("joomla",)),
@@ -722,8 +747,6 @@ _GENERATORS = (
     ("1C-Bitrix", ("bitrix",)),
     ("Concrete CMS", ("concrete5", "concrete cms")),
     ("Kentico", ("kentico",)),
-    ("Strato Homepage-Baukasten", ("strato",)),
-    ("IONOS MyWebsite", ("ionos", "1&1")),
 )
 _CMS_MARKERS = (
     ("WordPress", ("/wp-content/", "/wp-includes/", "wp-json", "wp-emoji")),
@@ -747,6 +770,7 @@ _CMS_MARKERS = (
     ("Framer", ("framerusercontent.com", "framer.com/m/")),
     ("1C-Bitrix", ("/bitrix/",)),
 )
+_POWERED_BY = re.compile(r"^powered by\s+", re.IGNORECASE)
 _VERSION_SUFFIX = re.compile(r"[\s_-]*v?(?:ver\.?|version)?\s*\d[\w.\-]*$", re.IGNORECASE)
 
 
@@ -758,11 +782,11 @@ def _detect_cms(page: _Page) -> str | None:
             if any(fragment in lowered for fragment in fragments):
                 return name
         if unknown is None:
-            cleaned = _VERSION_SUFFIX.sub("", re.sub(r"^powered by\s+", "", generator, flags=re.I))
+            cleaned = _VERSION_SUFFIX.sub("", _POWERED_BY.sub("", generator))
             unknown = _clean_text(cleaned, 80)
     haystack = page.script_text.lower()
     root = page.tree.css_first("html")
-    if root is not None and ("data-wf-site" in root.attributes or "data-wf-page" in root.attributes):
+    if root is not None and {"data-wf-site", "data-wf-page"} & set(root.attributes):
         return "Webflow"
     for name, markers in _CMS_MARKERS:
         if any(marker in haystack for marker in markers):
@@ -770,7 +794,7 @@ def _detect_cms(page: _Page) -> str | None:
     return unknown
 
 
-# --- analytics --------------------------------------------------------------------------------------
+# --- analytics ------------------------------------------------------------------------------------
 
 # Matched against script sources and bodies, never against visible text: privacy policies
 # name every tracker without the page loading any of them.
@@ -778,14 +802,16 @@ _ANALYTICS = tuple(
     (name, re.compile(pattern, flags))
     for name, pattern, flags in (
         ("Google Analytics 4",
-         r"""gtag/js\?id=G-|['"]config['"]\s*,\s*['"]G-[A-Z0-9]{4,}|measurement_?id['"]?\s*[:=]\s*['"]G-""",
+         (r"""gtag/js\?id=G-|['"]config['"]\s*,\s*['"]G-[A-Z0-9]{4,}|"""
+          r"""measurement_?id['"]?\s*[:=]\s*['"]G-"""),
          re.IGNORECASE),
         ("Google Analytics (Universal)",
          r"\bUA-\d{4,10}-\d{1,4}\b|google-analytics\.com/(?:analytics|ga|urchin)\.js", 0),
         ("Google Tag Manager",
          r"\bGTM-[A-Z0-9]{4,9}\b|googletagmanager\.com/(?:gtm\.js|ns\.html)", 0),
         ("Google Ads", r"googleadservices\.com/pagead/conversion|['\"]AW-\d{6,}", 0),
-        ("Meta Pixel", r"connect\.facebook\.net/[^'\"\s]*/fbevents\.js|fbq\(\s*['\"]init|facebook\.com/tr\?",
+        ("Meta Pixel",
+         r"connect\.facebook\.net/[^'\"\s]*/fbevents\.js|fbq\(\s*['\"]init|facebook\.com/tr\?",
          re.IGNORECASE),
         ("Hotjar", r"static\.hotjar\.com|\bhjid\s*:|_hjSettings", re.IGNORECASE),
         ("Matomo", r"matomo\.js|piwik\.js|_paq\.push", re.IGNORECASE),
@@ -798,7 +824,8 @@ _ANALYTICS = tuple(
         ("Microsoft Advertising (UET)", r"bat\.bing\.com", re.IGNORECASE),
         ("X (Twitter) Pixel", r"static\.ads-twitter\.com|\btwq\(", re.IGNORECASE),
         ("Snap Pixel", r"sc-static\.net/scevent", re.IGNORECASE),
-        ("Adobe Analytics", r"\.omtrdc\.net|appmeasurement(?:\.min)?\.js|\.2o7\.net", re.IGNORECASE),
+        ("Adobe Analytics", r"\.omtrdc\.net|appmeasurement(?:\.min)?\.js|\.2o7\.net",
+         re.IGNORECASE),
         ("Yandex Metrica", r"mc\.yandex\.ru", re.IGNORECASE),
         ("Segment", r"cdn\.segment\.com", re.IGNORECASE),
         ("Mixpanel", r"cdn\.mxpnl\.com|mixpanel\.init", re.IGNORECASE),
@@ -819,7 +846,7 @@ def _detect_analytics(page: _Page) -> list[str]:
     return [name for name, pattern in _ANALYTICS if pattern.search(page.script_text)]
 
 
-# --- chat -------------------------------------------------------------------------------------------
+# --- chat -----------------------------------------------------------------------------------------
 
 _CHAT_WIDGETS = (
     ("Intercom", ("widget.intercom.io", "js.intercomcdn.com", "intercomsettings")),
@@ -847,9 +874,10 @@ _CHAT_WIDGETS = (
     ("Comm100", ("comm100",)),
     ("Pure Chat", ("purechat",)),
 )
-_WHATSAPP_IN_CODE = ("wa.me/", "api.whatsapp.com/send", "whatsapp://send")
-_WHATSAPP_LINK = re.compile(
-    r"^whatsapp:|(?:^|[/.])(?:wa\.me/|api\.whatsapp\.com/send|web\.whatsapp\.com/send)"
+# A chat link carries the business's number; "wa.me/?text=..." is a share button.
+_WHATSAPP_CHAT = re.compile(
+    r"wa\.me/\+?\d|whatsapp\.com/send/?\?(?:[^\s\"'<>]*&)?phone=\+?\d|"
+    r"whatsapp://send\?(?:[^\s\"'<>]*&)?phone=\+?\d"
 )
 
 
@@ -858,12 +886,12 @@ def _detect_chat(page: _Page) -> str | None:
     for name, markers in _CHAT_WIDGETS:
         if any(marker in haystack for marker in markers):
             return name
-    if page.whatsapp or any(marker in haystack for marker in _WHATSAPP_IN_CODE):
+    if page.whatsapp or _WHATSAPP_CHAT.search(haystack):
         return "WhatsApp"
     return None
 
 
-# --- booking engines --------------------------------------------------------------------------------
+# --- booking engines ------------------------------------------------------------------------------
 
 # (name, host pattern). Booking.com only counts when embedded: a plain link to the hotel's
 # Booking.com listing is a sales channel, not the hotel's own booking engine.
@@ -872,12 +900,12 @@ _BOOKING_ENGINES = tuple(
     for name, pattern in (
         ("SynXis (Sabre)", r"(?:^|\.)synxis\.com$"),
         ("Little Hotelier", r"(?:^|\.)littlehotelier\.com$"),
-        ("SiteMinder", r"(?:^|\.)(?:thebookingbutton\.[a-z.]+|siteminder\.com|direct-book\.com|"
-                       r"book-directonline\.com)$"),
+        ("SiteMinder", (r"(?:^|\.)(?:thebookingbutton\.[a-z.]+|siteminder\.com|"
+                        r"direct-book\.com|book-directonline\.com)$")),
         ("Cloudbeds", r"(?:^|\.)cloudbeds\.com$"),
         ("Mews", r"(?:^|\.)mews\.(?:com|li)$"),
-        ("D-EDGE", r"(?:^|\.)(?:d-edge\.com|availpro\.com|secure-hotel-booking\.com|"
-                   r"fastbooking\.(?:com|net))$"),
+        ("D-EDGE", (r"(?:^|\.)(?:d-edge\.com|availpro\.com|secure-hotel-booking\.com|"
+                    r"fastbooking\.(?:com|net))$")),
         ("Simple Booking", r"(?:^|\.)simplebooking\.(?:it|travel)$"),
         ("iHotelier (Amadeus/TravelClick)", r"(?:^|\.)(?:ihotelier\.com|travelclick\.com)$"),
         ("Bookassist", r"(?:^|\.)bookassist\.(?:com|org)$"),
@@ -920,7 +948,7 @@ _BOOKING_ENGINES = tuple(
         ("Hostaway", r"(?:^|\.)hostaway\.com$"),
     )
 )
-_ANY_BOOKING_VENDOR = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in _BOOKING_ENGINES))
+_ANY_BOOKING_VENDOR = re.compile("|".join(f"(?:{regex.pattern})" for _, regex in _BOOKING_ENGINES))
 _BOOKING_COM_WIDGET = re.compile(r"(?:^|\.)(?:booking\.com|bstatic\.com)$")
 # Hosts like ibe.example-hotel.com or booking.example-hotel.com are booking engines we cannot
 # name (usually a white-labelled vendor); they are reported with their host.
@@ -967,7 +995,7 @@ def _booking_vendor(host: str) -> str | None:
     return None
 
 
-# --- anchors: social profiles, site pages, contact hrefs --------------------------------------------
+# --- anchors: social profiles, site pages, contact hrefs ------------------------------------------
 
 _SOCIAL_PLATFORMS = (
     ("facebook", re.compile(r"(?:^|\.)(?:facebook\.com|fb\.com|fb\.me)$")),
@@ -1065,15 +1093,19 @@ def _social_profile(url: str | None) -> tuple[str, str] | None:
 _PAGE_KINDS = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
-        ("imprint", r"impressum|imprint|mentions-l[eé]gales|aviso-legal|note-legali|"
-                    r"legal-notice|informazioni-legali|colofon|site-notice|offenlegung"),
-        ("privacy", r"datenschutz|privacy|privacidad|confidentialit|donn[eé]es-personnelles|"
-                    r"protezione-dati|riservatezza|dsgvo|gdpr|rgpd"),
-        ("legal", r"(?:^|-)legal(?:$|-)|(?:^|-)agb(?:$|-)|terms|conditions|(?:^|-)cgv(?:$|-)|"
-                  r"condizioni|condiciones|t[eé]rminos|rechtliches"),
+        ("imprint", (r"impressum|imprint|mentions-l[eé]gales|aviso-legal|note-legali|"
+                     r"legal-notice|informazioni-legali|colofon|site-notice|offenlegung")),
+        ("privacy", (r"datenschutz|privacy|privacidad|confidentialit|donn[eé]es-personnelles|"
+                     r"protezione-dati|riservatezza|dsgvo|gdpr|rgpd")),
+        ("legal", (r"(?:^|-)legal(?:$|-)|(?:^|-)agb(?:$|-)|terms|conditions|(?:^|-)cgv(?:$|-)|"
+                   r"condizioni|condiciones|t[eé]rminos|rechtliches")),
         ("contact", r"kontakt|contact|contatt|contacto|contato|(?:^|-)anfahrt(?:$|-)"),
-        ("about", r"about|[uü]ber-uns|ueber-uns|a-propos|chi-siamo|qui-sommes|qui[eé]nes-somos|"
-                  r"sobre-nosotros|das-hotel|l-h[oô]tel|(?:^|-)histor"),
+        # Team pages name the people to write to, so they get their own key.
+        ("team", (r"(?:^|-)team(?:$|-)|[eé]quipe|equipo|equipa|mitarbeiter|(?:^|-)staff(?:$|-)|"
+                  r"personale|medewerkers")),
+        ("about", (r"about|[uü]ber-uns|ueber-uns|a-propos|chi-siamo|qui-sommes|"
+                   r"qui[eé]nes-somos|sobre-nosotros|sobre-n[oó]s|quem-somos|over-ons|"
+                   r"das-hotel|l-h[oô]tel|(?:^|-)histor")),
     )
 )
 _ANY_PAGE_KIND = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in _PAGE_KINDS))
@@ -1109,7 +1141,7 @@ def _scan_anchors(page: _Page) -> tuple[dict[str, str], dict[str, str]]:
         href = _attr(node, "href")
         lowered = href.lower()
         if lowered.startswith(("tel:", "callto:")):
-            page.tel_hrefs.append(unquote(href.split(":", 1)[1]))
+            page.tel_hrefs.append(unquote(href.split(":", 1)[1]).lstrip("/"))
             continue
         if lowered.startswith("mailto:"):
             page.mail_hrefs.append(href[7:])
@@ -1119,11 +1151,11 @@ def _scan_anchors(page: _Page) -> tuple[dict[str, str], dict[str, str]]:
             continue
         if lowered.startswith(("javascript:", "#", "data:", "sms:")) or not href:
             continue
-        if _WHATSAPP_LINK.search(lowered):
+        if _WHATSAPP_CHAT.search(lowered):
             page.whatsapp = True
             continue
         if _SOCIAL_HINT.search(lowered):
-            profile = _social_profile(urljoin(page.base, href) if page.base else href)
+            profile = _social_profile(_join(page.base, href))
             if profile:
                 social.setdefault(*profile)
                 continue
@@ -1139,7 +1171,7 @@ def _add_site_link(page: _Page, node: LexborNode, href: str, links: dict[str, st
         kind = _page_kind(text) if len(text) <= 80 else None
     if kind is None or kind in links:
         return
-    absolute = (urljoin(page.base, href) if page.base else href).split("#", 1)[0]
+    absolute = _join(page.base, href).split("#", 1)[0]
     try:
         parts = urlsplit(absolute)
     except ValueError:
@@ -1171,9 +1203,11 @@ def _decode_cfemail(encoded: str) -> str | None:
     return bytes(byte ^ key for byte in data[1:]).decode("utf-8", "replace")
 
 
-# --- visible text -----------------------------------------------------------------------------------
+# --- visible text ---------------------------------------------------------------------------------
 
-_INVISIBLE = ["script", "style", "noscript", "template", "svg", "canvas", "object", "iframe", "select"]
+_INVISIBLE = [
+    "script", "style", "noscript", "template", "svg", "canvas", "object", "iframe", "select",
+]
 _BLOCKS = (
     "address, article, aside, blockquote, br, dd, details, div, dl, dt, fieldset, figcaption, "
     "figure, footer, form, h1, h2, h3, h4, h5, h6, header, hr, li, main, nav, ol, p, pre, "
@@ -1199,7 +1233,7 @@ def _visible_text(tree: LexborHTMLParser) -> str:
     return text
 
 
-# --- structured data --------------------------------------------------------------------------------
+# --- structured data ------------------------------------------------------------------------------
 
 _LODGING_TYPES = {
     "hotel", "lodgingbusiness", "resort", "bedandbreakfast", "hostel", "motel", "campground",
@@ -1208,14 +1242,20 @@ _LODGING_TYPES = {
 _BUSINESS_TYPES = {"localbusiness"}
 _ORGANIZATION_TYPES = {"organization", "corporation"}
 _SCHEMA_RANKS = (_LODGING_TYPES, _BUSINESS_TYPES, _ORGANIZATION_TYPES)
+# Strings (kept as they are), comments and trailing commas (dropped), unquoted keys (quoted).
 # Every alternative always matches once started (an unterminated string or comment runs to the
 # end, a trailing backslash included): a failed scan retried from each later position would make
 # hostile input quadratic.
-_JSON_NOISE = re.compile(
-    r'("(?:[^"\\]++|\\.?)*+(?:"|$))|//[^\n]*|/\*.*?(?:\*/|$)|,(?=\s*[\]}])', re.DOTALL
+_JSON_REPAIRS = re.compile(
+    r'("(?:[^"\\]++|\\.?)*+(?:"|$))'
+    r"|//[^\n]*|/\*.*?(?:\*/|$)|,(?=\s*[\]}])"
+    r"|(?<=[{,])(\s*)([A-Za-z_$][\w$-]*)(?=\s*:)",
+    re.DOTALL,
 )
 _JSON_SEPARATORS = re.compile(r"[\s,;]*")
-_HTML_COMMENT_WRAPPER = re.compile(r"^\s*(?://\s*)?(?:<!--|<!\[CDATA\[)|(?://\s*)?(?:-->|\]\]>)\s*$")
+_HTML_COMMENT_WRAPPER = re.compile(
+    r"^\s*(?://\s*)?(?:<!--|<!\[CDATA\[)|(?://\s*)?(?:-->|\]\]>)\s*$"
+)
 
 
 def _schema_types(node: dict[str, Any]) -> list[str]:
@@ -1243,9 +1283,18 @@ def _json_values(text: str) -> tuple[list[Any], bool]:
     return values, True
 
 
+def _repair_json_token(match: re.Match[str]) -> str:
+    string, space, bare_key = match.group(1), match.group(2), match.group(3)
+    if string is not None:
+        return string
+    if bare_key is not None:
+        return f'{space}"{bare_key}"'
+    return ""
+
+
 def _lenient_json(script: str) -> list[Any]:
-    """JSON-LD as written by hand: comments, trailing commas, raw newlines in strings, HTML
-    entities instead of quotes and several objects in one script are all accepted."""
+    """JSON-LD as written by hand: comments, trailing commas, unquoted keys, raw newlines in
+    strings, HTML entities instead of quotes and several objects in one script are accepted."""
     text = _HTML_COMMENT_WRAPPER.sub("", script.strip())
     values, complete = _json_values(text)
     if complete and values:
@@ -1255,7 +1304,7 @@ def _lenient_json(script: str) -> list[Any]:
     if "&" in text:
         candidates.append(html_lib.unescape(text))
     for candidate in candidates:
-        repaired = _JSON_NOISE.sub(lambda m: m.group(1) or "", candidate)
+        repaired = _JSON_REPAIRS.sub(_repair_json_token, candidate)
         values, complete = _json_values(repaired)
         if complete and values:
             return values
@@ -1366,7 +1415,7 @@ _MICRODATA_CANDIDATES = ", ".join(
 
 def _schema_org(page: _Page) -> dict[str, Any] | None:
     documents = _jsonld_documents(page.tree)
-    id_index: dict[str, dict[str, Any]] = {}
+    id_index: _IdIndex = {}
     best: list[tuple[dict[str, Any], str] | None] = [None] * len(_SCHEMA_RANKS)
     for node in _walk_json(documents):
         node_id = node.get("@id")
@@ -1396,7 +1445,7 @@ def _rank_candidate(
             return
 
 
-def _resolve(value: Any, id_index: dict[str, dict[str, Any]]) -> Any:
+def _resolve(value: Any, id_index: _IdIndex) -> Any:
     if isinstance(value, list):
         value = next((v for v in value if v not in (None, "", [], {})), None)
     if isinstance(value, dict) and set(value) <= {"@id", "@type"} and "@id" in value:
@@ -1430,10 +1479,13 @@ def _text_list(value: Any, limit: int = 50) -> list[str]:
     return out[:limit]
 
 
-_ADDRESS_FIELDS = ("streetAddress", "postalCode", "addressLocality", "addressRegion", "addressCountry")
+_ADDRESS_FIELDS = (
+    "streetAddress", "postalCode", "addressLocality", "addressRegion", "addressCountry",
+)
+_IdIndex = dict[str, dict[str, Any]]
 
 
-def _flatten_address(value: Any, id_index: dict[str, dict[str, Any]]) -> dict[str, Any] | str | None:
+def _flatten_address(value: Any, id_index: _IdIndex) -> dict[str, Any] | str | None:
     value = _resolve(value, id_index)
     if isinstance(value, str):
         return _clean_text(value, 500)
@@ -1457,7 +1509,7 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def _flatten_geo(node: dict[str, Any], id_index: dict[str, dict[str, Any]]) -> dict[str, float] | None:
+def _flatten_geo(node: dict[str, Any], id_index: _IdIndex) -> dict[str, float] | None:
     geo = _resolve(node.get("geo"), id_index)
     source = geo if isinstance(geo, dict) else node
     lat = _number(_resolve(source.get("latitude"), id_index))
@@ -1477,14 +1529,14 @@ def _star_rating(value: Any) -> int | float | None:
 
 
 def _flatten_schema(
-    node: dict[str, Any], type_name: str, id_index: dict[str, dict[str, Any]], base: str | None
+    node: dict[str, Any], type_name: str, id_index: _IdIndex, base: str | None
 ) -> dict[str, Any]:
     def text(key: str) -> str | None:
         return _first_text(_resolve(node.get(key), id_index))
 
     url = text("url")
     if url and base and "://" not in url:
-        url = urljoin(base, url)
+        url = _join(base, url)
     email = text("email")
     if email and email.lower().startswith("mailto:"):
         email = email[7:]
@@ -1503,7 +1555,7 @@ def _flatten_schema(
     }
 
 
-# --- phone region -----------------------------------------------------------------------------------
+# --- phone region ---------------------------------------------------------------------------------
 
 # Country-code TLDs sold as generic names: their country says nothing about the business.
 _VANITY_TLDS = {
@@ -1570,7 +1622,7 @@ def _infer_region(default_region: str | None, result: SiteAnalysis, page: _Page)
     return None
 
 
-# --- phones -----------------------------------------------------------------------------------------
+# --- phones ---------------------------------------------------------------------------------------
 
 # Starts with a plain alternative so the scan skips non-candidates quickly; the lookbehind then
 # rejects starts inside a longer digit run (IBANs, order numbers) in one step.
@@ -1585,6 +1637,10 @@ _PHONE_CUE = re.compile(
 _FAX_CUE = re.compile(r"^(?:fax|telefax|t[ée]l[ée]copie)$", re.IGNORECASE)
 _TEL_AND_FAX = re.compile(r"tel[a-zé]*\.?\s*(?:/|&|\+|und|and|et|e|y)\s*$", re.IGNORECASE)
 _CUE_GAP = re.compile(r"[\W\d_]*(?:[^\W\d_]+[\W\d_]*){0,2}")
+_DATE_OR_HOURS = re.compile(
+    r"\d{1,2}[.:]\d{2}\s?[-–]\s?\d{1,2}[.:]\d{2}"  # opening hours 08.00 - 18.00
+    r"|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[-/]\d{2}[-/]\d{2}"  # dates
+)
 _PHONE_SPLIT = re.compile(r"\s+[/–-]\s+|\s{2,}")
 
 
@@ -1630,7 +1686,7 @@ def _text_phones(text: str, region: str | None) -> Iterator[str]:
     tried: set[str] = set()
     for match in _PHONE_CANDIDATE.finditer(text):
         candidate = match.group().strip()
-        if candidate in tried:
+        if candidate in tried or _DATE_OR_HOURS.fullmatch(candidate):
             continue
         international = candidate.startswith(("+", "00"))
         context = _phone_context(text, match.start())
@@ -1669,7 +1725,7 @@ def _phones(page: _Page, schema: dict[str, Any] | None, region: str | None) -> l
     return found
 
 
-# --- emails -----------------------------------------------------------------------------------------
+# --- emails ---------------------------------------------------------------------------------------
 
 _AT_WORD = r"(?:at|@|ät|arroba|chiocciola|klammeraffe)"
 _DOT_WORD = r"(?:dot|punkt|point|punto|ponto)"
@@ -1677,7 +1733,8 @@ _DOT_WORD = r"(?:dot|punkt|point|punto|ponto)"
 _BRACKETED_AT = re.compile(rf"[\[({{][ ]{{0,3}}{_AT_WORD}[ ]{{0,3}}[\])}}][ ]*", re.IGNORECASE)
 _BRACKETED_DOT = re.compile(rf"[\[({{][ ]{{0,3}}{_DOT_WORD}[ ]{{0,3}}[\])}}][ ]*", re.IGNORECASE)
 _SPELLED_OUT = re.compile(
-    rf"(?<![\w.%+-])([\w.%+-]{{1,64}}) {{1,3}}at {{1,3}}((?:[\w-]{{1,63}} {{1,3}}{_DOT_WORD} {{1,3}}){{1,4}}[a-z]{{2,24}})\b",
+    rf"(?<![\w.%+-])([\w.%+-]{{1,64}}) {{1,3}}at {{1,3}}"
+    rf"((?:[\w-]{{1,63}} {{1,3}}{_DOT_WORD} {{1,3}}){{1,4}}[a-z]{{2,24}})\b",
     re.IGNORECASE,
 )
 _SPELLED_DOT = re.compile(rf" {{1,3}}{_DOT_WORD} {{1,3}}", re.IGNORECASE)
@@ -1711,7 +1768,9 @@ _COMMON_TLDS = {
 
 def _known_tld(label: str) -> bool:
     label = label.lower()
-    return label in _COMMON_TLDS or (len(label) == 2 and label.upper() in phonenumbers.SUPPORTED_REGIONS)
+    if len(label) == 2:
+        return label.upper() in phonenumbers.SUPPORTED_REGIONS or label in {"uk", "eu"}
+    return label in _COMMON_TLDS
 
 
 def _replace_token(pattern: re.Pattern[str], text: str, replacement: str) -> str:
@@ -1759,9 +1818,7 @@ def _email_from_match(match: re.Match[str]) -> str | None:
 def _clean_email(value: str | None) -> str | None:
     if not value:
         return None
-    email = unquote(value).strip().strip(".,;:<>()[]\"'").lower()
-    if email.startswith("mailto:"):
-        email = email[7:]
+    email = unquote(value).strip().strip(".,;:<>()[]\"'").lower().removeprefix("mailto:")
     if len(email) > 254 or not _EMAIL_SHAPE.match(email):
         return None
     local, domain = email.rsplit("@", 1)
@@ -1800,14 +1857,20 @@ def _emails(page: _Page, schema: dict[str, Any] | None) -> list[str]:
     return found
 
 
-# --- postal address ---------------------------------------------------------------------------------
+# --- postal address -------------------------------------------------------------------------------
 
 _CITY = r"[^\W\d_][\w'’.\-]*(?:[ ][^\W\d_][\w'’.\-]*){0,3}"
+# "Hauptstraße 5a", "Via Roma, 12", "Calle Mayor 5-7"
 _STREET_NUMBER_LAST = (
-    r"[^\W\d_][^\n,;|·•]{1,60}?,?[ ]\d{1,4}(?:[ ]?[a-zA-Z](?![\w]))?(?:[ ]?[-/][ ]?\d{1,4}[a-zA-Z]?)?"
+    r"[^\W\d_][^\n,;|·•]{1,60}?,?[ ]\d{1,4}(?:[ ]?[a-zA-Z](?!\w))?"
+    r"(?:[ ]?[-/][ ]?\d{1,4}[a-zA-Z]?)?"
 )
 _STREET_NUMBER_FIRST = r"\d{1,4}(?:[ ]?(?:bis|ter|[a-zA-Z]))?,?[ ][^\W\d_][^\n,;|·•\d]{2,60}?"
-_POSTCODE = r"(?:[A-Z]{1,2}-)?(?:\d{4}[ ]?[A-Z]{2}(?![\w])|\d{4}-\d{3}|\d{2}-\d{3}|\d{3}[ ]\d{2}|\d{4,5})"
+# "D-10115", "1012 AB" (NL), "1100-048" (PT), "00-950" (PL), "113 51" (SE/CZ), "6020", "10115"
+_POSTCODE = (
+    r"(?:[A-Z]{1,2}-)?"
+    r"(?:\d{4}[ ]?[A-Z]{2}(?!\w)|\d{4}-\d{3}|\d{2}-\d{3}|\d{3}[ ]\d{2}|\d{4,5})"
+)
 _CONTINENTAL_ADDRESS = re.compile(
     rf"(?P<street>{_STREET_NUMBER_LAST}|{_STREET_NUMBER_FIRST})[ ]*(?:,|\||·|•|–|—| - )?[ ]*"
     rf"(?P<postcode>{_POSTCODE})[ ]+(?P<city>{_CITY})"
