@@ -16,26 +16,23 @@ Configuration, wired with Dagster ``EnvVar`` in ``jengu_resources/definitions.py
 ``SERPAPI_KEY``       SerpApi key (secret)
 ==================== ==========================================================================
 
-Every request goes through one small HTTP helper: connect timeout 5 s and a total deadline per
-request, a client-side rate limit that is never exceeded, retries with exponential backoff and
-jitter on 429/500/502/503/504 and connection failures (honouring ``Retry-After``), and a bounded
-number of attempts, after which a ``JobBoardError`` names the source and the status. Both APIs take
-their keys as query parameters, so every URL that reaches a message or a log line is redacted
-first, including httpx's own request log.
+Every request goes through the source's own ``throttle.Provider`` (a strict rate limit, retries
+with backoff on 429/5xx and connection failures honouring ``Retry-After``, a circuit breaker) and a
+total deadline; when the provider gives up, a ``JobBoardError`` names the source and the status.
+The sources are fetched side by side on one event loop, behind a synchronous ``fetch_postings``.
+Both APIs take their keys as query parameters, so every URL that reaches a message or a log line is
+redacted first, including httpx's own request log.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import logging
-import math
-import random
 import re
-import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -44,6 +41,8 @@ from typing import Any
 import dagster as dg
 import httpx
 from pydantic import Field
+
+from jengu_resources.throttle import Provider, ProviderError, ProviderLimits
 
 log = dg.get_dagster_logger("jengu.job_boards")
 
@@ -60,15 +59,6 @@ ADZUNA_COUNTRIES = frozenset(
     "gb us at au be br ca ch de es fr in it mx nl nz pl sg za".split()
 )
 
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-# GETs are idempotent, so a connection that failed or dropped before a response is safe to repeat.
-# A read timeout is not retried: a server that took the whole deadline will most likely do so again.
-RETRYABLE_ERRORS: tuple[type[Exception], ...] = (
-    httpx.NetworkError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.RemoteProtocolError,
-)
 MAX_BODY_BYTES = 20 * 1024 * 1024
 
 _SECRET_PARAMS = re.compile(r"(?i)\b((?:app_key|api_key)=)[^&\s\"'#]+")
@@ -131,60 +121,17 @@ class JobBoardError(RuntimeError):
 # -- the shared HTTP helper ---------------------------------------------------------------------
 
 
-class RateLimiter:
-    """Spaces request starts at least ``1 / per_second`` apart, across threads.
-
-    A fixed interval rather than a token bucket: a bucket lets a burst through after a quiet
-    spell, and a burst is exactly what trips a provider's limit and earns a 429.
-    """
-
-    def __init__(
-        self,
-        per_second: float,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if not per_second > 0:
-            raise ValueError(f"requests per second must be positive, got {per_second!r}")
-        self.interval = 1.0 / per_second
-        self._clock = clock
-        self._sleep = sleep
-        self._next = -math.inf
-        self._lock = threading.Lock()
-
-    def acquire(self) -> float:
-        """Block until a request may start; returns how long it waited."""
-        # Waiting while holding the lock queues the other threads behind this slot, which is the
-        # point: each of them then waits for its own slot in turn.
-        with self._lock:
-            now = self._clock()
-            waited = 0.0
-            if now < self._next:
-                waited = self._next - now
-                self._sleep(waited)
-                now = max(self._clock(), self._next)
-            self._next = now + self.interval
-            return waited
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), else None."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = now or datetime.now(timezone.utc)
-    return max(0.0, (when - now).total_seconds())
+def board_client(
+    *, timeout_seconds: float = 20.0, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The HTTP client the job boards share; ``transport`` lets tests use httpx.MockTransport."""
+    return httpx.AsyncClient(
+        transport=transport,
+        timeout=httpx.Timeout(timeout_seconds, connect=min(5.0, timeout_seconds)),
+        headers={"Accept": "application/json", "User-Agent": "jengu/0.1"},
+        # A redirect would carry the key in the query string to wherever it points.
+        follow_redirects=False,
+    )
 
 
 @dataclass(frozen=True)
@@ -194,133 +141,76 @@ class JsonReply:
     data: Any
 
 
-class BoardHttpClient:
-    """GET JSON from one provider: timeouts, rate limit, retries, redacted errors.
+class BoardHttp:
+    """GET JSON from one job board through its ``Provider``; failures become ``JobBoardError``.
 
-    ``transport`` lets tests substitute ``httpx.MockTransport``; ``sleep`` lets them skip waits.
-    Use as a context manager, or call ``close()``.
+    The provider belongs to the event loop it was created in, so a ``BoardHttp`` does too.
     """
 
-    def __init__(
-        self,
-        source: str,
-        *,
-        requests_per_second: float = 2.0,
-        timeout_seconds: float = 20.0,
-        connect_timeout_seconds: float = 5.0,
-        max_attempts: int = 4,
-        backoff_seconds: float = 1.0,
-        max_retry_wait_seconds: float = 60.0,
-        transport: httpx.BaseTransport | None = None,
-        limiter: RateLimiter | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
+    def __init__(self, source: str, client: httpx.AsyncClient, provider: Provider, *,
+                 timeout_seconds: float = 20.0) -> None:
         self.source = source
+        self.client = client
+        self.provider = provider
         self.timeout_seconds = timeout_seconds
-        self.max_attempts = max(1, max_attempts)
-        self.backoff_seconds = backoff_seconds
-        self.max_retry_wait_seconds = max_retry_wait_seconds
-        self.limiter = limiter or RateLimiter(requests_per_second)
-        self._sleep = sleep
-        self._client = httpx.Client(
-            transport=transport,
-            timeout=httpx.Timeout(timeout_seconds, connect=min(connect_timeout_seconds,
-                                                               timeout_seconds)),
-            headers={"Accept": "application/json", "User-Agent": "jengu/0.1"},
-            # A redirect would carry the key in the query string to wherever it points.
-            follow_redirects=False,
-        )
 
-    def close(self) -> None:
-        self._client.close()
+    async def get_json(self, url: str, params: Mapping[str, Any]) -> JsonReply:
+        params = dict(params)
+        shown = redact(str(httpx.URL(url, params=params)))
+        attempts = 0
+        # The provider closes and drops a failed response, so the last body is kept here for the
+        # board's own error text.
+        body = b""
 
-    def __enter__(self) -> "BoardHttpClient":
-        return self
+        async def send() -> httpx.Response:
+            nonlocal attempts, body
+            attempts += 1
+            response, body = await self._receive(url, params)
+            return response
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        try:
+            response = await self.provider.call(send)
+        except ProviderError as exc:
+            detail = _error_detail(body) if exc.status is not None else ""
+            raise JobBoardError(self.source, f"{exc}{detail} for GET {shown}",
+                                status=exc.status, attempts=exc.attempts) from None
+        except httpx.HTTPError as exc:
+            raise JobBoardError(self.source, f"{self.source}: {type(exc).__name__}: {exc} "
+                                f"for GET {shown}", attempts=attempts) from None
+        status = response.status_code
+        if not 200 <= status < 300:
+            raise JobBoardError(self.source, f"{self.source}: HTTP {status}{_error_detail(body)} "
+                                f"for GET {shown}", status=status, attempts=attempts)
+        try:
+            return JsonReply(status, response.headers, json.loads(body))
+        except ValueError:
+            raise JobBoardError(
+                self.source, f"{self.source}: HTTP {status} with a body that is not JSON for GET "
+                f"{shown}", status=status, attempts=attempts,
+            ) from None
 
-    def get_json(self, url: str, params: Mapping[str, Any]) -> JsonReply:
-        shown = redact(str(httpx.URL(url, params=dict(params))))
-        failure = ""
-        status: int | None = None
-        for attempt in range(1, self.max_attempts + 1):
-            self.limiter.acquire()
-            retry_after: float | None = None
-            try:
-                status, headers, body = self._send(url, params)
-            except RETRYABLE_ERRORS as exc:
-                status, failure = None, redact(f"{type(exc).__name__}: {exc}")
-            except httpx.TimeoutException as exc:
-                raise JobBoardError(
-                    self.source,
-                    f"{self.source}: no complete response within {self.timeout_seconds:g} s "
-                    f"for GET {shown} ({type(exc).__name__})",
-                    attempts=attempt,
-                ) from None
-            except httpx.HTTPError as exc:
-                raise JobBoardError(
-                    self.source,
-                    f"{self.source}: {type(exc).__name__}: {exc} for GET {shown}",
-                    attempts=attempt,
-                ) from None
-            else:
-                if 200 <= status < 300:
-                    try:
-                        return JsonReply(status, headers, json.loads(body))
-                    except ValueError:
-                        raise JobBoardError(
-                            self.source,
-                            f"{self.source}: HTTP {status} with a body that is not JSON "
-                            f"for GET {shown}",
-                            status=status, attempts=attempt,
-                        ) from None
-                failure = f"HTTP {status}{_error_detail(body)}"
-                if status not in RETRYABLE_STATUSES:
-                    raise JobBoardError(
-                        self.source, f"{self.source}: {failure} for GET {shown}",
-                        status=status, attempts=attempt,
-                    )
-                retry_after = parse_retry_after(headers.get("retry-after"))
-            if attempt == self.max_attempts:
-                break
-            delay = self._delay(attempt, retry_after)
-            log.warning("%s: %s for GET %s; retry %d/%d in %.2f s", self.source, failure, shown,
-                        attempt, self.max_attempts - 1, delay)
-            self._sleep(delay)
-        raise JobBoardError(
-            self.source,
-            f"{self.source}: {failure} for GET {shown}, giving up after {self.max_attempts} "
-            "attempts",
-            status=status, attempts=self.max_attempts,
-        )
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        cap = self.max_retry_wait_seconds
-        if retry_after is not None:
-            # The server said when; a little jitter keeps parallel clients from returning at once.
-            return min(cap, retry_after + random.uniform(0, min(1.0, 0.1 * retry_after)))
-        ceiling = min(cap, self.backoff_seconds * 2 ** (attempt - 1))
-        # "Equal jitter": never less than half the backoff, so retries still slow down.
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
-
-    def _send(self, url: str, params: Mapping[str, Any]) -> tuple[int, httpx.Headers, bytes]:
+    async def _receive(self, url: str, params: dict[str, Any]) -> tuple[httpx.Response, bytes]:
         # httpx timeouts apply per phase (connect, each read); the deadline bounds the whole
         # response, so a server trickling bytes cannot hold a run for longer than configured.
-        deadline = time.monotonic() + self.timeout_seconds
-        with self._client.stream("GET", url, params=dict(params)) as response:
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout("response deadline exceeded", request=response.request)
-                if size > MAX_BODY_BYTES:
-                    raise httpx.DecodingError(
-                        f"response larger than {MAX_BODY_BYTES} bytes", request=response.request
-                    )
-            return response.status_code, response.headers, b"".join(chunks)
+        try:
+            async with asyncio.timeout(self.timeout_seconds):
+                async with self.client.stream("GET", url, params=params) as response:
+                    chunks: list[bytes] = []
+                    size = 0
+                    async for chunk in response.aiter_bytes():
+                        chunks.append(chunk)
+                        size += len(chunk)
+                        if size > MAX_BODY_BYTES:
+                            raise httpx.DecodingError(
+                                f"response larger than {MAX_BODY_BYTES} bytes",
+                                request=response.request,
+                            )
+        except TimeoutError:
+            # As an httpx timeout the provider retries it and counts it against the breaker.
+            raise httpx.ReadTimeout(
+                f"no complete response within {self.timeout_seconds:g} s"
+            ) from None
+        return response, b"".join(chunks)
 
 
 def _error_detail(body: bytes) -> str:
@@ -424,7 +314,7 @@ class AdzunaClient:
 
     def __init__(
         self,
-        http: BoardHttpClient,
+        http: BoardHttp,
         *,
         app_id: str,
         app_key: str,
@@ -439,7 +329,7 @@ class AdzunaClient:
         self.results_per_page = max(1, min(50, results_per_page))
         self.max_pages = max(1, max_pages)
 
-    def search(
+    async def search(
         self,
         country: str,
         what: str,
@@ -465,7 +355,7 @@ class AdzunaClient:
             if max_days_old is not None:
                 params["max_days_old"] = max_days_old
             url = f"{self.base_url}/v1/api/jobs/{country}/search/{page}"
-            data = self.http.get_json(url, params).data
+            data = (await self.http.get_json(url, params)).data
             if not isinstance(data, dict):
                 raise JobBoardError(self.source, f"{self.source}: unexpected response shape "
                                                  f"for {country} page {page}")
@@ -510,7 +400,7 @@ class GoogleJobsClient:
 
     def __init__(
         self,
-        http: BoardHttpClient,
+        http: BoardHttp,
         *,
         api_key: str,
         base_url: str = DEFAULT_SERPAPI_BASE_URL,
@@ -521,8 +411,8 @@ class GoogleJobsClient:
         self.base_url = base_url.rstrip("/")
         self.max_pages = max(1, max_pages)
 
-    def search(self, query: str, location: str | None = None, *,
-               day: date | None = None) -> list[JobPosting]:
+    async def search(self, query: str, location: str | None = None, *,
+                     day: date | None = None) -> list[JobPosting]:
         """Up to ``max_pages`` pages; with ``day``, only postings whose age allows that day.
 
         Ages are whole units ("3 days ago"), so a posting near midnight can match two days; the
@@ -542,7 +432,7 @@ class GoogleJobsClient:
                 params["location"] = location
             if token:
                 params["next_page_token"] = token
-            reply = self.http.get_json(f"{self.base_url}/search.json", params)
+            reply = await self.http.get_json(f"{self.base_url}/search.json", params)
             data = reply.data
             if not isinstance(data, dict):
                 raise JobBoardError(self.source, f"{self.source}: unexpected response shape")
@@ -658,12 +548,26 @@ class JobBoards(dg.ConfigurableResource):
                            if s in SOURCES)
         return [source for source in SOURCES if self._credentials_missing(source) is None]
 
+    def limits(self) -> ProviderLimits:
+        """Each source's provider limits; the retry wait cap covers backoff and Retry-After."""
+        if not self.requests_per_second > 0:
+            raise ValueError(
+                f"requests_per_second must be positive, got {self.requests_per_second!r}"
+            )
+        return ProviderLimits(
+            requests_per_second=self.requests_per_second,
+            max_attempts=max(1, self.max_attempts),
+            backoff_seconds=self.backoff_seconds,
+            max_backoff_seconds=self.max_retry_wait_seconds,
+            max_retry_wait_seconds=self.max_retry_wait_seconds,
+        )
+
     def fetch_postings(
-        self, day: date, *, transport: httpx.BaseTransport | None = None
+        self, day: date, *, transport: httpx.AsyncBaseTransport | None = None
     ) -> tuple[list[JobPosting], list[str]]:
         """Postings from every configured source for ``day``, each (source, id) once, and one
         message per failed source. A failing source does not stop the others; what it fetched
-        before failing is kept."""
+        before failing is kept. Synchronous: it runs its own event loop."""
         errors = [
             f"unknown job source {name!r} (known: {', '.join(SOURCES)})"
             for name in _split(self.sources)
@@ -672,10 +576,7 @@ class JobBoards(dg.ConfigurableResource):
         sources = self.configured_sources()
         if not sources:
             return [], errors
-        # Independent providers with independent rate limits: fetch them side by side.
-        with ThreadPoolExecutor(max_workers=len(sources), thread_name_prefix="job-board") as pool:
-            futures = [pool.submit(self._fetch_source, s, day, transport) for s in sources]
-            outcomes = [future.result() for future in futures]
+        outcomes = asyncio.run(self._fetch_sources(sources, day, transport))
 
         postings: list[JobPosting] = []
         seen: set[tuple[str, str]] = set()
@@ -699,19 +600,15 @@ class JobBoards(dg.ConfigurableResource):
             return "SERPAPI_KEY is not set"
         return None
 
-    def _http(self, source: str, transport: httpx.BaseTransport | None) -> BoardHttpClient:
-        return BoardHttpClient(
-            source,
-            requests_per_second=self.requests_per_second,
-            timeout_seconds=self.timeout_seconds,
-            max_attempts=self.max_attempts,
-            backoff_seconds=self.backoff_seconds,
-            max_retry_wait_seconds=self.max_retry_wait_seconds,
-            transport=transport,
-        )
+    async def _fetch_sources(
+        self, sources: list[str], day: date, transport: httpx.AsyncBaseTransport | None
+    ) -> list[tuple[list[JobPosting], str | None]]:
+        async with board_client(timeout_seconds=self.timeout_seconds, transport=transport) as http:
+            # Independent providers with independent limits: fetch them side by side.
+            return await asyncio.gather(*(self._fetch_source(s, day, http) for s in sources))
 
-    def _fetch_source(
-        self, source: str, day: date, transport: httpx.BaseTransport | None
+    async def _fetch_source(
+        self, source: str, day: date, client: httpx.AsyncClient
     ) -> tuple[list[JobPosting], str | None]:
         missing = self._credentials_missing(source)
         if missing:
@@ -719,21 +616,23 @@ class JobBoards(dg.ConfigurableResource):
         found: list[JobPosting] = []
         started = time.monotonic()
         try:
-            with self._http(source, transport) as http:
-                if source == ADZUNA:
-                    self._fetch_adzuna(http, day, found)
-                else:
-                    self._fetch_google(http, day, found)
+            provider = Provider(source, self.limits())
+            http = BoardHttp(source, client, provider, timeout_seconds=self.timeout_seconds)
+            if source == ADZUNA:
+                await self._fetch_adzuna(http, day, found)
+            else:
+                await self._fetch_google(http, day, found)
         except JobBoardError as exc:
             return found, str(exc)
         except Exception as exc:  # one broken source must not take the others down
             log.exception("%s: unexpected failure", source)
             return found, redact(f"{source}: unexpected {type(exc).__name__}: {exc}")
-        log.info("%s: %d postings for %s in %.1f s", source,
-                 len({p.external_id for p in found}), day, time.monotonic() - started)
+        log.info("%s: %d postings for %s in %.1f s (%d requests, %d retries)", source,
+                 len({p.external_id for p in found}), day, time.monotonic() - started,
+                 provider.stats.requests, provider.stats.retries)
         return found, None
 
-    def _fetch_adzuna(self, http: BoardHttpClient, day: date, found: list[JobPosting]) -> None:
+    async def _fetch_adzuna(self, http: BoardHttp, day: date, found: list[JobPosting]) -> None:
         client = AdzunaClient(
             http,
             app_id=(self.adzuna_app_id or "").strip(),
@@ -752,9 +651,10 @@ class JobBoards(dg.ConfigurableResource):
         max_days_old = max(1, (today - day).days + 1)
         for country in (c for c in countries if c in ADZUNA_COUNTRIES):
             for query in _split(self.queries):
-                found.extend(client.search(country, query, max_days_old=max_days_old, day=day))
+                found.extend(await client.search(country, query, max_days_old=max_days_old,
+                                                 day=day))
 
-    def _fetch_google(self, http: BoardHttpClient, day: date, found: list[JobPosting]) -> None:
+    async def _fetch_google(self, http: BoardHttp, day: date, found: list[JobPosting]) -> None:
         client = GoogleJobsClient(
             http,
             api_key=(self.serpapi_key or "").strip(),
@@ -763,4 +663,4 @@ class JobBoards(dg.ConfigurableResource):
         )
         for location in _split(self.serpapi_locations, ";") or [""]:
             for query in _split(self.queries):
-                found.extend(client.search(query, location or None, day=day))
+                found.extend(await client.search(query, location or None, day=day))

