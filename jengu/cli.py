@@ -74,7 +74,8 @@ def cmd_analyze_site(args: argparse.Namespace) -> int:
             fetcher = fetcher or fetcher_from_env()
             try:
                 page = fetcher.fetch_sync(item)
-                report = analyze_html(page.body, page.final_url).to_json(item)
+                # .text, not .body: it honours the charset in the Content-Type header.
+                report = analyze_html(page.text, page.final_url).to_json(item)
             except FetchError as exc:
                 report = {"input": item, "error": str(exc)}
         else:

@@ -39,7 +39,6 @@ HTML/text responses are cached.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import contextlib
 import hashlib
 import ipaddress
@@ -58,12 +57,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
-import charset_normalizer
 import dagster as dg
 import httpx
 from pydantic import Field
 
 from jengu_resources.paths import jengu_home
+from jengu_resources.text_decoding import BOMS, decode_html
 from jengu_resources.throttle import (
     RETRYABLE_STATUS,
     CircuitOpenError,
@@ -123,78 +122,12 @@ class FetchResult:
 
     @cached_property
     def text(self) -> str:
-        return decode_body(self.body, self.charset)
+        """The body as text: the header charset is one hint among several (see
+        ``decode_html``), since hotel sites often declare the wrong one."""
+        return decode_html(self.body, self.charset)
 
 
-# -- decoding ------------------------------------------------------------------------------------
-
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-# Browsers read these labels as windows-1252, and so do the sites that declare them.
-_AS_CP1252 = frozenset({"latin_1", "iso8859_1", "ascii", "cp1252"})
-
-
-def _codec(label: str | None) -> str | None:
-    if not label:
-        return None
-    try:
-        info = codecs.lookup(label.strip().strip("\"'"))
-    except LookupError:
-        return None
-    if not getattr(info, "_is_text_encoding", True):
-        return None
-    # A UTF-16/32 declaration without a BOM is wrong in practice (browsers ignore it too).
-    if info.name.startswith(("utf-16", "utf-32")):
-        return None
-    return "cp1252" if info.name in _AS_CP1252 else info.name
-
-
-def meta_charset(body: bytes) -> str | None:
-    match = _META_CHARSET.search(body[:4096])
-    return match.group(1).decode("ascii") if match else None
-
-
-def decode_body(body: bytes, declared: str | None = None) -> str:
-    """Text of a page, whatever its encoding claims: BOM, then the declared charset, then a
-    ``<meta charset>``, each only if the body really decodes with it; then strict UTF-8, then
-    charset-normalizer's guess, then windows-1252 with replacement. Never raises."""
-    for bom, encoding in _BOMS:
-        if body.startswith(bom):
-            return body[len(bom):].decode(encoding, "replace")
-    for label in (declared, meta_charset(body)):
-        codec = _codec(label)
-        if codec is None:
-            continue
-        try:
-            return body.decode(codec)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        matches = charset_normalizer.from_bytes(body)
-        best = matches.best()
-        if best is not None:
-            # Western text is often equally plausible as cp1250 and cp1252 (same bytes for
-            # ä, é, €); the web's legacy pages are overwhelmingly cp1252, so a tie goes to it.
-            tied = any("cp1252" in m.could_be_from_charset and m.chaos <= best.chaos + 0.001
-                       for m in matches)
-            if tied:
-                with contextlib.suppress(UnicodeDecodeError):
-                    return body.decode("cp1252")
-            return str(best)
-    except Exception:  # a guesser must never be the reason a page is lost
-        log.debug("charset detection failed", exc_info=True)
-    return body.decode("cp1252", "replace")
-
+# -- content sniffing ----------------------------------------------------------------------------
 
 _BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b",
                  b"Rar!", b"7z\xbc\xaf", b"\x00\x00\x01\x00", b"RIFF", b"OggS", b"\x7fELF")
@@ -206,7 +139,7 @@ _HTML_START = re.compile(
 def sniff_content_type(body: bytes) -> str | None:
     """``text/html``, ``text/plain`` or None (binary) for a body sent without a content type."""
     head = body[:1024]
-    for bom, _ in _BOMS:
+    for bom, _ in BOMS:
         if head.startswith(bom):
             rest = body[len(bom):len(bom) + 1024]
             return "text/html" if _HTML_START.match(rest) else "text/plain"

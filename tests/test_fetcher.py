@@ -26,13 +26,13 @@ from jengu_resources.fetcher import (
     FetchError,
     FetchResult,
     SafeFetcher,
-    decode_body,
     is_public_address,
     normalise_url,
     parse_numeric_host,
     parse_routes,
 )
 from jengu_resources.paths import JenguHome
+from jengu_resources.text_decoding import decode_html
 from sandbox.websites import (
     CP1252,
     DEAD_503,
@@ -451,17 +451,24 @@ def test_cp1252_pages_with_wrong_or_missing_charset_decode(make_fetcher, website
             result.body.decode("utf-8")
 
 
-def test_decode_body_order():
+def _page(body: bytes, charset: str | None) -> FetchResult:
+    return FetchResult(url="http://hotel.test/", final_url="http://hotel.test/", status=200,
+                       content_type="text/html", charset=charset, body=body)
+
+
+@pytest.mark.parametrize("decode", [decode_html, lambda body, charset: _page(body, charset).text],
+                         ids=["decode_html", "FetchResult.text"])
+def test_decode_order(decode):
     text = "Zimmer ab 89 € – Frühstück im Café, à la carte"
-    assert decode_body(text.encode("cp1252"), "utf-8") == text
-    assert decode_body(text.encode("cp1252"), None) == text
-    assert decode_body(b"\xef\xbb\xbf" + text.encode("utf-8"), "iso-8859-1") == text
-    assert decode_body(b"\xff\xfe" + text.encode("utf-16-le"), None) == text
+    assert decode(text.encode("cp1252"), "utf-8") == text
+    assert decode(text.encode("cp1252"), None) == text
+    assert decode(b"\xef\xbb\xbf" + text.encode("utf-8"), "iso-8859-1") == text
+    assert decode(b"\xff\xfe" + text.encode("utf-16-le"), None) == text
     meta = b'<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-15">'
-    assert decode_body(meta + "€".encode("iso-8859-15"), None).endswith("€")
-    assert decode_body(text.encode("utf-8"), "no-such-charset") == text
-    assert decode_body(text.encode("utf-8"), "base64") == text
-    assert decode_body(bytes(range(256)), "utf-8")  # never raises
+    assert decode(meta + "€".encode("iso-8859-15"), None).endswith("€")
+    assert decode(text.encode("utf-8"), "no-such-charset") == text
+    assert decode(text.encode("utf-8"), "base64") == text
+    assert decode(bytes(range(256)), "utf-8")  # never raises
 
 
 # -- cache ---------------------------------------------------------------------------------------

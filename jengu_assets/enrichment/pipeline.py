@@ -27,10 +27,10 @@ from typing import Any
 from jengu_assets import retry_queue, stages
 from jengu_assets.acquisition import rules
 from jengu_assets.enrichment.email_finder import EmailPick, find_email
-from jengu_assets.enrichment.site_analysis import analyze_html
+from jengu_assets.enrichment.site_analysis import SiteAnalysis, analyze_html
 from jengu_assets.enrichment.website_finder import choose_website, search_query
 from jengu_resources.crm_store import CRMStore, fetch_dicts
-from jengu_resources.fetcher import FetchError, SafeFetcher
+from jengu_resources.fetcher import FetchError, FetchResult, SafeFetcher
 from jengu_resources.search import WebSearch
 from jengu_resources.throttle import ProviderError
 from jengu_resources.verifier import EmailVerifier, Verification, VerificationUnavailable
@@ -236,21 +236,24 @@ async def enrich_one(p: Prospect, tools: Tools) -> Result:
 async def _analyse_site(home, country: str | None, tools: Tools):
     """The home page's analysis, enriched with the phones, address and emails of the contact and
     imprint pages it links to; returns it with every (email, page) found."""
-    # Parsing is CPU work: in a thread, so that the event loop keeps every provider's pace.
-    analysis = await asyncio.to_thread(analyze_html, home.body, home.final_url, default_region=country)
+    # Decoding and parsing are CPU work: in a thread, so that the event loop keeps every
+    # provider's pace. ``.text`` (not ``.body``) so the HTTP header's charset is honoured.
+    analysis = await asyncio.to_thread(_analyse_page, home, country)
     emails = [(e, home.final_url) for e in analysis.emails]
     for page_url in list(dict.fromkeys(analysis.links.values()))[:EXTRA_PAGES]:
         try:
             page = await tools.fetch.fetch(page_url)
         except FetchError:
             continue
-        extra = await asyncio.to_thread(
-            analyze_html, page.body, page.final_url, default_region=country
-        )
+        extra = await asyncio.to_thread(_analyse_page, page, country)
         emails += [(e, page.final_url) for e in extra.emails]
         analysis.phones = list(dict.fromkeys(analysis.phones + extra.phones))
         analysis.address = analysis.address or extra.address
     return analysis, emails
+
+
+def _analyse_page(page: FetchResult, country: str | None) -> SiteAnalysis:
+    return analyze_html(page.text, page.final_url, default_region=country)
 
 
 async def _site_candidates(
