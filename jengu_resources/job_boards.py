@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-import logging
 import re
 import time
 from collections.abc import Iterable, Mapping
@@ -42,6 +41,7 @@ import dagster as dg
 import httpx
 from pydantic import Field
 
+from jengu_resources.redaction import redact
 from jengu_resources.throttle import Provider, ProviderError, ProviderLimits
 
 log = dg.get_dagster_logger("jengu.job_boards")
@@ -61,36 +61,6 @@ ADZUNA_COUNTRIES = frozenset(
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
 
-_SECRET_PARAMS = re.compile(r"(?i)\b((?:app_key|api_key)=)[^&\s\"'#]+")
-
-
-def redact(text: str) -> str:
-    """``text`` with the value of every app_key/api_key query parameter replaced by ``***``."""
-    return _SECRET_PARAMS.sub(r"\1***", text)
-
-
-class _RedactSecrets(logging.Filter):
-    """httpx logs every request URL at INFO, and both APIs carry their key in the URL."""
-
-    jengu_redacts = True
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, ()
-        return True
-
-
-def _install_log_redaction() -> None:
-    # Logger filters do not apply to records of child loggers; httpx logs requests on "httpx"
-    # itself. The flag keeps a module reload from stacking a second filter.
-    logger = logging.getLogger("httpx")
-    if not any(getattr(f, "jengu_redacts", False) for f in logger.filters):
-        logger.addFilter(_RedactSecrets())
-
-
-_install_log_redaction()
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ is redacted first (``api=***``), httpx's own request log included.
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -45,6 +44,7 @@ from pydantic import Field
 
 from jengu_assets.acquisition.rules import normalise_email
 from jengu_assets.enrichment.email_finder import is_free_mail, is_role_address
+from jengu_resources.redaction import redact
 from jengu_resources.throttle import Provider, ProviderError, ProviderLimits
 
 DEFAULT_BASE_URL = "https://api.millionverifier.com"
@@ -67,7 +67,7 @@ _RESULT_CODES = {1: "ok", 2: "catch_all", 3: "unknown", 4: "error", 5: "disposab
 _SCORES: dict[str, float] = {"valid": 0.95, "catch_all": 0.5, "unknown": 0.3, "unverified": 0.4}
 _QUALITY = {"good": 1.0, "risky": 0.85, "bad": 0.6}
 
-_SECRET = re.compile(r"(?i)\b(api=)[^&\s\"'#]+")
+
 _KEY_PROBLEM = re.compile(r"(?i)api\s*-?key|apikey|unauthori[sz]ed|not\s+authori[sz]ed")
 _CREDIT_PROBLEM = re.compile(r"(?i)credit")
 # Consecutive unanswered DNS lookups after which the session stops asking: a dead resolver would
@@ -78,33 +78,6 @@ _DNS_DOWN_AFTER = 3
 CANARY_DOMAINS = ("gmail.com", "outlook.com")
 
 
-def redact(text: str) -> str:
-    """``text`` with the value of every ``api=`` query parameter replaced by ``***``."""
-    return _SECRET.sub(r"\1***", text)
-
-
-class _RedactApiKey(logging.Filter):
-    """httpx logs every request URL at INFO, and MillionVerifier's key is in the URL."""
-
-    jengu_redacts_verifier_key = True
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, ()
-        return True
-
-
-def _install_log_redaction() -> None:
-    # Logger filters do not apply to records of child loggers; httpx logs requests on "httpx"
-    # itself. The flag keeps a module reload from stacking a second filter.
-    logger = logging.getLogger("httpx")
-    if not any(getattr(f, "jengu_redacts_verifier_key", False) for f in logger.filters):
-        logger.addFilter(_RedactApiKey())
-
-
-_install_log_redaction()
 
 
 @dataclass(frozen=True)
