@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 LOCK_HASH := $(shell cat requirements.lock pyproject.toml 2>/dev/null | sha1sum | cut -c1-12)
 STAMP := $(VENV)/.installed-$(LOCK_HASH)
 # Debian packages the demo and the tests need (installed when run as root, else listed).
-DEB_PACKAGES :=
+DEB_PACKAGES := spamassassin spamd spamc
 
 .PHONY: demo test ui install system-deps services validate clean
 
@@ -40,8 +40,8 @@ system-deps:
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian packages:$$missing"; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || { \
-	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; }; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || { \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; }; \
 	  else \
 	    echo "Missing Debian packages:$$missing -- run: sudo apt-get install -y$$missing"; exit 1; \
 	  fi; \

@@ -16,7 +16,9 @@ import dagster as dg
 from jengu_resources.crm_store import CRMStore
 from jengu_resources.fetcher import SafeFetcher
 from jengu_resources.job_boards import JobBoards
+from jengu_resources.llm import LLM
 from jengu_resources.search import WebSearch
+from jengu_resources.spamd import SpamChecker
 from jengu_resources.verifier import EmailVerifier
 
 
@@ -60,6 +62,21 @@ VERIFIER_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
 
 
 
+LLM_SECRETS = {"xai_api_key": "XAI_API_KEY", "anthropic_api_key": "ANTHROPIC_API_KEY"}
+LLM_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "xai_base_url": ("XAI_BASE_URL", str),
+    "xai_model": ("XAI_MODEL", str),
+    "anthropic_base_url": ("ANTHROPIC_BASE_URL", str),
+    "anthropic_model": ("ANTHROPIC_MODEL", str),
+    "requests_per_second": ("JENGU_LLM_RPS", float),
+}
+SPAM_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "host": ("JENGU_SPAMD_HOST", str),
+    "port": ("JENGU_SPAMD_PORT", int),
+    "threshold": ("JENGU_SPAM_THRESHOLD", float),
+}
+
+
 def _secrets(mapping: dict[str, str]) -> dict[str, Any]:
     return {field: dg.EnvVar(var) for field, var in mapping.items() if os.environ.get(var)}
 
@@ -90,4 +107,7 @@ def build_resources() -> dict[str, Any]:
         "email_verifier": EmailVerifier(
             **_secrets(VERIFIER_SECRETS), **_settings(VERIFIER_SETTINGS)
         ),
+        # Composition's clients (research and composition assets build on them).
+        "llm": LLM(**_secrets(LLM_SECRETS), **_settings(LLM_SETTINGS)),
+        "spam_checker": SpamChecker(**_settings(SPAM_SETTINGS)),
     }
