@@ -1,4 +1,4 @@
-"""Turning the bytes of a web page into text, whatever its encoding claims.
+"""Turning bytes of unknown encoding into text: fetched web pages and the CSV files people send.
 
 Hotel sites are old and hand-made: the HTTP header and the ``<meta>`` tag often name the wrong
 charset, UTF-8 pages carry pasted windows-1252 snippets, and some pages are UTF-16 without a
@@ -6,12 +6,18 @@ byte order mark. ``decode_html`` reads all of them the way a browser (or a human
 raises, so a badly encoded page still yields text. It is the one decoder for fetched pages
 (``FetchResult.text``), saved files and raw bytes handed to the site analysis.
 
+Lead CSVs go wrong the same ways, without the declarations, so the CSV reader
+(``jengu_assets.acquisition.csv_leads``) detects with the same parts (``BOMS``,
+``utf16_without_bom``, ``is_utf8``, ``guess_legacy_encoding``) and reads through ``text_stream``.
+It stores the names ``guess_legacy_encoding`` returns as a file's encoding, so they must not change.
+
 Pure functions over bytes: no I/O, no network.
 """
 
 from __future__ import annotations
 
 import codecs
+import io
 import logging
 import re
 import unicodedata
@@ -19,8 +25,10 @@ import unicodedata
 log = logging.getLogger(__name__)
 
 # Only this many bytes around non-ASCII bytes are used to guess a legacy encoding: enough to tell
-# encodings apart, and it bounds the work on a hostile multi-megabyte page.
+# encodings apart, and it bounds the work on a hostile multi-megabyte page or file.
 CHARSET_SAMPLE_BYTES = 64 * 1024
+# A window, not the whole line: a minified page, or a CSV with a runaway line, is one huge line.
+_SAMPLE_CONTEXT = 80
 
 # UTF-32 comes before UTF-16 because the UTF-32-LE mark starts with the UTF-16-LE one. The
 # "utf-8-sig" / "utf-16" / "utf-32" codecs consume the mark themselves.
@@ -33,6 +41,10 @@ BOMS = (
 )
 """Byte order marks and the codec that decodes a body starting with each."""
 
+MIXED_UTF8_CP1252 = "utf-8+cp1252"
+"""Not a codec: the verdict for a body of UTF-8 and cp1252 byte runs (two exports pasted together,
+a cp1252 snippet in a UTF-8 page). ``text_stream`` decodes each run the way it was written."""
+
 # Bounded repetitions: these run on untrusted input.
 _META_CHARSET = re.compile(
     rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]{1,40})""", re.IGNORECASE
@@ -40,9 +52,7 @@ _META_CHARSET = re.compile(
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([a-zA-Z0-9_.:-]{1,40})""")
 # Browsers read these labels as windows-1252 (WHATWG Encoding), and so do the pages' authors.
 _WINDOWS_1252_ALIASES = frozenset({"iso8859-1", "latin-1", "ascii"})
-# Not a codec: the verdict of ``_guess_legacy_encoding`` for UTF-8 with stray cp1252 bytes.
-_MIXED_UTF8_CP1252 = "utf-8+cp1252"
-_CP1252_FALLBACK = "jengu-html-cp1252-fallback"
+_CP1252_FALLBACK = "jengu-cp1252-fallback"
 
 
 def decode_html(data: bytes, declared_charset: str | None = None) -> str:
@@ -69,21 +79,37 @@ def decode_html(data: bytes, declared_charset: str | None = None) -> str:
         except (UnicodeDecodeError, LookupError):
             # LookupError: a real codec that is not a text encoding (base64, rot13, ...).
             continue
-        if encoding != "utf-8" and not data.isascii() and _is_utf8(data):
+        if encoding != "utf-8" and not data.isascii() and is_utf8(data):
             return data.decode("utf-8")
         return text
     utf16 = utf16_without_bom(data)
     if utf16:
         return data.decode(utf16, "replace")
-    if _is_utf8(data):
+    if is_utf8(data):
         return data.decode("utf-8")
-    encoding = _guess_legacy_encoding(data)
-    if encoding == _MIXED_UTF8_CP1252:
+    encoding = guess_legacy_encoding(data)
+    if encoding in (MIXED_UTF8_CP1252, "utf-8"):
+        # Unlike the CSV reader, which has always stored a mostly-UTF-8 file's stray bytes as
+        # U+FFFD, a page is only read: recovering a pasted "é" serves the analysis better.
         return data.decode("utf-8", _CP1252_FALLBACK)
     try:
         return data.decode(encoding, "replace")
     except LookupError:
         return data.decode("cp1252", "replace")
+
+
+def text_stream(data: bytes, encoding: str) -> io.TextIOWrapper:
+    """``data`` as a text stream in ``encoding``, a codec name or :data:`MIXED_UTF8_CP1252`.
+
+    Never raises on bad bytes: they read as U+FFFD (in a mixed body, as cp1252). ``newline=""``
+    hands ``\\r``, ``\\n`` and ``\\r\\n`` over untouched, which the csv module needs for quoted
+    newlines and for counting physical lines.
+    """
+    if encoding == MIXED_UTF8_CP1252:
+        return io.TextIOWrapper(
+            io.BytesIO(data), encoding="utf-8", errors=_CP1252_FALLBACK, newline=""
+        )
+    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
 
 
 def utf16_without_bom(data: bytes) -> str | None:
@@ -101,8 +127,27 @@ def utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+def is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8 (ASCII included)."""
+    if data.isascii():
+        return True
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    view = memoryview(data)
+    step = 1 << 20
+    try:
+        # Chunked so a 100 MB file is validated without a second 100 MB string in memory.
+        for start in range(0, len(data), step):
+            decoder.decode(view[start : start + step])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
-    # Error handler for mixed pages: the bytes that are not UTF-8 were written as cp1252.
+    # Error handler for mixed bodies: the bytes that are not UTF-8 were written as cp1252. Its
+    # five undefined bytes become U+FFFD, as in a plain cp1252 read: C1 controls would be
+    # invisible in a stored lead and look like binary content to the CSV reader.
     if not isinstance(error, UnicodeDecodeError):
         raise error
     chunk = error.object[error.start : error.end]
@@ -138,37 +183,43 @@ def _usable_encoding(label: str | None, *, from_meta: bool = True) -> str | None
     return name
 
 
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_C1_BYTE = re.compile(rb"[\x80-\x9f]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _LONG_WORD = re.compile(r"[^\W\d_]{4,}")
 _C1_OR_REPLACEMENT = re.compile("[\x80-\x9f\ufffd]")
 # Punctuation that legitimately touches letters, so it is no sign of a wrong decoding.
-_LETTER_ADJACENT_OK = frozenset("“”„‘’‚«»‹›–—…•·°´¨€©®™")
+_LETTER_ADJACENT_OK = frozenset("“”„‘’‚«»‹›–—…•·°´¨€")
+# Spanish opening marks touch the word they open, so only a letter before one is suspect; a
+# trademark sign follows a name, so only a letter after one is ("©umava" is ISO-8859-2 "Šumava").
+_OPENERS = frozenset("¿¡")
+_SUFFIXES = frozenset("©®™")
 
 
 def _mojibake_score(text: str) -> int:
-    """How wrong a decoding looks: symbols glued to letters, capitals inside words, whole
-    words of accented Latin letters (another script read as Latin) all count against it."""
+    """How wrong a decoding looks: 0 for clean text, more for each typical mis-decoding artefact.
+
+    Wrong single-byte decodings put symbols or capitals inside words ("GdaÅ„sk", "£ódŸ"), glue
+    letters of another script to Latin ones ("Mьnchen"), or turn whole words of another script
+    into runs of accented Latin letters ("Ãîñòèíèöà").
+    """
     bad = len(_C1_OR_REPLACEMENT.findall(text)) * 2
     for match in _NON_ASCII.finditer(text):
         ch, i = match.group(), match.start()
         prev = text[i - 1] if i else " "
         nxt = text[i + 1] if i + 1 < len(text) else " "
         if ch.isalpha():
-            # A capital inside a word, or a non-Latin letter glued to an ASCII one.
             if (ch.isupper() and prev.isalpha() and prev.islower()) or (
                 prev.isascii() and prev.isalpha() and "LATIN" not in unicodedata.name(ch, "")
             ):
                 bad += 1
-        elif ch not in _LETTER_ADJACENT_OK and not "\x80" <= ch <= "\x9f":
+        elif ch in _OPENERS:
+            bad += prev.isalpha()
+        elif ch in _SUFFIXES:
+            bad += nxt.isalpha()
+        elif ch not in _LETTER_ADJACENT_OK and not _C1_OR_REPLACEMENT.match(ch):
+            # C1 and U+FFFD were counted above: an unmappable byte costs the same whichever way
+            # a codec shows it, so an ISO-8859 codec does not beat cp1252 by yielding controls.
             bad += prev.isalpha() or nxt.isalpha()
     for match in _LONG_WORD.finditer(text):
         word = match.group()
@@ -177,44 +228,69 @@ def _mojibake_score(text: str) -> int:
     return bad
 
 
-def _guess_legacy_encoding(data: bytes) -> str:
-    """Pick a decoding for bytes that are not UTF-8.
+def guess_legacy_encoding(data: bytes) -> str:
+    """How to decode ``data``, which is not valid UTF-8 (and has no byte order mark).
 
-    charset-normalizer misreads short Western pages (a few umlauts can come back as Big5), so
-    its guess has to read better than cp1252, which wins ties: it is what old Western sites use.
+    ``"utf-8"`` when UTF-8 sequences outnumber the bytes that are not UTF-8 (a UTF-8 body with a
+    few stray bytes); :data:`MIXED_UTF8_CP1252` when there is still UTF-8 among them; otherwise
+    ``"cp1252"``, ``"latin-1"`` when no byte in 0x80-0x9F shows cp1252, or a codec name as
+    charset-normalizer spells it. The detector alone misreads short Western texts (a few umlauts
+    can come back as Big5), so its guesses only compete with cp1252 on how clean the decoded text
+    looks, and cp1252 wins every tie: it is what Excel and old sites on Western Windows write.
     """
-    # Only the stretches around high bytes tell encodings apart.
-    pieces: list[bytes] = []
-    size, pos = 0, 0
-    while size < CHARSET_SAMPLE_BYTES and (match := _HIGH_BYTE.search(data, pos)):
-        start = max(match.start() - 80, pos)
-        end = min(match.start() + 80, len(data))
-        pieces.append(data[start:end])
-        size += end - start
-        pos = end
-    sample = b"".join(pieces)
+    sample = _high_byte_sample(data)
     as_utf8 = sample.decode("utf-8", "replace")
     invalid = as_utf8.count("\ufffd")
     valid = len(_NON_ASCII.findall(as_utf8)) - invalid
+    if valid > invalid:
+        return "utf-8"
+    # Valid UTF-8 sequences happen by accident in legacy text, one at a time (cp1251 "Ь»",
+    # Shift_JIS kanji), so a body is mixed only when they are at least a fifth of its accents.
     if valid and valid * 4 >= invalid:
-        # Valid UTF-8 sequences rarely happen by accident in legacy text (and then one at a
-        # time): this is a UTF-8 page with pasted cp1252 bytes, and each run is decoded the way
-        # it was written.
-        return _MIXED_UTF8_CP1252
+        return MIXED_UTF8_CP1252
     candidates = ["cp1252"]
-    guess = _charset_normalizer_guess(sample)
-    if guess and guess not in {"cp1252", "utf-8"}:
-        candidates.append(guess)
+    # latin-1 is cp1252 minus the 0x80-0x9F characters, so it never reads better; UTF-8 was
+    # decided above; UTF-16/32 is found by its byte order mark or zero bytes, never guessed.
+    seen = {"cp1252", "iso8859-1", "utf-8"}
+    for encoding in _detector_candidates(sample):
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            continue
+        if name not in seen and not name.startswith(("utf-16", "utf-32")):
+            seen.add(name)
+            candidates.append(encoding)
     scores = [_mojibake_score(sample.decode(enc, "replace")) for enc in candidates]
-    return candidates[scores.index(min(scores))]
+    best = candidates[scores.index(min(scores))]
+    # Without bytes 0x80-0x9F the two decode identically; claim only what the bytes show.
+    if best == "cp1252" and not _C1_BYTE.search(data):
+        return "latin-1"
+    return best
 
 
-def _charset_normalizer_guess(sample: bytes) -> str | None:
+def _high_byte_sample(data: bytes) -> bytes:
+    # Only the stretches around high bytes tell encodings apart; a big body may have few of them,
+    # far apart. Stretches that do not touch are kept apart by a newline, so they cannot glue
+    # into one false word.
+    spans: list[list[int]] = []
+    size, pos = 0, 0
+    while size < CHARSET_SAMPLE_BYTES and (match := _HIGH_BYTE.search(data, pos)):
+        start = max(match.start() - _SAMPLE_CONTEXT, pos)
+        end = min(match.start() + _SAMPLE_CONTEXT, len(data))
+        if spans and spans[-1][1] == start:
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+        size += end - start
+        pos = end
+    return b"\n".join(data[start:end] for start, end in spans)
+
+
+def _detector_candidates(sample: bytes) -> list[str]:
     try:
         from charset_normalizer import from_bytes
 
-        best = from_bytes(sample).best()
-        return codecs.lookup(best.encoding).name if best is not None else None
-    except Exception:  # the detector is only a hint: cp1252 remains, and no page is lost
+        return [match.encoding for match in from_bytes(sample)]
+    except Exception:  # the detector is only a hint: cp1252 remains, and no text is lost
         log.debug("charset-normalizer failed", exc_info=True)
-        return None
+        return []

@@ -70,6 +70,20 @@ MESSY_FILES = [
         id="cp1250-polish",
     ),
     pytest.param(
+        # In cp1251 "Ь»" happens to be a valid UTF-8 sequence; one such accident among dozens of
+        # Cyrillic bytes must not make the file "UTF-8 mixed with cp1252".
+        "Company;City\nГостиница «ОТЕЛЬ»;Москва\nОтель «Звезда»;Казань\n".encode("cp1251"),
+        "cp1251", ";", [2, 3], ["Гостиница «ОТЕЛЬ»", "Отель «Звезда»"],
+        id="cp1251-accidental-utf8",
+    ),
+    pytest.param(
+        # Trademark signs touch the brand they follow, which says nothing against cp1252.
+        "Company,Notes\nHilton® Garden Inn,Zimmer ab 89 €\nHampton™ by Hilton,„gut“\n"
+        .encode("cp1252"),
+        "cp1252", ",", [2, 3], ["Hilton® Garden Inn", "Hampton™ by Hilton"],
+        id="cp1252-trademarks",
+    ),
+    pytest.param(
         # Excel "Unicode text": UTF-16 with BOM, tab-separated.
         "Company\tCity\r\nHotel Äpfelbaum\tWien\r\nThe Grand, Ltd\tLondon\r\n".encode("utf-16"),
         "utf-16", "\t", [2, 3], ["Hotel Äpfelbaum", "The Grand, Ltd"],

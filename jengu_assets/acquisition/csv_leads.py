@@ -13,7 +13,6 @@ Duplicates are deliberately not decided here; admission does that against the wh
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import io
@@ -29,6 +28,13 @@ from jengu_assets.acquisition.rules import (
     is_valid_email,
     normalise_email,
     parse_location,
+)
+from jengu_resources.text_decoding import (
+    BOMS,
+    guess_legacy_encoding,
+    is_utf8,
+    text_stream,
+    utf16_without_bom,
 )
 
 SALES_NAVIGATOR = "sales_navigator"
@@ -154,15 +160,6 @@ def _unique_headers(cells: Sequence[str]) -> list[str]:
 
 # --- bytes -> text -------------------------------------------------------------------------------
 
-# UTF-32 first: its little-endian BOM starts with the UTF-16 one.
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
 _MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "a PNG image"),
     (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook is one; save it as CSV)"),
@@ -179,163 +176,31 @@ _MAGIC = (
     (b"{\\rtf", "an RTF document; save it as CSV"),
 )
 
-# Punctuation that legitimately touches letters in Western text, so it is not evidence of
-# a wrong decoding.
-_LETTER_ADJACENT_OK = frozenset("“”„‘’‚«»‹›–—…•·°´¨")
-_OPENERS = frozenset("¿¡")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_WORD = re.compile(r"[^\W\d_]{4,}")
-_C1_OR_REPLACEMENT = re.compile("[\x80-\x9f\ufffd]")
+# Text has next to no control characters besides tabs and line breaks; binary data is full of them.
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
-
-
-def _mojibake_score(text: str) -> int:
-    """How wrong a decoding looks: 0 for clean text, more for each typical mis-decoding artefact.
-
-    Wrong single-byte decodings put symbols or capitals inside words ("GdaÅ„sk", "£ódŸ") or turn
-    whole words of another script into runs of accented Latin letters ("Ãîñòèíèöà").
-    """
-    bad = len(_C1_OR_REPLACEMENT.findall(text)) * 2
-    for match in _NON_ASCII.finditer(text):
-        ch, i = match.group(), match.start()
-        prev = text[i - 1] if i else " "
-        nxt = text[i + 1] if i + 1 < len(text) else " "
-        if ch.isalpha():
-            bad += ch.isupper() and prev.isalpha() and prev.islower()
-        elif ch in _OPENERS:
-            bad += prev.isalpha()
-        elif ch not in _LETTER_ADJACENT_OK and ch != "\ufffd" and not "\x80" <= ch <= "\x9f":
-            bad += prev.isalpha() or nxt.isalpha()
-    for match in _WORD.finditer(text):
-        word = match.group()
-        if all(ord(c) > 127 and "LATIN" in unicodedata.name(c, "") for c in word):
-            bad += 1
-    return bad
-
-
-def _candidate_encodings(sample: bytes) -> list[str]:
-    try:
-        from charset_normalizer import from_bytes
-
-        found = [match.encoding for match in from_bytes(sample)]
-    except Exception:  # noqa: BLE001 - the detector is only a hint; never fail a file because of it
-        found = []
-    return [enc for enc in found if not enc.startswith(("utf_16", "utf_32"))]
-
-
-def _guess_legacy_encoding(raw: bytes) -> str:
-    """Pick a decoding for bytes that are not UTF-8.
-
-    charset-normalizer alone misreads short Western files (a one-accent list came back as Big5),
-    so its guesses only compete with cp1252 on how clean the decoded text looks, and cp1252 wins
-    every tie: it is what Excel on a Western Windows machine writes.
-    """
-    # Only lines with high bytes tell encodings apart; a big file may have few of them, far apart.
-    lines: list[bytes] = []
-    size, pos = 0, 0
-    while size < SAMPLE_CHARS and (match := _HIGH_BYTE.search(raw, pos)):
-        start = raw.rfind(b"\n", 0, match.start()) + 1
-        end = raw.find(b"\n", match.start())
-        end = len(raw) if end < 0 else end
-        lines.append(raw[start:end])
-        size += end - start
-        pos = end
-    sample = b"\n".join(lines)
-    # Legacy text almost never forms valid UTF-8 sequences by accident, so a file where they
-    # outnumber the invalid bytes is UTF-8 with a few stray bytes (two exports pasted together),
-    # and any single-byte decoding would garble every other accent in it.
-    as_utf8 = sample.decode("utf-8", "replace")
-    invalid = as_utf8.count("\ufffd")
-    if len(_NON_ASCII.findall(as_utf8)) - invalid > invalid:
-        return "utf-8"
-    if len(_NON_ASCII.findall(as_utf8)) > invalid:
-        # Some valid UTF-8 among legacy bytes: decode each byte run the way it was written.
-        return MIXED_UTF8_CP1252
-    candidates = ["cp1252", "latin-1", "utf-8"]
-    seen = {codecs.lookup(enc).name for enc in candidates}
-    for enc in _candidate_encodings(sample):
-        try:
-            name = codecs.lookup(enc).name
-        except LookupError:
-            continue
-        if name not in seen:
-            seen.add(name)
-            candidates.append(enc)
-    scores = [_mojibake_score(sample.decode(enc, "replace")) for enc in candidates]
-    best = candidates[scores.index(min(scores))]
-    # Without bytes 0x80-0x9F the two decode identically; claim only what the bytes show.
-    if best == "cp1252" and not re.search(rb"[\x80-\x9f]", raw):
-        return "latin-1"
-    return best
-
-
-def _is_utf8(raw: bytes) -> bool:
-    if raw.isascii():
-        return True
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    view = memoryview(raw)
-    step = 1 << 20
-    try:
-        # Chunked so a 100 MB file is validated without a second 100 MB string in memory.
-        for start in range(0, len(raw), step):
-            decoder.decode(view[start : start + step])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _detect_encoding(raw: bytes, path: Path) -> str:
-    for bom, encoding in _BOMS:
+    for bom, encoding in BOMS:
         if raw.startswith(bom):
             return encoding
     for magic, what in _MAGIC:
         if raw.startswith(magic):
             raise LeadFileError(f"{path}: not a CSV file (looks like {what})")
-    head = raw[:4096]
+    utf16 = utf16_without_bom(raw)
+    if utf16:
+        return utf16  # Excel's "Unicode text" without its BOM
     if b"\x00" in raw:
-        # Excel's "Unicode text" without its BOM: every other byte of ASCII text is NUL.
-        half = max(len(head) // 2, 1)
-        even, odd = head[0::2].count(0), head[1::2].count(0)
-        if odd > 0.3 * half and even < 0.05 * half:
-            return "utf-16-le"
-        if even > 0.3 * half and odd < 0.05 * half:
-            return "utf-16-be"
         raise LeadFileError(f"{path}: not a CSV file (binary content: contains NUL bytes)")
-    if _is_utf8(raw):
+    if is_utf8(raw):
         return "utf-8"
-    return _guess_legacy_encoding(raw)
+    return guess_legacy_encoding(raw)
 
-
-MIXED_UTF8_CP1252 = "utf-8+cp1252"
 
 # Long hotel descriptions pasted into a cell pass the csv module's 128 KiB default; a runaway
 # quote still stops at this bound with a clear error instead of swallowing the whole file.
 FIELD_SIZE_LIMIT = 16 * 1024 * 1024
 csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
-
-
-def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
-    """Decode bytes that are not UTF-8 as cp1252 (latin-1 for its five undefined bytes)."""
-    chunk = error.object[error.start : error.end]
-    try:
-        return chunk.decode("cp1252"), error.end
-    except UnicodeDecodeError:  # one of the five bytes cp1252 leaves undefined
-        return chunk.decode("latin-1"), error.end
-
-
-codecs.register_error("jengu-cp1252-fallback", _cp1252_fallback)
-
-
-def _text_stream(raw: bytes, encoding: str) -> io.TextIOWrapper:
-    # newline="" hands \r, \n and \r\n to the csv module untouched, which it needs for quoted
-    # newlines and for counting physical lines.
-    if encoding == MIXED_UTF8_CP1252:
-        return io.TextIOWrapper(
-            io.BytesIO(raw), encoding="utf-8", errors="jengu-cp1252-fallback", newline=""
-        )
-    return io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, errors="replace", newline="")
 
 
 # --- structure -----------------------------------------------------------------------------------
@@ -408,7 +273,7 @@ def _layout_for(sample: str, delimiter: str) -> _Layout | None:
 
 
 def _sample_text(raw: bytes, encoding: str) -> str:
-    with _text_stream(raw, encoding) as stream:
+    with text_stream(raw, encoding) as stream:
         text = stream.read(SAMPLE_CHARS + 1)
     if len(text) > SAMPLE_CHARS:
         # A cut-off last line would skew the field counts, so keep whole lines only.
@@ -638,7 +503,7 @@ def read_lead_file(path: str | Path) -> LeadFile:
     rows: list[LeadRow] = []
     end = 0
     try:
-        with _text_stream(raw, encoding) as stream:
+        with text_stream(raw, encoding) as stream:
             for start, end, cells in _records(stream, layout.delimiter):
                 if start > layout.header_line and not _is_blank(cells):
                     rows.append(
