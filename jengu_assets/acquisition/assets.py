@@ -78,8 +78,7 @@ def lead_imports(
     if config.files:
         paths = config.files
     else:
-        with crm.connect() as con:
-            paths = [str(p) for p in imports.files_to_import(con, jengu_home().imports_dir)]
+        paths = [str(p) for p in imports.files_to_import(crm, jengu_home().imports_dir)]
 
     recorded, skipped, errors = [], [], []
     for path in paths:

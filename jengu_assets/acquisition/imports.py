@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from jengu_assets.acquisition import admission, rules
-from jengu_assets.acquisition.csv_leads import LeadFile, read_lead_file
+from jengu_assets.acquisition.csv_leads import LeadFile, file_sha256, read_lead_file
 from jengu_assets.acquisition.models import Lead
 from jengu_resources.crm_store import CRMStore, fetch_dicts, insert_rows, update_rows
 
@@ -157,10 +157,9 @@ def import_lead_file(
     return report
 
 
-def files_to_import(con: duckdb.DuckDBPyConnection, folder: Path) -> list[Path]:
-    """CSV-like files in ``folder`` that are not recorded yet (by content, not by name)."""
-    from jengu_assets.acquisition.csv_leads import file_sha256
-
+def files_to_import(crm: CRMStore, folder: Path) -> list[Path]:
+    """CSV-like files in ``folder`` that are not recorded yet (by content, not by name). The
+    files are hashed after the store is closed again: reading many files is slow."""
+    known = {row["sha256"] for row in crm.query("SELECT sha256 FROM import_files")}
     candidates = sorted(p for p in folder.glob("*") if p.is_file() and p.suffix.lower() in CSV_SUFFIXES)
-    known = {row[0] for row in con.execute("SELECT sha256 FROM import_files").fetchall()}
     return [p for p in candidates if file_sha256(p) not in known]
