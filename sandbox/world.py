@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import date
 
+from jengu_resources.spamd import SpamdProcess, SpamdUnavailable, start_spamd
 from sandbox.job_board import JobBoardServer
+from sandbox.llm_api import SANDBOX_ANTHROPIC_KEY, SANDBOX_XAI_KEY, LLMServer, Responder
 from sandbox.search_api import SearchServer
 from sandbox.verifier_api import VerifierServer
 from sandbox.websites import HotelWebsites
@@ -20,9 +22,18 @@ SANDBOX_KEY = "sandbox-key"
 
 
 class Sandbox:
-    """Every loopback server: job board, hotel websites, web search and the email verifier."""
+    """Every loopback server: job board, hotel websites, web search, the email verifier, the LLM
+    endpoints (OpenAI-compatible for Grok, Anthropic) and, with ``spamd=True``, SpamAssassin."""
 
-    def __init__(self, day: date | None = None, seed: int = 7, *, latency_seconds: float = 0.0):
+    def __init__(
+        self,
+        day: date | None = None,
+        seed: int = 7,
+        *,
+        latency_seconds: float = 0.0,
+        llm_responder: Responder | None = None,
+        spamd: bool = False,
+    ):
         self.day, self.seed = day, seed
         self.job_board = JobBoardServer(
             day=day, seed=seed, app_id="sandbox", app_key=SANDBOX_KEY, serpapi_key=SANDBOX_KEY
@@ -30,13 +41,25 @@ class Sandbox:
         self.websites = HotelWebsites(seed=seed, latency_seconds=latency_seconds)
         self.search = SearchServer(seed=seed, latency_seconds=latency_seconds)
         self.verifier = VerifierServer(seed=seed, api_key=SANDBOX_KEY, latency_seconds=latency_seconds)
-        self._servers = (self.job_board, self.websites, self.search, self.verifier)
+        self.llm = LLMServer(latency_seconds=latency_seconds, seed=seed,
+                             **({"responder": llm_responder} if llm_responder else {}))
+        self._servers = (self.job_board, self.websites, self.search, self.verifier, self.llm)
+        self._want_spamd = spamd
+        self.spamd: SpamdProcess | None = None
+        self.spamd_missing: str | None = None
         self._stack = ExitStack()
 
     def start(self) -> "Sandbox":
         for server in self._servers:
             server.start()
             self._stack.callback(server.stop)
+        if self._want_spamd:
+            try:
+                self.spamd = start_spamd()
+                self._stack.callback(self.spamd.stop)
+            except SpamdUnavailable as exc:
+                # The spam gate falls back to its heuristic; say so rather than fail the demo.
+                self.spamd_missing = str(exc)
         return self
 
     def stop(self) -> None:
@@ -61,19 +84,25 @@ class Sandbox:
             "MILLIONVERIFIER_API_KEY": SANDBOX_KEY,
             # The only loopback addresses the fetcher may reach: the sandbox's hotel websites.
             "JENGU_SANDBOX_ROUTES": self.websites.routes(),
+            "XAI_BASE_URL": self.llm.openai_base_url,
+            "XAI_API_KEY": SANDBOX_XAI_KEY,
+            "ANTHROPIC_BASE_URL": self.llm.url,
+            "ANTHROPIC_API_KEY": SANDBOX_ANTHROPIC_KEY,
+            "JENGU_SPAMD_PORT": str(self.spamd.port) if self.spamd else "0",
             # Loopback servers have no quota: let the demo run at full speed. DNS is unreachable.
             "JENGU_JOB_BOARD_RPS": "200",
             "JENGU_SEARCH_RPS": "200",
             "JENGU_VERIFIER_RPS": "200",
+            "JENGU_LLM_RPS": "200",
             "JENGU_WEB_RPS": "500",
             "JENGU_CHECK_MX": "false",
         }
 
 
 @contextmanager
-def sandbox_env(day: date | None = None, seed: int = 7) -> Iterator[Sandbox]:
+def sandbox_env(day: date | None = None, seed: int = 7, **options) -> Iterator[Sandbox]:
     """Run the sandbox with its env vars set, restoring the environment afterwards."""
-    with Sandbox(day=day, seed=seed) as box:
+    with Sandbox(day=day, seed=seed, **options) as box:
         saved = {k: os.environ.get(k) for k in box.env()}
         os.environ.update(box.env())
         try:
