@@ -14,6 +14,10 @@ some hotels a namesake in another city — the real one when the sample has two 
 About 5% of the hotels have no site of their own in their results at all (``no_official_site``);
 ``official_urls`` says which result URLs count as the hotel's site for the others.
 
+A query ending in "reviews" gets review sites whose snippets give a rating and a typical complaint
+(``review_results_for``); one ending in "news" gets zero to two local news items about the hotel
+(``news_results_for``), the same ones every time.
+
 Test hooks: ``fail_first`` answers the first N requests with DuckDuckGo's bot challenge (HTTP 202
 and the anomaly page, or 403); ``latency_seconds`` delays every answer; ``requests`` records every
 request and ``peak_in_flight`` the most requests it was answering at once.
@@ -139,6 +143,30 @@ _TA_TLD = {"US": "com", "GB": "co.uk", "IE": "ie", "DE": "de", "AT": "at", "CH":
            "FR": "fr", "ES": "es", "IT": "it", "NL": "nl", "PT": "pt"}
 
 
+_COMPLAINTS = ("slow check-in", "thin walls", "a dated breakfast room", "slow replies to emails",
+               "expensive parking", "hard-to-reach reception by phone", "small rooms",
+               "slow Wi-Fi")
+_COMPLAINTS_DE = ("langsamer Check-in", "hellhörige Zimmer", "veralteter Frühstücksraum",
+                  "langsame Antworten auf E-Mails", "teures Parken",
+                  "telefonisch schwer erreichbare Rezeption", "kleine Zimmer", "langsames WLAN")
+_PAPERS = ("chronicle", "herald", "gazette", "courier")
+_NEWS = (
+    ("{name} unveils renovated rooms",
+     "{name} in {city} has reopened its {rooms} renovated rooms after a winter refurbishment."),
+    ("{name} named among {city}'s best small hotels",
+     "Readers voted {name} one of the best small hotels in {city} this year."),
+    ("New general manager at {name}",
+     ("{name} in {city} has appointed a new general manager ahead of the summer season.")),
+    ("{name} opens rooftop bar", "{name} has opened a rooftop bar overlooking {city}'s old town."),
+)
+
+
+def _intent(query: str) -> str:
+    """"reviews" or "news" when the query asks for them (its last word), else "website"."""
+    words = _fold(query).split()
+    return words[-1] if words and words[-1] in ("reviews", "news") else "website"
+
+
 class SearchServer(LoopbackServer):
     """The DuckDuckGo HTML endpoint on 127.0.0.1 and a free port. Use as a context manager or
     call ``start()`` and ``stop()``; ``url`` is the base URL for ``WebSearch(base_url=...)``."""
@@ -192,6 +220,52 @@ class SearchServer(LoopbackServer):
             with self._lock:
                 self._pages.setdefault(hotel_id, page)
         return list(page)
+
+    def review_results_for(self, hotel_id: str) -> list[Hit]:
+        """What "<hotel> <city> reviews" finds: review sites, each snippet with a rating and the
+        complaint guests make most, then an OTA listing."""
+        hotel = self._by_id[hotel_id]
+        rng = Random(f"{self.seed}:search:reviews:{hotel.id}")
+        rating = round(rng.uniform(3.4, 4.8), 1)
+        complaint = rng.choice(_COMPLAINTS)
+        count = rng.randint(40, 2500)
+        ta = self._tripadvisor(hotel, rng)
+        hits = [Hit(ta.url, ta.title,
+                    f"Rated {rating} of 5 by {count} travellers. Guests mention {complaint}.",
+                    "review")]
+        if hotel.country in ("DE", "AT", "CH"):
+            hc = self._holidaycheck(hotel, rng)
+            score = round(min(6.0, rating * 1.2), 1)
+            hits.append(Hit(hc.url, hc.title,
+                            f"{score}/6 Punkte bei {rng.randint(10, 400)} Bewertungen. "
+                            f"Gäste bemängeln: {_COMPLAINTS_DE[_COMPLAINTS.index(complaint)]}.",
+                            "review"))
+        if rng.random() < 0.5:
+            maps = self._google_maps(hotel, rng)
+            other = rng.choice([c for c in _COMPLAINTS if c != complaint])
+            hits.append(Hit(maps.url, maps.title,
+                            f"{round(min(5.0, rating + rng.uniform(-0.3, 0.3)), 1)} stars "
+                            f"({rng.randint(50, 3000)} Google reviews): \"{other}\"", "review"))
+        hits.append(self._booking(hotel, rng))
+        return hits
+
+    def news_results_for(self, hotel_id: str) -> list[Hit]:
+        """What "<hotel> <city> news" finds: nothing for most hotels, one or two local news
+        items about the hotel for some."""
+        hotel = self._by_id[hotel_id]
+        rng = Random(f"{self.seed}:search:news:{hotel.id}")
+        roll = rng.random()
+        count = 0 if roll < 0.55 else 1 if roll < 0.85 else 2
+        city = self._city(hotel)
+        paper = f"www.{_slug(city.name_en, '')}{rng.choice(_PAPERS)}.com"
+        hits = []
+        for headline, snippet in rng.sample(_NEWS, count):
+            title = headline.format(name=hotel.name, city=city.name_en)
+            hits.append(Hit(f"https://{paper}/business/{_slug(title)}", title,
+                            snippet.format(name=hotel.name, city=city.name_en,
+                                           rooms=hotel.rooms),
+                            "news"))
+        return hits
 
     def match(self, query: str) -> SampleHotel | None:
         """The sample hotel a query is about: most of its name's words, and its city if the query
@@ -262,7 +336,15 @@ class SearchServer(LoopbackServer):
         hotel = self.match(query)
         if hotel is None:
             return _Reply(200, _page(query, _NO_RESULTS, ads=""))
-        hits = self.results_for(hotel.id)
+        intent = _intent(query)
+        if intent == "reviews":
+            hits = self.review_results_for(hotel.id)
+        elif intent == "news":
+            hits = self.news_results_for(hotel.id)
+            if not hits:
+                return _Reply(200, _page(query, _NO_RESULTS, ads=""))
+        else:
+            hits = self.results_for(hotel.id)
         rng = Random(f"{self.seed}:search:markup:{hotel.id}")
         blocks = [_result_block(hit, query, wrap=rng.random() < 0.6, rng=rng) for hit in hits]
         ads = _ad_block(hotel, self._city(hotel).name_en) if self.ads and rng.random() < 0.4 else ""
