@@ -1,0 +1,88 @@
+"""Whether Jengu may write to a prospect at all: the suppression list and jurisdiction rules.
+
+The suppression list holds lower-cased addresses (unsubscribes, hard bounces, complaints); a
+suppressed address is never composed for. Jurisdiction rules hold composed emails back by the
+prospect's country: Germany by default, since UWG §7 treats B2B cold email without prior consent
+as unreasonable harassment. More countries are configured as ``"AT=hold,CH=hold: reason"``;
+``"DE=allow"`` lifts a default rule (for prospects who did give consent, say).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+
+import duckdb
+
+HELD_COUNTRIES_ENV = "JENGU_HELD_COUNTRIES"
+
+DEFAULT_JURISDICTION_RULES: dict[str, str] = {
+    "DE": "hold: Germany requires prior consent for B2B cold email (UWG §7)",
+}
+
+
+def parse_jurisdiction_rules(extra: str | None = None,
+                             base: Mapping[str, str] = DEFAULT_JURISDICTION_RULES
+                             ) -> dict[str, str]:
+    """``base`` with ``extra`` applied: comma-separated ``CC=hold``, ``CC=hold: reason`` or
+    ``CC=allow``. ``None`` reads ``JENGU_HELD_COUNTRIES``. Raises ``ValueError`` on a bad entry."""
+    if extra is None:
+        extra = os.environ.get(HELD_COUNTRIES_ENV, "")
+    rules = dict(base)
+    for entry in (e.strip() for e in extra.split(",")):
+        if not entry:
+            continue
+        country, _, action = entry.partition("=")
+        country = country.strip().upper()
+        verb, _, why = (action.strip() or "hold").partition(":")
+        verb = verb.strip().lower()
+        if len(country) != 2 or not country.isalpha() or verb not in {"hold", "allow"}:
+            raise ValueError(
+                f"jurisdiction rule {entry!r} is not CC=hold, CC=hold: reason or CC=allow"
+            )
+        if verb == "allow":
+            rules.pop(country, None)
+        else:
+            rules[country] = (f"hold: {why.strip()}" if why.strip()
+                              else f"hold: outreach to {country} is held by configuration")
+    return rules
+
+
+def jurisdiction_check(country: str | None, rules: Mapping[str, str]) -> tuple[bool, str]:
+    """(allowed, reason) for a prospect in ``country`` (ISO 3166-1 alpha-2; unknown is allowed)."""
+    code = (country or "").strip().upper()
+    rule = rules.get(code)
+    if rule is None:
+        return True, f"no jurisdiction rule for {code or 'an unknown country'}"
+    return False, rule
+
+
+def suppressed(con: duckdb.DuckDBPyConnection, emails: Iterable[str | None]) -> dict[str, str]:
+    """The suppressed ones among ``emails``, lower-cased, with the suppression's reason."""
+    wanted = sorted({e.strip().lower() for e in emails if e and e.strip()})
+    if not wanted:
+        return {}
+    rows = con.execute(
+        "SELECT email, reason FROM suppression_list "
+        "WHERE email IN (SELECT unnest(?::VARCHAR[]))",
+        [wanted],
+    ).fetchall()
+    return {email: reason for email, reason in rows}
+
+
+def suppression_check(con: duckdb.DuckDBPyConnection, email: str | None) -> tuple[bool, str]:
+    """(allowed, reason) for one address."""
+    found = suppressed(con, [email])
+    if found:
+        return False, f"suppressed: {next(iter(found.values()))}"
+    return True, "not on the suppression list"
+
+
+__all__ = [
+    "DEFAULT_JURISDICTION_RULES",
+    "HELD_COUNTRIES_ENV",
+    "jurisdiction_check",
+    "parse_jurisdiction_rules",
+    "suppressed",
+    "suppression_check",
+]
