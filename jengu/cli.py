@@ -104,7 +104,7 @@ def _print_site(report: dict) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from jengu.demo import print_summary, run_demo
 
-    summary = run_demo()
+    summary = run_demo(llm=args.llm)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, default=str))
     else:
@@ -171,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="run today's partition against the loopback sandbox")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument(
+        "--llm", choices=("sandbox", "offline"), default="sandbox",
+        help="compose through the sandbox's LLM endpoints (real SDKs) or the offline provider",
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("ui", help="start the Dagster webserver and daemon")

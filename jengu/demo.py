@@ -7,6 +7,7 @@ Running it twice on the same day changes nothing: the same prospects, no duplica
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import datetime, timezone
 from typing import Any
@@ -28,7 +29,12 @@ EXAMPLE_SQL = (
 )
 
 
-def run_demo() -> dict[str, Any]:
+LLM_KEYS = ("XAI_API_KEY", "ANTHROPIC_API_KEY")
+
+
+def run_demo(llm: str = "sandbox") -> dict[str, Any]:
+    """``llm``: "sandbox" composes through the real SDKs against the sandbox's LLM endpoints,
+    "offline" through the offline provider (rules and templates) with no key set."""
     from sandbox import sample_data
     from sandbox.world import sandbox_env
 
@@ -42,7 +48,8 @@ def run_demo() -> dict[str, Any]:
 
     instance = open_instance(home)
     try:
-        with sandbox_env(day=day) as box:
+        with sandbox_env(day=day, spamd=True) as box:
+            saved = {key: os.environ.pop(key) for key in LLM_KEYS if llm == "offline"}
             # Imported only now: resource wiring reads which env vars are set.
             from jengu_assets.definitions import defs
 
@@ -55,6 +62,8 @@ def run_demo() -> dict[str, Any]:
                 raise_on_error=True,
             )
             requests = box.job_board.request_count
+            spam_scorer = "spamd" if box.spamd else f"heuristic ({box.spamd_missing})"
+            os.environ.update(saved)
     finally:
         instance.dispose()
 
@@ -77,6 +86,7 @@ def run_demo() -> dict[str, Any]:
     )
     return {
         "enrichment": enrichment_summary(store),
+        "composition": composition_summary(store, llm=llm, spam_scorer=spam_scorer),
         "partition": day.isoformat(),
         "run_id": result.run_id,
         "prospects": sum(stages.values()),
@@ -99,7 +109,7 @@ def enrichment_summary(store: CRMStore) -> dict[str, Any]:
 
     rows = store.query(
         "SELECT website_final_url, contact_name IS NOT NULL AS has_contact, email_sendable,"
-        " email_kind, stage, enrichment_reason FROM prospects WHERE stage IN ('enriched', 'failed')"
+        " email_kind, stage, enrichment_reason FROM prospects WHERE enriched_at IS NOT NULL"
     )
     done = len(rows)
     with_contact = [r for r in rows if r["has_contact"]]
@@ -125,6 +135,35 @@ def enrichment_summary(store: CRMStore) -> dict[str, Any]:
     }
 
 
+def composition_summary(store: CRMStore, *, llm: str, spam_scorer: str) -> dict[str, Any]:
+    emails = store.query(
+        "SELECT e.status, e.hold_reason, e.llm_provider, e.subject, e.body, e.to_email, e.attempts"
+        " FROM emails e ORDER BY e.id"
+    )
+    held: dict[str, int] = {}
+    for e in emails:
+        if e["status"] != "queued":
+            reason = (e["hold_reason"] or e["status"]).split(":")[0]
+            held[reason] = held.get(reason, 0) + 1
+    providers: dict[str, int] = {}
+    for e in emails:
+        providers[e["llm_provider"] or "none"] = providers.get(e["llm_provider"] or "none", 0) + 1
+    sample = next((e for e in emails if e["status"] == "queued"), None)
+    cost = store.scalar("SELECT sum(cost_usd) FROM llm_calls")
+    return {
+        "llm": llm,
+        "spam_scorer": spam_scorer,
+        "sendable_prospects": store.scalar("SELECT count(*) FROM prospects WHERE email_sendable"),
+        "emails": len(emails),
+        "queued": sum(1 for e in emails if e["status"] == "queued"),
+        "held": held,
+        "providers": providers,
+        "regenerations": sum(max((e["attempts"] or 1) - 1, 0) for e in emails),
+        "llm_cost_usd": round(float(cost or 0), 6),
+        "sample_email": {k: sample[k] for k in ("to_email", "subject", "body")} if sample else None,
+    }
+
+
 def print_summary(summary: dict[str, Any]) -> None:
     width = max(len(stage) for stage in summary["stages"]) if summary["stages"] else 5
     print(f"\nJengu demo: partition {summary['partition']} (run {summary['run_id']})")
@@ -136,6 +175,15 @@ def print_summary(summary: dict[str, Any]) -> None:
         f"verified emails {e['personal_sendable_for_named_contact']}/{e['with_named_contact']} "
         f"with a named contact, {e['ota_or_portal_picks']} OTA picks, {e['failed']} failed"
     )
+    c = summary["composition"]
+    print(
+        f"  composition:        {c['queued']} queued, held {c['held'] or 'none'}, via "
+        f"{c['providers']} ({c['llm']}), spam scored by {c['spam_scorer']}"
+    )
+    if c["sample_email"]:
+        sample = c["sample_email"]
+        print(f"\nA queued email, to {sample['to_email']}:\n  Subject: {sample['subject']}")
+        print("  " + sample["body"].replace("\n", "\n  "))
     print(f"\nProspects in the CRM: {summary['prospects']}")
     for stage, count in summary["stages"].items():
         print(f"  {stage:<{width}}  {count}")

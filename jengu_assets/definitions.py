@@ -3,8 +3,10 @@
 import dagster as dg
 
 from jengu_assets.acquisition import assets as acquisition
+from jengu_assets.composition import assets as composition
 from jengu_assets.enrichment import assets as enrichment
 from jengu_assets.jobs import daily_pipeline_job, enrichment_job, lead_import_job
+from jengu_assets.research import assets as research
 from jengu_resources.definitions import build_resources
 from sensors.definitions import schedules, sensors
 
@@ -14,6 +16,8 @@ defs = dg.Definitions(
         acquisition.lead_imports,
         acquisition.prospects,
         enrichment.enriched_contacts,
+        research.research_reports,
+        composition.composed_emails,
     ],
     jobs=[daily_pipeline_job, lead_import_job, enrichment_job],
     schedules=schedules,

@@ -4,14 +4,17 @@ import dagster as dg
 
 from jengu_assets.acquisition.assets import GROUP as ACQUISITION
 from jengu_assets.acquisition.assets import lead_imports, prospects
+from jengu_assets.composition.assets import GROUP as COMPOSITION
 from jengu_assets.enrichment.assets import GROUP as ENRICHMENT
 from jengu_assets.enrichment.assets import enriched_contacts
+from jengu_assets.research.assets import GROUP as RESEARCH
 
 # Partitioning is inferred from the assets.
 daily_pipeline_job = dg.define_asset_job(
     "daily_pipeline_job",
-    selection=dg.AssetSelection.groups(ACQUISITION, ENRICHMENT),
-    description="Today's partition of the graph: postings, CSV imports, prospects, enrichment.",
+    selection=dg.AssetSelection.groups(ACQUISITION, ENRICHMENT, RESEARCH, COMPOSITION),
+    description="Today's partition of the graph: postings, CSV imports, prospects, enrichment, "
+    "research and composition.",
     tags={"jengu/kind": "pipeline"},
 )
 

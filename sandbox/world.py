@@ -14,6 +14,7 @@ from datetime import date
 from jengu_resources.spamd import SpamdProcess, SpamdUnavailable, start_spamd
 from sandbox.job_board import JobBoardServer
 from sandbox.llm_api import SANDBOX_ANTHROPIC_KEY, SANDBOX_XAI_KEY, LLMServer, Responder
+from sandbox.llm_writer import sandbox_writer
 from sandbox.search_api import SearchServer
 from sandbox.verifier_api import VerifierServer
 from sandbox.websites import HotelWebsites
@@ -41,8 +42,9 @@ class Sandbox:
         self.websites = HotelWebsites(seed=seed, latency_seconds=latency_seconds)
         self.search = SearchServer(seed=seed, latency_seconds=latency_seconds)
         self.verifier = VerifierServer(seed=seed, api_key=SANDBOX_KEY, latency_seconds=latency_seconds)
-        self.llm = LLMServer(latency_seconds=latency_seconds, seed=seed,
-                             **({"responder": llm_responder} if llm_responder else {}))
+        self.llm = LLMServer(
+            latency_seconds=latency_seconds, seed=seed, responder=llm_responder or sandbox_writer
+        )
         self._servers = (self.job_board, self.websites, self.search, self.verifier, self.llm)
         self._want_spamd = spamd
         self.spamd: SpamdProcess | None = None

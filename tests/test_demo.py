@@ -27,12 +27,19 @@ def test_demo_runs_today_and_is_idempotent(tmp_path, monkeypatch):
 
     first = demo()
     assert first["prospects"] >= 200
-    assert set(first["stages"]) <= {"enriched", "failed"}
+    assert set(first["stages"]) <= {"enriched", "failed", "ready", "composed", "queued"}
     enrichment = first["enrichment"]
     assert enrichment["website_rate"] >= 0.85
     assert enrichment["personal_sendable_rate"] >= 0.75
     assert enrichment["ota_or_portal_picks"] == 0
     assert enrichment["failed_without_reason"] == 0
+    # Composed through the real SDK path against the sandbox's LLM endpoints; Germany is held.
+    composition = first["composition"]
+    assert composition["queued"] > 100
+    assert set(composition["providers"]) == {"grok"}
+    assert set(composition["held"]) <= {"jurisdiction DE"}
+    assert composition["llm_cost_usd"] > 0
+    assert composition["sample_email"]["body"].count("http") == 0
     assert first["job_postings_today"].get("rejected", 0) > 0
     assert first["import_rows_today"].get("accepted", 0) > 0
     assert first["sandbox_requests"] > 0
@@ -41,6 +48,7 @@ def test_demo_runs_today_and_is_idempotent(tmp_path, monkeypatch):
 
     second = demo()
     assert second["stages"] == first["stages"]
+    assert second["composition"]["emails"] == first["composition"]["emails"]
     assert second["job_postings_today"] == first["job_postings_today"]
 
     # Both runs are in the Dagster instance under JENGU_HOME, where the UI will find them.
