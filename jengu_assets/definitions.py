@@ -4,8 +4,14 @@ import dagster as dg
 
 from jengu_assets.acquisition import assets as acquisition
 from jengu_assets.composition import assets as composition
+from jengu_assets.composition import follow_up_assets
 from jengu_assets.enrichment import assets as enrichment
-from jengu_assets.jobs import daily_pipeline_job, enrichment_job, lead_import_job
+from jengu_assets.jobs import (
+    daily_pipeline_job,
+    enrichment_job,
+    follow_up_job,
+    lead_import_job,
+)
 from jengu_assets.research import assets as research
 from jengu_resources.definitions import build_resources
 from sensors.definitions import schedules, sensors
@@ -18,8 +24,9 @@ defs = dg.Definitions(
         enrichment.enriched_contacts,
         research.research_reports,
         composition.composed_emails,
+        follow_up_assets.follow_up_emails,
     ],
-    jobs=[daily_pipeline_job, lead_import_job, enrichment_job],
+    jobs=[daily_pipeline_job, lead_import_job, enrichment_job, follow_up_job],
     schedules=schedules,
     sensors=sensors,
     resources=build_resources(),

@@ -5,6 +5,7 @@ import dagster as dg
 from jengu_assets.acquisition.assets import GROUP as ACQUISITION
 from jengu_assets.acquisition.assets import lead_imports, prospects
 from jengu_assets.composition.assets import GROUP as COMPOSITION
+from jengu_assets.composition.follow_up_assets import follow_up_emails
 from jengu_assets.enrichment.assets import GROUP as ENRICHMENT
 from jengu_assets.enrichment.assets import enriched_contacts
 from jengu_assets.research.assets import GROUP as RESEARCH
@@ -12,7 +13,9 @@ from jengu_assets.research.assets import GROUP as RESEARCH
 # Partitioning is inferred from the assets.
 daily_pipeline_job = dg.define_asset_job(
     "daily_pipeline_job",
-    selection=dg.AssetSelection.groups(ACQUISITION, ENRICHMENT, RESEARCH, COMPOSITION),
+    # Follow-ups run on their own clock: their partition is the first email's day, not today.
+    selection=dg.AssetSelection.groups(ACQUISITION, ENRICHMENT, RESEARCH, COMPOSITION)
+    - dg.AssetSelection.assets(follow_up_emails),
     description="Today's partition of the graph: postings, CSV imports, prospects, enrichment, "
     "research and composition.",
     tags={"jengu/kind": "pipeline"},
@@ -30,4 +33,11 @@ enrichment_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(enriched_contacts),
     description="Enrich a partition again: only new, stuck or due-for-retry prospects are touched.",
     tags={"jengu/kind": "enrichment"},
+)
+
+follow_up_job = dg.define_asset_job(
+    "follow_up_job",
+    selection=dg.AssetSelection.assets(follow_up_emails),
+    description="Write the follow-ups due for the first emails composed on one day.",
+    tags={"jengu/kind": "follow_up"},
 )

@@ -1,7 +1,11 @@
 """Every schedule and sensor, for the composition root."""
 
 from sensors.lead_import_sensor import lead_import_sensor
-from sensors.schedules import daily_pipeline_schedule, enrichment_retry_schedule
+from sensors.schedules import (
+    daily_pipeline_schedule,
+    enrichment_retry_schedule,
+    follow_up_schedule,
+)
 
-schedules = [daily_pipeline_schedule, enrichment_retry_schedule]
+schedules = [daily_pipeline_schedule, enrichment_retry_schedule, follow_up_schedule]
 sensors = [lead_import_sensor]

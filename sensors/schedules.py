@@ -1,15 +1,19 @@
 """Schedules: the clock that runs Jengu unattended."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import dagster as dg
 
 from jengu_assets import retry_queue
+from jengu_assets.composition.follow_up_assets import days_with_sent_first_emails
 from jengu_assets.enrichment.pipeline import TASK as ENRICH_TASK
-from jengu_assets.jobs import daily_pipeline_job, enrichment_job
+from jengu_assets.jobs import daily_pipeline_job, enrichment_job, follow_up_job
+from jengu_assets.partitions import DISCOVERY_START
 from jengu_resources.crm_store import CRMStore, StoreBusyError
 
 RETRY_LOOKBACK = timedelta(days=14)
+# The break-up is due 14 days after the first send; a week more covers first emails sent late.
+FOLLOW_UP_LOOKBACK = timedelta(days=21)
 
 
 @dg.schedule(
@@ -44,6 +48,32 @@ def enrichment_retry_schedule(context: dg.ScheduleEvaluationContext):
     if not days:
         return dg.SkipReason("no enrichment retry is due")
     tick = now.strftime("%Y-%m-%dT%H:%M")
+    return [
+        dg.RunRequest(run_key=f"{day.isoformat()}@{tick}", partition_key=day.isoformat())
+        for day in days
+    ]
+
+
+@dg.schedule(
+    cron_schedule="0 10 * * 1-5",
+    job=follow_up_job,
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def follow_up_schedule(context: dg.ScheduleEvaluationContext):
+    """10:00 on weekdays: one follow-up run per composition day of the last three weeks with first
+    emails sent. The run key is the day and the tick's date, so a repeated tick is one run; a run
+    that finds nothing due writes nothing."""
+    now = context.scheduled_execution_time
+    since = max((now - FOLLOW_UP_LOOKBACK).date(), date.fromisoformat(DISCOVERY_START))
+    try:
+        with CRMStore(lock_timeout_seconds=10).connect() as con:
+            days = days_with_sent_first_emails(con, since=since, until=now.date())
+    except StoreBusyError as exc:
+        return dg.SkipReason(f"CRM store busy, trying at the next tick: {exc}")
+    if not days:
+        return dg.SkipReason("no first email sent in the last 21 days")
+    tick = now.date().isoformat()
     return [
         dg.RunRequest(run_key=f"{day.isoformat()}@{tick}", partition_key=day.isoformat())
         for day in days

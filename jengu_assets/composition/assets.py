@@ -22,7 +22,7 @@ Every LLM call is recorded with the email's id, so ``llm_calls`` gives the cost 
 import asyncio
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -137,15 +137,34 @@ async def judge(draft: EmailDraft, report: ResearchReport, *, spam_checker: Spam
     return [*gates.run_gates(body, facts, verdict), injection_gate(draft)]
 
 
-async def compose_one(candidate: Candidate, session: LLMSession, *, spam_checker: SpamChecker,
-                      config: CompositionConfig) -> Composed:
+@dataclass(frozen=True)
+class DraftRequest:
+    """What to ask the LLM chain for one email: the task, its system prompt, the prompt for a given
+    regeneration feedback, and, for a follow-up, the thread's subject that replaces the model's."""
+
+    task: str
+    system: str
+    prompt: Callable[[str], str]
+    subject: str | None = None
+
+
+def first_email_request(candidate: Candidate) -> DraftRequest:
+    return DraftRequest(
+        FIRST_EMAIL_TASK, SYSTEM_PROMPT,
+        lambda feedback: first_email_prompt(candidate.report, feedback=feedback),
+    )
+
+
+async def compose_one(candidate: Candidate, request: DraftRequest, session: LLMSession, *,
+                      spam_checker: SpamChecker, config: Any) -> Composed:
+    """Draft, judge, and draft again with the failures named, up to ``config.max_attempts``.
+    ``config`` gives ``max_attempts``, ``sender`` and ``sender_postal_address``."""
     out = Composed(candidate)
     feedback = ""
     for _ in range(config.max_attempts):
         try:
             result = await session.complete(
-                task=FIRST_EMAIL_TASK, system=SYSTEM_PROMPT,
-                prompt=first_email_prompt(candidate.report, feedback=feedback),
+                task=request.task, system=request.system, prompt=request.prompt(feedback),
                 schema=EmailDraft, prospect_id=candidate.prospect_id,
                 email_id=candidate.email_id,
             )
@@ -154,8 +173,9 @@ async def compose_one(candidate: Candidate, session: LLMSession, *, spam_checker
             break
         out.attempts += 1
         out.providers.append(result.provider)
-        out.draft = result.value
-        out.results = await judge(result.value, candidate.report, spam_checker=spam_checker,
+        out.draft = (result.value if request.subject is None
+                     else result.value.model_copy(update={"subject": request.subject}))
+        out.results = await judge(out.draft, candidate.report, spam_checker=spam_checker,
                                   sender=config.sender, recipient=candidate.email,
                                   postal_address=config.sender_postal_address)
         out.history.append(out.results)
@@ -166,16 +186,18 @@ async def compose_one(candidate: Candidate, session: LLMSession, *, spam_checker
 
 
 async def compose_all(candidates: Sequence[Candidate], *, crm: CRMStore, llm: LLM,
-                      spam_checker: SpamChecker, config: CompositionConfig) -> list[Composed]:
+                      spam_checker: SpamChecker, config: Any,
+                      request_for: Callable[[Candidate], DraftRequest] = first_email_request,
+                      offline_handlers: Mapping[str, Any] | None = None) -> list[Composed]:
     limit = asyncio.Semaphore(IN_FLIGHT)
+    handlers = offline_handlers or {FIRST_EMAIL_TASK: offline_first_email}
 
     async def bounded(candidate: Candidate, session: LLMSession) -> Composed:
         async with limit:
-            return await compose_one(candidate, session, spam_checker=spam_checker,
-                                     config=config)
+            return await compose_one(candidate, request_for(candidate), session,
+                                     spam_checker=spam_checker, config=config)
 
-    async with llm.session(crm=crm, offline_handlers={FIRST_EMAIL_TASK: offline_first_email}
-                           ) as session:
+    async with llm.session(crm=crm, offline_handlers=handlers) as session:
         return list(await asyncio.gather(*(bounded(c, session) for c in candidates)))
 
 
