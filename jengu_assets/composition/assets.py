@@ -49,7 +49,7 @@ from jengu_resources.spamd import SpamChecker
 GROUP = "composition"
 SEQUENCE_STEP = 1
 STALE_CLAIM = timedelta(minutes=30)
-IN_FLIGHT = 8  # drafts composed at once; the LLM resource paces the providers itself
+IN_FLIGHT = 64  # drafts composed at once; the LLM resource paces each provider to its limit
 DEFAULT_SENDER = "Jengu <hello@jengu.example>"
 
 
@@ -134,7 +134,10 @@ async def judge(draft: EmailDraft, report: ResearchReport, *, spam_checker: Spam
     sent = gates.Draft(subject=draft.subject, body=with_footer(draft.body, postal_address))
     verdict = await spam_checker.check(sent.to_message(sender=sender, recipient=recipient))
     body = gates.Draft(subject=draft.subject, body=draft.body, facts_used=draft.facts_used)
-    return [*gates.run_gates(body, facts, verdict), injection_gate(draft)]
+    # The text gates are CPU work (syllable counts, fuzzy matching): in a thread, so that the
+    # event loop keeps the LLM providers at their pace.
+    results = await asyncio.to_thread(gates.run_gates, body, facts, verdict)
+    return [*results, injection_gate(draft)]
 
 
 @dataclass(frozen=True)
