@@ -24,13 +24,14 @@ import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import dagster as dg
 from pydantic import Field
 
 from jengu_assets import stages
+from jengu_assets.claims import STALE_CLAIM
 from jengu_assets.composition import compliance, gates
 from jengu_assets.composition.footer import DEFAULT_SENDER_POSTAL_ADDRESS, footer, with_footer
 from jengu_assets.composition.prompts import (
@@ -48,7 +49,6 @@ from jengu_resources.spamd import SpamChecker
 
 GROUP = "composition"
 SEQUENCE_STEP = 1
-STALE_CLAIM = timedelta(minutes=30)
 IN_FLIGHT = 64  # drafts composed at once; the LLM resource paces each provider to its limit
 DEFAULT_SENDER = "Jengu <hello@jengu.example>"
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from jengu_assets import retry_queue, stages
 from jengu_assets.acquisition import rules
+from jengu_assets.claims import claim_partition
 from jengu_assets.enrichment.email_finder import EmailPick, find_email
 from jengu_assets.enrichment.site_analysis import SiteAnalysis, analyze_html
 from jengu_assets.enrichment.website_finder import choose_website, search_query
@@ -36,7 +37,6 @@ from jengu_resources.throttle import ProviderError
 from jengu_resources.verifier import EmailVerifier, Verification, VerificationUnavailable
 
 TASK = "enrich"
-STALE_CLAIM = timedelta(minutes=30)
 FLUSH_EVERY = 200
 IN_FLIGHT = 256  # prospects worked on at once; the providers' own limits do the real pacing
 EXTRA_PAGES = 3  # contact / imprint pages fetched besides the home page
@@ -96,18 +96,16 @@ class Tools:
 
 def claim(crm: CRMStore, day: date, now: datetime, actor: str) -> list[Prospect]:
     with crm.transaction() as con:
-        due = retry_queue.due(con, TASK, partition_date=day, now=now)
+        ids = claim_partition(
+            con, day=day, waiting=stages.Stage.NEW, working=stages.Stage.ENRICHING,
+            task=TASK, now=now, actor=actor, reason="enrichment started",
+        )
         rows = fetch_dicts(
             con,
-            "SELECT id, company_name, contact_name, city, country, website, email, stage "
-            "FROM prospects WHERE discovered_on = ? AND (stage = 'new' "
-            " OR (stage = 'failed' AND id IN (SELECT unnest(?::VARCHAR[]))) "
-            " OR (stage = 'enriching' AND stage_changed_at < ?)) ORDER BY id",
-            [day, sorted(due), now - STALE_CLAIM],
+            "SELECT id, company_name, contact_name, city, country, website, email FROM prospects "
+            "WHERE id IN (SELECT unnest(?::VARCHAR[])) ORDER BY id",
+            [ids],
         )
-        movable = [r["id"] for r in rows if r["stage"] != stages.Stage.ENRICHING]
-        stages.transition_many(con, movable, stages.Stage.ENRICHING, reason="enrichment started",
-                               actor=actor)
     return [
         Prospect(r["id"], r["company_name"], r["contact_name"], r["city"], r["country"],
                  r["website"], r["email"])

@@ -13,13 +13,14 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import dagster as dg
 
 from jengu_assets import retry_queue, stages
 from jengu_assets.acquisition.reporting import markdown_table
+from jengu_assets.claims import claim_partition
 from jengu_assets.enrichment.assets import enriched_contacts
 from jengu_assets.partitions import daily_partitions
 from jengu_assets.research.models import ResearchReport
@@ -30,7 +31,6 @@ from jengu_resources.throttle import ProviderError
 
 GROUP = "research"
 TASK = "research"
-STALE_CLAIM = timedelta(minutes=30)
 FLUSH_EVERY = 200
 IN_FLIGHT = 64  # prospects searched at once; the search provider's own limits pace the requests
 MAX_COMPETITORS = 3
@@ -61,20 +61,18 @@ class RunReport:
 
 def claim(crm: CRMStore, day: date, now: datetime, actor: str) -> list[Claimed]:
     with crm.transaction() as con:
-        due = retry_queue.due(con, TASK, partition_date=day, now=now)
+        ids = claim_partition(
+            con, day=day, waiting=stages.Stage.ENRICHED, working=stages.Stage.RESEARCHING,
+            task=TASK, now=now, actor=actor, reason="research started",
+        )
         rows = fetch_dicts(
             con,
             "SELECT id, company_name, contact_name, contact_title, linkedin_url, website,"
             " website_final_url, city, city_key, country, hiring_signal, hiring_role, source,"
-            " source_ref, website_analysis, stage FROM prospects WHERE discovered_on = ? AND"
-            " (stage = 'enriched' OR (stage = 'failed' AND id IN (SELECT unnest(?::VARCHAR[])))"
-            "  OR (stage = 'researching' AND stage_changed_at < ?)) ORDER BY id",
-            [day, sorted(due), now - STALE_CLAIM],
+            " source_ref, website_analysis, stage FROM prospects"
+            " WHERE id IN (SELECT unnest(?::VARCHAR[])) ORDER BY id",
+            [ids],
         )
-        movable = [r["id"] for r in rows if r["stage"] != stages.Stage.RESEARCHING]
-        stages.transition_many(con, movable, stages.Stage.RESEARCHING, reason="research started",
-                               actor=actor)
-        ids = [r["id"] for r in rows]
         postings = {
             p["prospect_id"]: p
             for p in fetch_dicts(
