@@ -19,6 +19,9 @@ _WRITE_CHUNK = 64 * 1024
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    # The default backlog of 5 drops connections when a benchmark opens dozens at once, and the
+    # dropped ones only come back after TCP's retransmission timeout.
+    request_queue_size = 256
     owner: Any
 
     def handle_error(self, request: Any, client_address: Any) -> None:
