@@ -188,7 +188,7 @@ def test_report_items_each_have_a_source():
 
 def test_found_via_never_names_an_import_file():
     assert found_via(_prospect(linkedin_url="https://linkedin.com/in/anna")) == "your listing on LinkedIn"
-    assert found_via(_prospect(website_final_url=None)) == "a hospitality directory"
+    assert found_via(_prospect(website_final_url=None)) == "your hotel's public listings"
     posting = _prospect(source="job_board:google_jobs", hiring_role="Front Desk Manager",
                         source_ref="https://jobs.example/1")
     assert found_via(posting) == "your Front Desk Manager posting on Google Jobs"

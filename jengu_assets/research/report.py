@@ -120,7 +120,7 @@ def found_via(prospect: dict, posting: dict | None = None) -> str:
         return "your listing on LinkedIn"
     if prospect.get("website_final_url") or prospect.get("website"):
         return "your hotel's website"
-    return "a hospitality directory"
+    return "your hotel's public listings"
 
 
 def build_report(
