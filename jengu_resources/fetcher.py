@@ -62,7 +62,7 @@ import httpx
 from pydantic import Field
 
 from jengu_resources.paths import jengu_home
-from jengu_resources.text_decoding import BOMS, decode_html
+from jengu_resources.text_decoding import BOMS, decode_html, file_signature
 from jengu_resources.throttle import (
     RETRYABLE_STATUS,
     CircuitOpenError,
@@ -129,8 +129,6 @@ class FetchResult:
 
 # -- content sniffing ----------------------------------------------------------------------------
 
-_BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b",
-                 b"Rar!", b"7z\xbc\xaf", b"\x00\x00\x01\x00", b"RIFF", b"OggS", b"\x7fELF")
 _HTML_START = re.compile(
     rb"^\s*(?:<!doctype\s+html|<html|<head|<body|<!--|<title|<meta|<div|<p[\s>]|<script)", re.I
 )
@@ -143,7 +141,7 @@ def sniff_content_type(body: bytes) -> str | None:
         if head.startswith(bom):
             rest = body[len(bom):len(bom) + 1024]
             return "text/html" if _HTML_START.match(rest) else "text/plain"
-    if head.startswith(_BINARY_MAGIC) or b"\x00" in head:
+    if file_signature(head) or b"\x00" in head:
         return None
     controls = sum(1 for b in head if b < 9 or 13 < b < 32)
     if head and controls / len(head) > 0.05:

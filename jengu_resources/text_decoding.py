@@ -294,3 +294,49 @@ def _detector_candidates(sample: bytes) -> list[str]:
     except Exception:  # the detector is only a hint: cp1252 remains, and no text is lost
         log.debug("charset-normalizer failed", exc_info=True)
         return []
+
+
+# -- what a body is when it is certainly not text ------------------------------------------------
+
+# (leading bytes, short name, how to say it to a person). One table for the web fetcher's
+# content sniffing, the site analysis and the CSV reader.
+FILE_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "PNG", "a PNG image"),
+    (b"%PDF-", "PDF", "a PDF document"),
+    (b"\xff\xd8\xff", "JPEG", "a JPEG image"),
+    (b"GIF87a", "GIF", "a GIF image"),
+    (b"GIF89a", "GIF", "a GIF image"),
+    (b"PK\x03\x04", "ZIP", "a ZIP archive (an Excel .xlsx workbook is one; save it as CSV)"),
+    (b"PK\x05\x06", "ZIP", "a ZIP archive"),
+    (b"\x1f\x8b", "gzip", "a gzip archive"),
+    (b"\xfd7zXZ\x00", "xz", "an xz archive"),
+    (b"\x28\xb5\x2f\xfd", "zstd", "a zstd archive"),
+    (b"Rar!\x1a\x07", "RAR", "a RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip", "a 7-Zip archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Office file",
+     "a legacy Office file (.xls); save it as CSV"),
+    (b"SQLite format 3\x00", "SQLite", "an SQLite database"),
+    (b"\x7fELF", "an ELF executable", "an ELF executable"),
+    (b"II*\x00", "TIFF", "a TIFF image"),
+    (b"MM\x00*", "TIFF", "a TIFF image"),
+    (b"\x00\x00\x01\x00", "ICO", "an icon file"),
+    (b"wOFF", "WOFF", "a web font"),
+    (b"wOF2", "WOFF2", "a web font"),
+    (b"OggS", "Ogg", "an Ogg media file"),
+    (b"ID3\x03", "MP3", "an MP3 file"),
+    (b"ID3\x04", "MP3", "an MP3 file"),
+    (b"%!PS", "PostScript", "a PostScript document"),
+    (b"RIFF", "RIFF", "a RIFF media file"),
+)
+
+
+def file_signature(data: bytes) -> tuple[str, str] | None:
+    """(short name, description) of a known binary format ``data`` starts with, else None."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WebP", "a WebP image"
+    if data[4:8] == b"ftyp":
+        return "MP4", "an MP4 video"
+    for magic, name, description in FILE_SIGNATURES:
+        if data.startswith(magic):
+            return name, description
+    return None

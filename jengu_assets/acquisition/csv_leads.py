@@ -31,6 +31,7 @@ from jengu_assets.acquisition.rules import (
 )
 from jengu_resources.text_decoding import (
     BOMS,
+    file_signature,
     guess_legacy_encoding,
     is_utf8,
     text_stream,
@@ -160,21 +161,8 @@ def _unique_headers(cells: Sequence[str]) -> list[str]:
 
 # --- bytes -> text -------------------------------------------------------------------------------
 
-_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook is one; save it as CSV)"),
-    (b"PK\x05\x06", "a ZIP archive"),
-    (b"%PDF-", "a PDF document"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Office file (.xls); save it as CSV"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"Rar!\x1a\x07", "a RAR archive"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"SQLite format 3\x00", "an SQLite database"),
-    (b"{\\rtf", "an RTF document; save it as CSV"),
-)
+# Not a binary format, but a word processor's text: its lines are markup, never rows.
+_RTF = b"{\\rtf"
 
 # Text has next to no control characters besides tabs and line breaks; binary data is full of them.
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
@@ -184,9 +172,11 @@ def _detect_encoding(raw: bytes, path: Path) -> str:
     for bom, encoding in BOMS:
         if raw.startswith(bom):
             return encoding
-    for magic, what in _MAGIC:
-        if raw.startswith(magic):
-            raise LeadFileError(f"{path}: not a CSV file (looks like {what})")
+    signature = file_signature(raw)
+    if signature:
+        raise LeadFileError(f"{path}: not a CSV file (looks like {signature[1]})")
+    if raw.startswith(_RTF):
+        raise LeadFileError(f"{path}: not a CSV file (looks like an RTF document; save it as CSV)")
     utf16 = utf16_without_bom(raw)
     if utf16:
         return utf16  # Excel's "Unicode text" without its BOM

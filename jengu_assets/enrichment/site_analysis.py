@@ -29,7 +29,7 @@ import phonenumbers
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 # decode_html is part of this module's API too: bytes given to analyze_html go through it.
-from jengu_resources.text_decoding import BOMS, decode_html, utf16_without_bom
+from jengu_resources.text_decoding import BOMS, decode_html, file_signature, utf16_without_bom
 
 log = logging.getLogger(__name__)
 
@@ -171,43 +171,12 @@ def _as_text(html: object) -> str:
     return text
 
 
-_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "PNG"),
-    (b"%PDF-", "PDF"),
-    (b"\xff\xd8\xff", "JPEG"),
-    (b"GIF87a", "GIF"),
-    (b"GIF89a", "GIF"),
-    (b"PK\x03\x04", "ZIP"),
-    (b"PK\x05\x06", "ZIP"),
-    (b"\x1f\x8b", "gzip"),
-    (b"\xfd7zXZ\x00", "xz"),
-    (b"\x28\xb5\x2f\xfd", "zstd"),
-    (b"Rar!\x1a\x07", "RAR"),
-    (b"7z\xbc\xaf\x27\x1c", "7-Zip"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Office file"),
-    (b"SQLite format 3\x00", "SQLite"),
-    (b"\x7fELF", "an ELF executable"),
-    (b"II*\x00", "TIFF"),
-    (b"MM\x00*", "TIFF"),
-    (b"\x00\x00\x01\x00", "ICO"),
-    (b"wOFF", "WOFF"),
-    (b"wOF2", "WOFF2"),
-    (b"OggS", "Ogg"),
-    (b"ID3\x03", "MP3"),
-    (b"ID3\x04", "MP3"),
-    (b"%!PS", "PostScript"),
-)
-
 
 def _binary_kind(data: bytes) -> str | None:
     """A short name for a file that is certainly not an HTML page, else None."""
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            return kind
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WebP"
-    if data[4:8] == b"ftyp":
-        return "MP4"
+    signature = file_signature(data)
+    if signature:
+        return signature[0]
     if any(data.startswith(bom) for bom, _ in BOMS) or utf16_without_bom(data):
         return None
     head = data[:8192]
