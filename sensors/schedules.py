@@ -1,8 +1,10 @@
 """Schedules: the clock that runs Jengu unattended."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import dagster as dg
+import duckdb
 
 from jengu_assets import retry_queue
 from jengu_assets.composition.follow_up_assets import days_with_sent_first_emails
@@ -28,6 +30,24 @@ def daily_pipeline_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequ
     return dg.RunRequest(run_key=day, partition_key=day)
 
 
+def _runs_per_partition(
+    read_days: Callable[[duckdb.DuckDBPyConnection], list[date]], *, tick: str, nothing: str
+) -> list[dg.RunRequest] | dg.SkipReason:
+    """One run per partition the CRM names, keyed by partition and tick so that a tick never
+    launches a partition twice. A busy store skips the tick: the next one reads it again."""
+    try:
+        with CRMStore(lock_timeout_seconds=10).connect() as con:
+            days = read_days(con)
+    except StoreBusyError as exc:
+        return dg.SkipReason(f"CRM store busy, trying at the next tick: {exc}")
+    if not days:
+        return dg.SkipReason(nothing)
+    return [
+        dg.RunRequest(run_key=f"{day.isoformat()}@{tick}", partition_key=day.isoformat())
+        for day in days
+    ]
+
+
 @dg.schedule(
     cron_schedule="*/20 22-23,0-5 * * *",
     job=enrichment_job,
@@ -38,20 +58,13 @@ def enrichment_retry_schedule(context: dg.ScheduleEvaluationContext):
     """Off-hours, every 20 minutes: re-run each recent partition that has enrichment retries due.
     The run key names the partition and the tick, so one tick never launches a partition twice."""
     now = context.scheduled_execution_time
-    try:
-        with CRMStore(lock_timeout_seconds=10).connect() as con:
-            days = retry_queue.partitions_with_due_retries(
-                con, ENRICH_TASK, since=(now - RETRY_LOOKBACK).date(), now=now
-            )
-    except StoreBusyError as exc:
-        return dg.SkipReason(f"CRM store busy, trying at the next tick: {exc}")
-    if not days:
-        return dg.SkipReason("no enrichment retry is due")
-    tick = now.strftime("%Y-%m-%dT%H:%M")
-    return [
-        dg.RunRequest(run_key=f"{day.isoformat()}@{tick}", partition_key=day.isoformat())
-        for day in days
-    ]
+    return _runs_per_partition(
+        lambda con: retry_queue.partitions_with_due_retries(
+            con, ENRICH_TASK, since=(now - RETRY_LOOKBACK).date(), now=now
+        ),
+        tick=now.strftime("%Y-%m-%dT%H:%M"),
+        nothing="no enrichment retry is due",
+    )
 
 
 @dg.schedule(
@@ -66,15 +79,8 @@ def follow_up_schedule(context: dg.ScheduleEvaluationContext):
     that finds nothing due writes nothing."""
     now = context.scheduled_execution_time
     since = max((now - FOLLOW_UP_LOOKBACK).date(), date.fromisoformat(DISCOVERY_START))
-    try:
-        with CRMStore(lock_timeout_seconds=10).connect() as con:
-            days = days_with_sent_first_emails(con, since=since, until=now.date())
-    except StoreBusyError as exc:
-        return dg.SkipReason(f"CRM store busy, trying at the next tick: {exc}")
-    if not days:
-        return dg.SkipReason("no first email sent in the last 21 days")
-    tick = now.date().isoformat()
-    return [
-        dg.RunRequest(run_key=f"{day.isoformat()}@{tick}", partition_key=day.isoformat())
-        for day in days
-    ]
+    return _runs_per_partition(
+        lambda con: days_with_sent_first_emails(con, since=since, until=now.date()),
+        tick=now.date().isoformat(),
+        nothing="no first email sent in the last 21 days",
+    )

@@ -24,7 +24,7 @@ from jengu_assets.composition.prompts import (
     EmailDraft,
     language_of,
     report_from_prompt,
-    research_block,
+    with_research,
 )
 from jengu_assets.composition.templates import PHRASES as FIRST_PHRASES
 from jengu_assets.composition.templates import (
@@ -128,12 +128,8 @@ def follow_up_prompt(report: ResearchReport, kind: Kind | str, *, first_subject:
         (f"Our first email's subject was: {first_subject!r} (the subject line is set for you; "
          "write a subject anyway, it is not sent)."),
         "Use no links.",
-        "",
-        research_block(report),
     ]
-    if feedback:
-        lines += ["", feedback]
-    return "\n".join(lines)
+    return with_research(lines, report, feedback)
 
 
 def kind_from_prompt(prompt: str) -> Kind:

@@ -93,9 +93,13 @@ def first_email_prompt(report: ResearchReport, *, feedback: str = "",
         f"Contact: {contact}.",
         "In the first two sentences, say where we found the contact: the research field found_via.",
         f"Link you may use: {link}." if link else "Use no links.",
-        "",
-        research_block(report),
     ]
+    return with_research(lines, report, feedback)
+
+
+def with_research(lines: list[str], report: ResearchReport, feedback: str = "") -> str:
+    """The instruction lines, then the research block, then what the last draft got wrong."""
+    lines = [*lines, "", research_block(report)]
     if feedback:
         lines += ["", feedback]
     return "\n".join(lines)
