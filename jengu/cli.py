@@ -7,6 +7,10 @@
     jengu sql "SELECT ..." [--json]               query the CRM store
     jengu dagster-home                            prepare $JENGU_HOME/dagster and print it
     jengu migrate                                 apply pending CRM migrations
+    jengu unsubscribe-server [--port N]           serve the unsubscribe links until Ctrl-C
+    jengu inbox add|list|pause|resume ...         manage the inbox pool (jengu inbox list: quotas)
+    jengu emergency-stop on|off|status            stop every send at once
+    jengu sends review | resolve MESSAGE_ID ...   sends whose delivery is unknown
 
 Exit status: 0 on success, 1 on an unexpected failure, 2 on bad input (unreadable file, bad usage).
 """
@@ -155,6 +159,22 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_unsubscribe_server(args: argparse.Namespace) -> int:
+    from jengu.unsubscribe_server import MissingSecretError, serve
+    from jengu_assets.sending.unsubscribe import secret_from_env
+    from jengu_resources.crm_store import CRMStore
+
+    try:
+        return serve(CRMStore(), secret_from_env(), host=args.host, port=args.port)
+    except MissingSecretError as exc:
+        print(f"jengu unsubscribe-server: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    except OSError as exc:
+        print(f"jengu unsubscribe-server: cannot listen on {args.host}:{args.port}: {exc}",
+              file=sys.stderr)
+        return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jengu", description="Jengu operator commands.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -193,6 +213,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("migrate", help="apply pending CRM store migrations")
     p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser(
+        "unsubscribe-server", help="serve the https unsubscribe links (RFC 8058 one-click)"
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8025)
+    p.set_defaults(func=cmd_unsubscribe_server)
+
+    from jengu import sending_cli
+
+    sending_cli.register(sub)
     return parser
 
 

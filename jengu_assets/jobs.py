@@ -9,6 +9,7 @@ from jengu_assets.composition.follow_up_assets import follow_up_emails
 from jengu_assets.enrichment.assets import GROUP as ENRICHMENT
 from jengu_assets.enrichment.assets import enriched_contacts
 from jengu_assets.research.assets import GROUP as RESEARCH
+from jengu_assets.sending.assets import sent_emails
 
 # Partitioning is inferred from the assets.
 daily_pipeline_job = dg.define_asset_job(
@@ -40,4 +41,15 @@ follow_up_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(follow_up_emails),
     description="Write the follow-ups due for the first emails composed on one day.",
     tags={"jengu/kind": "follow_up"},
+)
+
+# The tag is what dagster.yaml's run queue limits to one at a time: never two send runs at once,
+# whatever launched them (the schedule, the UI, a retry).
+SENDING_TAGS = {"jengu/kind": "send", "jengu/sending": "true"}
+
+send_job = dg.define_asset_job(
+    "send_job",
+    selection=dg.AssetSelection.assets(sent_emails),
+    description="One tick of sending: claim due emails in the ledger, deliver them over SMTP.",
+    tags=SENDING_TAGS,
 )

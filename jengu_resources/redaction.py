@@ -1,4 +1,4 @@
-"""Keys in URLs never reach a log or an error message.
+"""Keys in URLs never reach a log or an error message; personal addresses in alerts are masked.
 
 Job boards (``app_key``, ``api_key``) and MillionVerifier (``api``) take their key as a query
 parameter, and httpx logs every request URL at INFO. ``redact`` blanks those values; importing
@@ -16,6 +16,16 @@ _SECRET_PARAMS = re.compile(r"(?i)\b((?:app_key|api_key|api)=)[^&\s\"'#]+")
 def redact(text: str) -> str:
     """``text`` with the value of every app_key/api_key/api query parameter replaced by ``***``."""
     return _SECRET_PARAMS.sub(r"\1***", text)
+
+
+def mask_email(address: str | None) -> str:
+    """``john.doe@example.com`` -> ``jo***@example.com``: enough to tell two apart, not to write."""
+    if not address:
+        return ""
+    local, at, domain = address.strip().rpartition("@")
+    if not at:
+        return address[:2] + "***"
+    return f"{local[:2]}***@{domain}"
 
 
 class _RedactSecrets(logging.Filter):

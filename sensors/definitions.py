@@ -5,7 +5,8 @@ from sensors.schedules import (
     daily_pipeline_schedule,
     enrichment_retry_schedule,
     follow_up_schedule,
+    send_schedule,
 )
 
-schedules = [daily_pipeline_schedule, enrichment_retry_schedule, follow_up_schedule]
+schedules = [daily_pipeline_schedule, enrichment_retry_schedule, follow_up_schedule, send_schedule]
 sensors = [lead_import_sensor]

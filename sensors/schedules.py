@@ -9,8 +9,9 @@ import duckdb
 from jengu_assets import retry_queue
 from jengu_assets.composition.follow_up_assets import days_with_sent_first_emails
 from jengu_assets.enrichment.pipeline import TASK as ENRICH_TASK
-from jengu_assets.jobs import daily_pipeline_job, enrichment_job, follow_up_job
+from jengu_assets.jobs import daily_pipeline_job, enrichment_job, follow_up_job, send_job
 from jengu_assets.partitions import DISCOVERY_START
+from jengu_assets.sending.ledger import emergency_stop
 from jengu_resources.crm_store import CRMStore, StoreBusyError
 
 RETRY_LOOKBACK = timedelta(days=14)
@@ -84,3 +85,29 @@ def follow_up_schedule(context: dg.ScheduleEvaluationContext):
         tick=now.date().isoformat(),
         nothing="no first email sent in the last 21 days",
     )
+
+
+@dg.schedule(
+    cron_schedule="*/5 * * * *",
+    job=send_job,
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def send_schedule(context: dg.ScheduleEvaluationContext):
+    """Every 5 minutes: one send run. The run key is the tick, so a repeated tick is one run; the run
+    queue holds a second send run until the first is done; business hours are the run's business.
+    The emergency stop and an empty inbox pool skip the tick with the reason (visible in the UI)."""
+    try:
+        with CRMStore(lock_timeout_seconds=10).connect() as con:
+            stop = emergency_stop(con)
+            inboxes = con.execute("SELECT count(*) FROM inboxes WHERE NOT paused").fetchone()[0]
+    except StoreBusyError as exc:
+        return dg.SkipReason(f"CRM store busy, trying at the next tick: {exc}")
+    if stop:
+        return dg.SkipReason(
+            f"emergency stop is on (since {stop['changed_at']:%Y-%m-%d %H:%M} UTC, by "
+            f"{stop['changed_by']}: {stop['reason'] or 'no reason given'}); `jengu emergency-stop off`"
+        )
+    if not inboxes:
+        return dg.SkipReason("no active inbox: add one with `jengu inbox add` or resume a paused one")
+    return dg.RunRequest(run_key=context.scheduled_execution_time.strftime("%Y-%m-%dT%H:%M"))

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 
 import duckdb
 
+from jengu_assets import stages
+
 HELD_COUNTRIES_ENV = "JENGU_HELD_COUNTRIES"
 
 DEFAULT_JURISDICTION_RULES: dict[str, str] = {
@@ -78,11 +80,42 @@ def suppression_check(con: duckdb.DuckDBPyConnection, email: str | None) -> tupl
     return True, "not on the suppression list"
 
 
+def suppress_address(
+    con: duckdb.DuckDBPyConnection, email: str, *, reason: str, source: str, actor: str
+) -> list[str]:
+    """Put ``email`` on the suppression list and move its prospects to ``suppressed``.
+
+    Runs inside the caller's transaction, so the list entry and the stage moves commit together.
+    Idempotent: an address already listed keeps its first reason (the earliest record of why we
+    stopped writing is the one that matters), and prospects already suppressed are left alone.
+    Prospects are matched case-insensitively because imported lists keep whatever case the
+    source used. Returns the ids of the prospects it moved.
+    """
+    address = (email or "").strip().lower()
+    if not address:
+        raise ValueError("cannot suppress an empty address")
+    con.execute(
+        "INSERT INTO suppression_list (email, reason, source) VALUES (?, ?, ?) "
+        "ON CONFLICT (email) DO NOTHING",
+        [address, reason, source],
+    )
+    ids = [
+        row[0]
+        for row in con.execute(
+            "SELECT id FROM prospects WHERE lower(trim(email)) = ? AND stage <> ? ORDER BY id",
+            [address, stages.Stage.SUPPRESSED.value],
+        ).fetchall()
+    ]
+    stages.transition_many(con, ids, stages.Stage.SUPPRESSED, reason=reason, actor=actor)
+    return ids
+
+
 __all__ = [
     "DEFAULT_JURISDICTION_RULES",
     "HELD_COUNTRIES_ENV",
     "jurisdiction_check",
     "parse_jurisdiction_rules",
+    "suppress_address",
     "suppressed",
     "suppression_check",
 ]

@@ -37,7 +37,6 @@ CREATE TABLE send_ledger (
     PRIMARY KEY (prospect_id, sequence_step)
 );
 CREATE UNIQUE INDEX send_ledger_message_id ON send_ledger (message_id);
-CREATE INDEX send_ledger_inbox_claimed ON send_ledger (inbox_id, claimed_at);
 CREATE INDEX send_ledger_to_email ON send_ledger (to_email);
 
 -- Every Message-ID ever claimed, with its attempt: retries keep their history, and the nightly checks
@@ -58,6 +57,9 @@ CREATE TABLE send_attempts (
     detail          VARCHAR
 );
 CREATE INDEX send_attempts_prospect ON send_attempts (prospect_id, sequence_step);
+-- Quotas and gaps are derived from the attempts (no counters to reset): by inbox and time.
+CREATE INDEX send_attempts_inbox_claimed ON send_attempts (inbox_id, claimed_at);
+CREATE INDEX send_attempts_to_email ON send_attempts (to_email);
 
 -- Switches an operator flips: `emergency_stop` blocks every send, checked before each message.
 CREATE TABLE control_flags (

@@ -1,0 +1,197 @@
+"""Operator commands for sending: the inbox pool, the emergency stop, and unknown sends to review.
+
+    jengu inbox add ADDRESS --smtp-host H --smtp-port P [--tls starttls] --password-env VAR ...
+    jengu inbox list [--json]          today's sends, remaining quota and health per inbox
+    jengu inbox pause ADDRESS --reason TEXT | jengu inbox resume ADDRESS
+    jengu emergency-stop on [--reason TEXT] | off | status
+    jengu sends review [--json]        sends whose delivery is unknown
+    jengu sends resolve MESSAGE_ID (--delivered | --not-delivered)
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from datetime import date, datetime, timezone
+
+from jengu_assets.sending import ledger
+from jengu_assets.sending.inboxes import (
+    DEFAULT_RAMP,
+    TLS_MODES,
+    InboxConfigError,
+    add_inbox,
+    load_inboxes,
+    set_paused,
+    usage_on,
+)
+from jengu_resources.crm_store import CRMStore
+
+BAD_INPUT = 2
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no passwd entry in some containers
+        return "cli"
+
+
+def inbox_rows(store: CRMStore, now: datetime) -> list[dict]:
+    with store.connect() as con:
+        inboxes = load_inboxes(con)
+        usage = usage_on(con, now.date())
+    rows = []
+    for inbox in inboxes:
+        used = usage[inbox.id].sent_today if inbox.id in usage else 0
+        cap = inbox.cap_on(now.date())
+        if inbox.paused:
+            status = f"paused: {inbox.pause_reason or 'by an operator'}"
+        elif inbox.backoff_until and inbox.backoff_until > now:
+            status = f"backing off until {inbox.backoff_until:%H:%M} UTC"
+        else:
+            status = "active"
+        week = ((now.date() - inbox.warmup_start).days // 7 + 1) if inbox.warmup_start else None
+        rows.append({
+            "email": inbox.email, "status": status, "sent_today": used, "cap_today": cap,
+            "remaining": max(0, cap - used), "health": round(inbox.health_score, 1),
+            "warmup_week": week, "smtp": f"{inbox.smtp_host}:{inbox.smtp_port} ({inbox.tls_mode})",
+            "imap": f"{inbox.imap_host}:{inbox.imap_port}" if inbox.imap_host else None,
+        })
+    return rows
+
+
+def cmd_inbox(args: argparse.Namespace) -> int:
+    store = CRMStore()
+    try:
+        if args.inbox_command == "add":
+            with store.transaction() as con:
+                inbox = add_inbox(
+                    con, email=args.address, smtp_host=args.smtp_host, smtp_port=args.smtp_port,
+                    tls_mode=args.tls, username=args.username, password_env=args.password_env,
+                    display_name=args.display_name, reply_to=args.reply_to,
+                    warmup_start=args.warmup_start, warmup_ramp=args.ramp, daily_cap=args.daily_cap,
+                    min_gap_seconds=args.min_gap, imap_host=args.imap_host, imap_port=args.imap_port,
+                    imap_tls_mode=args.imap_tls, sent_folder=args.sent_folder,
+                )
+            print(f"inbox {inbox.email} saved (password from ${inbox.password_env or '-'})")
+            return 0
+        if args.inbox_command in ("pause", "resume"):
+            paused = args.inbox_command == "pause"
+            with store.transaction() as con:
+                inbox = set_paused(con, args.address, paused, args.reason if paused else None)
+            print(f"inbox {inbox.email} {'paused: ' + (inbox.pause_reason or '') if paused else 'resumed'}")
+            return 0
+    except (InboxConfigError, KeyError) as exc:
+        print(f"jengu inbox {args.inbox_command}: {exc.args[0]}", file=sys.stderr)
+        return BAD_INPUT
+    rows = inbox_rows(store, _now())
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+        return 0
+    if not rows:
+        print("no inboxes yet: jengu inbox add ADDRESS --smtp-host ... --password-env VAR")
+        return 0
+    columns = ["email", "status", "sent_today", "cap_today", "remaining", "health", "warmup_week"]
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    for row in rows:
+        print("  ".join(str(row[c]).ljust(widths[c]) for c in columns))
+    return 0
+
+
+def cmd_emergency_stop(args: argparse.Namespace) -> int:
+    store = CRMStore()
+    if args.state in ("on", "off"):
+        with store.transaction() as con:
+            ledger.set_emergency_stop(con, args.state == "on", reason=args.reason, by=_actor())
+    with store.connect() as con:
+        stop = ledger.emergency_stop(con)
+    if stop:
+        print(f"emergency stop: ON since {stop['changed_at']:%Y-%m-%d %H:%M:%S} UTC by "
+              f"{stop['changed_by']} ({stop['reason'] or 'no reason given'}); no email is sent")
+    else:
+        print("emergency stop: off")
+    return 0
+
+
+def cmd_sends(args: argparse.Namespace) -> int:
+    store = CRMStore()
+    if args.sends_command == "resolve":
+        with store.transaction() as con:
+            moved = ledger.settle_unknown(
+                con, [args.message_id], delivered=args.delivered, at=_now(), actor=_actor(),
+                reviewed_by=_actor(),
+                detail="confirmed delivered by an operator" if args.delivered
+                else "confirmed not delivered by an operator")
+        if not moved:
+            print(f"jengu sends resolve: {args.message_id} is not an unknown send", file=sys.stderr)
+            return BAD_INPUT
+        print(f"{args.message_id}: {'sent' if args.delivered else 'failed, free to send again'}")
+        return 0
+    with store.connect() as con:
+        rows = ledger.unknown_sends(con)
+    for row in rows:
+        if args.json:
+            print(json.dumps(row, default=str))
+        else:
+            print(f"{row['message_id']}  {row['inbox_email']} -> {row['to_email']}  step "
+                  f"{row['sequence_step']}  claimed {row['claimed_at']:%Y-%m-%d %H:%M}  {row['detail']}")
+    if not rows and not args.json:
+        print("no unknown sends")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the sending commands to the ``jengu`` parser."""
+    inbox = sub.add_parser("inbox", help="manage the inbox pool")
+    inbox_sub = inbox.add_subparsers(dest="inbox_command", required=True)
+    add = inbox_sub.add_parser("add", help="add (or update) an inbox")
+    add.add_argument("address")
+    add.add_argument("--smtp-host", required=True)
+    add.add_argument("--smtp-port", type=int, required=True)
+    add.add_argument("--tls", choices=TLS_MODES, default="starttls")
+    add.add_argument("--username", help="SMTP login (default: the address)")
+    add.add_argument("--password-env", default="",
+                     help="NAME of the env var holding the password (never the password)")
+    add.add_argument("--display-name")
+    add.add_argument("--reply-to")
+    add.add_argument("--warmup-start", type=date.fromisoformat, help="YYYY-MM-DD (default: warm)")
+    add.add_argument("--ramp", default=",".join(map(str, DEFAULT_RAMP)),
+                     help="sends per day, week by week (default %(default)s)")
+    add.add_argument("--daily-cap", type=int, default=20)
+    add.add_argument("--min-gap", type=int, default=300, help="seconds between two sends")
+    add.add_argument("--imap-host", help="for the Sent-folder reconcile of unknown sends")
+    add.add_argument("--imap-port", type=int)
+    add.add_argument("--imap-tls", choices=TLS_MODES)
+    add.add_argument("--sent-folder", default="Sent")
+    lister = inbox_sub.add_parser("list", help="today's sends, remaining quota, health")
+    lister.add_argument("--json", action="store_true")
+    pause = inbox_sub.add_parser("pause")
+    pause.add_argument("address")
+    pause.add_argument("--reason", required=True)
+    resume = inbox_sub.add_parser("resume")
+    resume.add_argument("address")
+    inbox.set_defaults(func=cmd_inbox)
+
+    stop = sub.add_parser("emergency-stop", help="stop every send at once (checked before each message)")
+    stop.add_argument("state", choices=["on", "off", "status"])
+    stop.add_argument("--reason")
+    stop.set_defaults(func=cmd_emergency_stop)
+
+    sends = sub.add_parser("sends", help="review sends whose delivery is unknown")
+    sends_sub = sends.add_subparsers(dest="sends_command", required=True)
+    review = sends_sub.add_parser("review")
+    review.add_argument("--json", action="store_true")
+    resolve = sends_sub.add_parser("resolve")
+    resolve.add_argument("message_id")
+    verdict = resolve.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--delivered", dest="delivered", action="store_true")
+    verdict.add_argument("--not-delivered", dest="delivered", action="store_false")
+    sends.set_defaults(func=cmd_sends)

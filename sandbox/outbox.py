@@ -1,0 +1,90 @@
+"""A queue of composed emails and a warmed inbox pool, written straight into a CRM store.
+
+The send tests, the chaos test and the send-day benchmark need thousands of queued emails without
+running the whole graph first. These rows have the shape composition leaves behind (prospect at stage
+``queued`` with a personal, verified address; an email with status ``queued``), so the sender cannot
+tell them from the real thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timezone
+
+import duckdb
+
+from jengu_assets.sending.inboxes import add_inbox
+from jengu_resources.crm_store import insert_rows
+
+# Recipients spread over zones whose business hours overlap only in part, as a real pool's do.
+ZONES = (
+    ("DE", "Berlin", "Europe/Berlin"),
+    ("GB", "London", "Europe/London"),
+    ("PT", "Lisbon", "Europe/Lisbon"),
+    ("GR", "Athens", "Europe/Athens"),
+    ("US", "New York", "America/New_York"),
+)
+
+
+def queue_emails(
+    con: duckdb.DuckDBPyConnection,
+    count: int,
+    *,
+    start: int = 0,
+    zones: Sequence[tuple[str, str, str]] = ZONES,
+    domain: str = "hotel.example",
+    composed_on: date | None = None,
+    tags: dict[int, str] | None = None,
+) -> list[str]:
+    """``count`` prospects at stage ``queued``, each with one queued first email. ``tags`` maps an
+    index to a local-part tag (``+hard``, ``+soft`` ...) the sandbox SMTP server acts on.
+    Returns the prospect ids. Countries are stored for business hours only: no jurisdiction rule
+    holds them (Germany is held at composition, which these rows skip)."""
+    composed_on = composed_on or datetime.now(timezone.utc).date()
+    prospects, emails = [], []
+    for n in range(start, start + count):
+        country, city, tz = zones[n % len(zones)]
+        tag = (tags or {}).get(n, "")
+        address = f"guest{n}{tag}@{domain}"
+        pid = f"p{n:06d}"
+        prospects.append({
+            "id": pid, "company_name": f"Hotel {n}", "contact_name": f"Guest {n}",
+            "email": address, "city": city, "country": country, "timezone": tz,
+            "name_key": f"hotel {n}", "city_key": city.lower(), "tier": "warm",
+            "source": "csv", "source_ref": f"outbox:{n}", "discovered_on": composed_on,
+            "stage": "queued", "email_sendable": True, "email_kind": "personal",
+            "email_status": "valid",
+        })
+        emails.append({
+            "id": f"e{n:06d}-1", "prospect_id": pid, "sequence_step": 1, "kind": "outreach",
+            "subject": f"Front desk hiring at Hotel {n}",
+            "body": f"Hello Guest {n},\n\nA short note about your front desk posting.\n\nJengu\n",
+            "to_email": address, "status": "queued", "composed_on": composed_on,
+        })
+    insert_rows(con, "prospects", prospects)
+    insert_rows(con, "emails", emails)
+    return [p["id"] for p in prospects]
+
+
+def warm_inboxes(
+    con: duckdb.DuckDBPyConnection,
+    count: int,
+    *,
+    smtp_host: str,
+    smtp_ports: Sequence[int],
+    daily_cap: int = 20,
+    min_gap_seconds: int = 300,
+    domain: str = "jengu-mail.example",
+    **settings,
+) -> list[str]:
+    """``count`` warmed inboxes (no warm-up date), spread over the given SMTP ports, no password."""
+    ids = []
+    for n in range(count):
+        inbox = add_inbox(
+            con, email=f"sender{n}@{domain}", display_name=f"Jengu Sender {n}",
+            smtp_host=smtp_host, smtp_port=smtp_ports[n % len(smtp_ports)], tls_mode="none",
+            username="", password_env="", daily_cap=daily_cap, min_gap_seconds=min_gap_seconds,
+            **settings,
+        )
+        ids.append(inbox.id)
+    return ids
