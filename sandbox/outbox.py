@@ -77,14 +77,15 @@ def warm_inboxes(
     domain: str = "jengu-mail.example",
     **settings,
 ) -> list[str]:
-    """``count`` warmed inboxes (no warm-up date), spread over the given SMTP ports, no password."""
+    """``count`` warmed inboxes (no warm-up date), spread over the given SMTP ports; plain SMTP and
+    no password unless ``settings`` say otherwise."""
     ids = []
+    settings = {"tls_mode": "none", "password_env": "", **settings}
     for n in range(count):
         inbox = add_inbox(
             con, email=f"sender{n}@{domain}", display_name=f"Jengu Sender {n}",
-            smtp_host=smtp_host, smtp_port=smtp_ports[n % len(smtp_ports)], tls_mode="none",
-            username="", password_env="", daily_cap=daily_cap, min_gap_seconds=min_gap_seconds,
-            **settings,
+            smtp_host=smtp_host, smtp_port=smtp_ports[n % len(smtp_ports)],
+            daily_cap=daily_cap, min_gap_seconds=min_gap_seconds, **settings,
         )
         ids.append(inbox.id)
     return ids

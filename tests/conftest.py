@@ -80,3 +80,20 @@ def enrichment_resources(sandbox, home) -> dict:
 @pytest.fixture
 def resources(crm: CRMStore, job_boards, enrichment_resources) -> dict:
     return {"crm": crm, "job_boards": job_boards, **enrichment_resources}
+
+
+@pytest.fixture(scope="session")
+def dovecot_server():
+    """One Dovecot (IMAP + LMTP on loopback) for the session. In CI a missing Dovecot fails."""
+    import os
+
+    from sandbox.dovecot import INSTALL_HINT, DovecotNotInstalled, DovecotUnavailable, start_dovecot
+
+    try:
+        server = start_dovecot({})
+    except DovecotUnavailable as exc:
+        if isinstance(exc, DovecotNotInstalled) and os.environ.get("CI", "").lower() != "true":
+            pytest.skip(f"Dovecot is not installed: {INSTALL_HINT}")
+        pytest.fail(str(exc), pytrace=False)
+    with server:
+        yield server

@@ -235,3 +235,41 @@ def test_send_asset_and_schedule(crm, smtp, home):
         ledger.set_emergency_stop(con, True, reason="audit", by="pytest")
     skipped = send_schedule(context)
     assert isinstance(skipped, dg.SkipReason) and "emergency stop is on" in skipped.skip_message
+
+
+def test_unknown_sends_are_reconciled_from_the_sent_folder(crm, tmp_path, dovecot_server, monkeypatch):
+    """Dovecot plays the inbox's mailbox: the SMTP server files a copy of each accepted message in
+    the sender's Sent folder (as Gmail does), and the next tick looks there for unknown sends."""
+    login, password = "sender0@jengu-mail.example", "reconcile-pw"
+    dovecot_server.add_user(login, password)
+    monkeypatch.setenv("JENGU_TEST_INBOX_PASSWORD", password)
+
+    def file_in_sent(message):
+        if message.mail_from == login:
+            dovecot_server.deliver(login, message.raw, "Sent")
+
+    with SandboxSMTP(on_accept=file_in_sent) as smtp:
+        with crm.transaction() as con:
+            queue_emails(con, 2, zones=EUROPE, tags={0: "+drop"})
+            warm_inboxes(con, 1, smtp_host=smtp.host, smtp_ports=[smtp.port], min_gap_seconds=1,
+                         imap_host=dovecot_server.host, imap_port=dovecot_server.imap_port,
+                         imap_tls_mode="none", password_env="JENGU_TEST_INBOX_PASSWORD")
+            # A claim whose process died before it spoke SMTP: never delivered, so not in Sent.
+            con.execute("UPDATE emails SET status = 'unknown' WHERE prospect_id = 'p000001'")
+            con.execute(
+                "INSERT INTO send_ledger (prospect_id, sequence_step, email_id, inbox_id, to_email, "
+                "message_id, state, owner, claimed_at, category) VALUES ('p000001', 1, 'e000001-1', ?, "
+                "'guest1@hotel.example', '<lost@jengu-mail.example>', 'unknown', 'gone:1:x', ?, 'unknown')",
+                [login, WEDNESDAY - timedelta(hours=1)])
+            con.execute("UPDATE emails SET message_id = '<lost@jengu-mail.example>' WHERE id = 'e000001-1'")
+        first = _tick(crm, WEDNESDAY)
+        assert first.outcomes["unknown"] == 1                     # the dropped connection
+        assert first.reconciled["failed"] == 1                    # the lost claim: absent from Sent
+        assert first.outcomes["delivered"] == 1                   # ... so it went out, once
+        second = _tick(crm, WEDNESDAY + timedelta(minutes=20))
+        assert second.reconciled["sent"] == 1                     # the dropped one was in Sent
+        accepted = [m.rcpt_tos[0] for m in smtp.accepted]
+    assert sorted(accepted) == ["guest0+drop@hotel.example", "guest1@hotel.example"]
+    states = {r["prospect_id"]: r["state"] for r in crm.query("SELECT * FROM send_ledger")}
+    assert states == {"p000000": "sent", "p000001": "sent"}
+    assert crm.scalar("SELECT count(*) FROM prospects WHERE stage = 'sent'") == 2
