@@ -48,7 +48,7 @@ def run_demo(llm: str = "sandbox") -> dict[str, Any]:
 
     instance = open_instance(home)
     try:
-        with sandbox_env(day=day, spamd=True) as box:
+        with sandbox_env(day=day, spamd=True, mailboxes=True) as box:
             saved = {key: os.environ.pop(key) for key in LLM_KEYS if llm == "offline"}
             # Imported only now: resource wiring reads which env vars are set.
             from jengu_assets.definitions import defs
@@ -64,6 +64,15 @@ def run_demo(llm: str = "sandbox") -> dict[str, Any]:
             requests = box.job_board.request_count
             spam_scorer = "spamd" if box.spamd else f"heuristic ({box.spamd_missing})"
             os.environ.update(saved)
+            sending = send_demo_day(CRMStore(), box, day)
+            # One send run through Dagster on the real clock, so the UI shows the asset and what
+            # the schedule would do right now (often: outside the recipients' business hours).
+            send_run = defs.resolve_job_def("send_job").execute_in_process(
+                instance=instance,
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+                raise_on_error=True,
+            )
+            sending["send_job_run_id"] = send_run.run_id
     finally:
         instance.dispose()
 
@@ -85,6 +94,7 @@ def run_demo(llm: str = "sandbox") -> dict[str, Any]:
         [day],
     )
     return {
+        "sending": sending,
         "enrichment": enrichment_summary(store),
         "composition": composition_summary(store, llm=llm, spam_scorer=spam_scorer),
         "partition": day.isoformat(),
@@ -100,6 +110,71 @@ def run_demo(llm: str = "sandbox") -> dict[str, Any]:
         "example_sql": EXAMPLE_SQL,
         "ui": "make ui  (then open http://127.0.0.1:3000)",
         "seconds": round(time.monotonic() - started, 1),
+    }
+
+
+DEMO_INBOXES = 8
+DEMO_PASSWORD_ENV = "JENGU_DEMO_INBOX_PASSWORD"
+DEMO_PASSWORD = "sandbox-only"   # the sandbox's own mailboxes: no real account behind it
+# One recipient in 30 hard-bounces, one in 40 is "busy, try later": the demo shows both paths.
+HARD_BOUNCE_EVERY, SOFT_BOUNCE_EVERY = 30, 40
+
+
+def send_demo_day(store: CRMStore, box, day) -> dict[str, Any]:
+    """The send schedule's next business day, compressed: every 5-minute tick from 06:00 to 22:00
+    UTC through the real sender, SMTP client and ledger, against the sandbox's mail server."""
+    import asyncio
+    import zlib
+    from datetime import timedelta
+
+    from jengu_assets.sending.inboxes import add_inbox
+    from jengu_assets.sending.sender import SendSettings, TickClock, run_tick
+    from sandbox.smtp_server import Rule
+
+    os.environ.setdefault(DEMO_PASSWORD_ENV, DEMO_PASSWORD)
+    with store.transaction() as con:
+        for n in range(1, DEMO_INBOXES + 1):
+            login = f"outreach{n}@jengu-demo.example"
+            mailbox = box.add_mailbox(login, os.environ[DEMO_PASSWORD_ENV])
+            add_inbox(con, email=login, display_name="Jengu", smtp_host=box.smtp.host,
+                      smtp_port=box.smtp.port, tls_mode="none", password_env=DEMO_PASSWORD_ENV,
+                      imap_host=box.dovecot.host if mailbox else None,
+                      imap_port=box.dovecot.imap_port if mailbox else None,
+                      imap_tls_mode="none" if mailbox else None)
+    for row in store.query("SELECT DISTINCT lower(to_email) AS a FROM emails WHERE status = 'queued'"):
+        bucket = zlib.crc32(row["a"].encode())
+        if bucket % HARD_BOUNCE_EVERY == 0:
+            box.smtp.set_rule(row["a"], Rule("rcpt", "reply", 550, "5.1.1 no such mailbox here"))
+        elif bucket % SOFT_BOUNCE_EVERY == 1:
+            box.smtp.set_rule(row["a"], Rule("rcpt", "reply", 451, "4.2.0 mailbox busy, try later"))
+
+    send_day = day + timedelta(days=1)
+    while send_day.weekday() >= 5:
+        send_day += timedelta(days=1)
+    start = datetime(send_day.year, send_day.month, send_day.day, 6, tzinfo=timezone.utc)
+    settings = SendSettings.from_env(seed=7)
+    totals: dict[str, int] = {}
+    ticks = 0
+    for ticks in range(1, 16 * 12 + 1):
+        at = start + timedelta(minutes=5 * (ticks - 1))
+        report = asyncio.run(run_tick(store, clock=TickClock(at), settings=settings, actor="demo"))
+        for outcome, n in report.outcomes.items():
+            totals[outcome] = totals.get(outcome, 0) + n
+        if not report.due:   # nothing left that a later tick of the day could send
+            break
+    inbox_rows = store.query(
+        "SELECT i.email, count(a.message_id) AS sends FROM inboxes i LEFT JOIN send_attempts a "
+        "ON a.inbox_id = i.id GROUP BY 1 ORDER BY 1")
+    return {
+        "simulated_day": send_day.isoformat(),
+        "ticks": ticks,
+        "outcomes": totals,
+        "accepted_by_server": len(box.smtp.accepted),
+        "suppressed_by_bounces": store.scalar(
+            "SELECT count(*) FROM suppression_list WHERE source = 'smtp'"),
+        "unknown": store.scalar("SELECT count(*) FROM send_ledger WHERE state = 'unknown'"),
+        "mailboxes": "dovecot" if box.dovecot else f"none ({box.dovecot_missing})",
+        "sends_per_inbox": {r["email"]: r["sends"] for r in inbox_rows},
     }
 
 
@@ -142,20 +217,20 @@ def composition_summary(store: CRMStore, *, llm: str, spam_scorer: str) -> dict[
     )
     held: dict[str, int] = {}
     for e in emails:
-        if e["status"] != "queued":
+        if e["status"] in ("held", "failed"):
             reason = (e["hold_reason"] or e["status"]).split(":")[0]
             held[reason] = held.get(reason, 0) + 1
     providers: dict[str, int] = {}
     for e in emails:
         providers[e["llm_provider"] or "none"] = providers.get(e["llm_provider"] or "none", 0) + 1
-    sample = next((e for e in emails if e["status"] == "queued"), None)
+    sample = next((e for e in emails if e["status"] not in ("held", "failed")), None)
     cost = store.scalar("SELECT sum(cost_usd) FROM llm_calls")
     return {
         "llm": llm,
         "spam_scorer": spam_scorer,
         "sendable_prospects": store.scalar("SELECT count(*) FROM prospects WHERE email_sendable"),
         "emails": len(emails),
-        "queued": sum(1 for e in emails if e["status"] == "queued"),
+        "queued": sum(1 for e in emails if e["status"] != "held" and e["status"] != "failed"),
         "held": held,
         "providers": providers,
         "regenerations": sum(max((e["attempts"] or 1) - 1, 0) for e in emails),
@@ -180,9 +255,15 @@ def print_summary(summary: dict[str, Any]) -> None:
         f"  composition:        {c['queued']} queued, held {c['held'] or 'none'}, via "
         f"{c['providers']} ({c['llm']}), spam scored by {c['spam_scorer']}"
     )
+    d = summary["sending"]
+    print(
+        f"  sending:            simulated {d['simulated_day']} in {d['ticks']} ticks: "
+        f"{_fmt(d['outcomes'])}; {d['suppressed_by_bounces']} suppressed by hard bounces, "
+        f"{d['unknown']} unknown; {len(d['sends_per_inbox'])} inboxes, Sent folders: {d['mailboxes']}"
+    )
     if c["sample_email"]:
         sample = c["sample_email"]
-        print(f"\nA queued email, to {sample['to_email']}:\n  Subject: {sample['subject']}")
+        print(f"\nA composed email, to {sample['to_email']}:\n  Subject: {sample['subject']}")
         print("  " + sample["body"].replace("\n", "\n  "))
     print(f"\nProspects in the CRM: {summary['prospects']}")
     for stage, count in summary["stages"].items():

@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 import duckdb
 
 from jengu_assets.sending.inboxes import add_inbox
-from jengu_resources.crm_store import insert_rows
+from jengu_resources.crm_store import fetch_dicts, insert_rows
 
 # Recipients spread over zones whose business hours overlap only in part, as a real pool's do.
 ZONES = (
@@ -78,14 +78,18 @@ def warm_inboxes(
     **settings,
 ) -> list[str]:
     """``count`` warmed inboxes (no warm-up date), spread over the given SMTP ports; plain SMTP and
-    no password unless ``settings`` say otherwise."""
-    ids = []
+    no password unless ``settings`` say otherwise. The first goes through ``add_inbox`` (so its
+    validation applies to the settings), the rest are copied in one batch."""
     settings = {"tls_mode": "none", "password_env": "", **settings}
-    for n in range(count):
-        inbox = add_inbox(
-            con, email=f"sender{n}@{domain}", display_name=f"Jengu Sender {n}",
-            smtp_host=smtp_host, smtp_port=smtp_ports[n % len(smtp_ports)],
-            daily_cap=daily_cap, min_gap_seconds=min_gap_seconds, **settings,
-        )
-        ids.append(inbox.id)
-    return ids
+    first = add_inbox(
+        con, email=f"sender0@{domain}", display_name="Jengu Sender 0", smtp_host=smtp_host,
+        smtp_port=smtp_ports[0], daily_cap=daily_cap, min_gap_seconds=min_gap_seconds, **settings,
+    )
+    template = fetch_dicts(con, "SELECT * FROM inboxes WHERE id = ?", [first.id])[0]
+    rows = []
+    for n in range(1, count):
+        email = f"sender{n}@{domain}"
+        rows.append({**template, "id": email, "email": email, "username": email,
+                     "display_name": f"Jengu Sender {n}", "smtp_port": smtp_ports[n % len(smtp_ports)]})
+    insert_rows(con, "inboxes", rows)
+    return [first.id] + [r["id"] for r in rows]

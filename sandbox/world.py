@@ -12,10 +12,12 @@ from contextlib import ExitStack, contextmanager
 from datetime import date
 
 from jengu_resources.spamd import SpamdProcess, SpamdUnavailable, start_spamd
+from sandbox.dovecot import Dovecot, DovecotUnavailable, start_dovecot
 from sandbox.job_board import JobBoardServer
 from sandbox.llm_api import SANDBOX_ANTHROPIC_KEY, SANDBOX_XAI_KEY, LLMServer, Responder
 from sandbox.llm_writer import sandbox_writer
 from sandbox.search_api import SearchServer
+from sandbox.smtp_server import AcceptedMessage, SandboxSMTP
 from sandbox.verifier_api import VerifierServer
 from sandbox.websites import HotelWebsites
 
@@ -24,7 +26,10 @@ SANDBOX_KEY = "sandbox-key"
 
 class Sandbox:
     """Every loopback server: job board, hotel websites, web search, the email verifier, the LLM
-    endpoints (OpenAI-compatible for Grok, Anthropic) and, with ``spamd=True``, SpamAssassin."""
+    endpoints (OpenAI-compatible for Grok, Anthropic), the recipients' mail server (SMTP) and, with
+    ``spamd=True``, SpamAssassin; with ``mailboxes=True``, Dovecot holding the sending inboxes'
+    mailboxes (the SMTP server files a copy of each accepted message in its sender's Sent folder,
+    as hosted mail does)."""
 
     def __init__(
         self,
@@ -34,6 +39,7 @@ class Sandbox:
         latency_seconds: float = 0.0,
         llm_responder: Responder | None = None,
         spamd: bool = False,
+        mailboxes: bool = False,
     ):
         self.day, self.seed = day, seed
         self.job_board = JobBoardServer(
@@ -45,10 +51,16 @@ class Sandbox:
         self.llm = LLMServer(
             latency_seconds=latency_seconds, seed=seed, responder=llm_responder or sandbox_writer
         )
-        self._servers = (self.job_board, self.websites, self.search, self.verifier, self.llm)
+        self.smtp = SandboxSMTP(on_accept=self._file_in_sent)
+        self._servers = (self.job_board, self.websites, self.search, self.verifier, self.llm,
+                         self.smtp)
         self._want_spamd = spamd
         self.spamd: SpamdProcess | None = None
         self.spamd_missing: str | None = None
+        self._want_mailboxes = mailboxes
+        self.dovecot: Dovecot | None = None
+        self.dovecot_missing: str | None = None
+        self._mailbox_logins: set[str] = set()
         self._stack = ExitStack()
 
     def start(self) -> "Sandbox":
@@ -62,7 +74,27 @@ class Sandbox:
             except SpamdUnavailable as exc:
                 # The spam gate falls back to its heuristic; say so rather than fail the demo.
                 self.spamd_missing = str(exc)
+        if self._want_mailboxes:
+            try:
+                self.dovecot = start_dovecot({})
+                self._stack.callback(self.dovecot.stop)
+            except DovecotUnavailable as exc:
+                # Without mailboxes unknown sends wait for review instead of the Sent-folder check.
+                self.dovecot_missing = str(exc)
         return self
+
+    def add_mailbox(self, login: str, password: str) -> bool:
+        """Give a sending inbox a mailbox (for its Sent folder); False when Dovecot is not running."""
+        if self.dovecot is None:
+            return False
+        self.dovecot.add_user(login, password)
+        self._mailbox_logins.add(login.lower())
+        return True
+
+    def _file_in_sent(self, message: AcceptedMessage) -> None:
+        # Runs before the server's 250: a message it accepted is in Sent by the time the client knows.
+        if self.dovecot is not None and message.mail_from.lower() in self._mailbox_logins:
+            self.dovecot.deliver(message.mail_from.lower(), message.raw, "Sent")
 
     def stop(self) -> None:
         self._stack.close()

@@ -27,7 +27,8 @@ def test_demo_runs_today_and_is_idempotent(tmp_path, monkeypatch):
 
     first = demo()
     assert first["prospects"] >= 200
-    assert set(first["stages"]) <= {"enriched", "failed", "ready", "composed", "queued"}
+    assert set(first["stages"]) <= {"enriched", "failed", "ready", "composed", "queued", "sent",
+                                    "suppressed"}
     enrichment = first["enrichment"]
     assert enrichment["website_rate"] >= 0.85
     assert enrichment["personal_sendable_rate"] >= 0.75
@@ -44,16 +45,23 @@ def test_demo_runs_today_and_is_idempotent(tmp_path, monkeypatch):
     assert first["import_rows_today"].get("accepted", 0) > 0
     assert first["sandbox_requests"] > 0
     assert Path(first["crm_path"]).is_file()
+    # The next business day, compressed, through the real sender and SMTP client: every queued
+    # email went out once; the sandbox's hard bounces were suppressed.
+    sending = first["sending"]
+    assert sending["outcomes"]["delivered"] >= composition["queued"] * 0.85
+    assert sending["accepted_by_server"] == sending["outcomes"]["delivered"] + sending["unknown"]
+    assert sending["suppressed_by_bounces"] == sending["outcomes"].get("hard", 0) > 0
     assert first["crm_path"].startswith(str(tmp_path))
 
     second = demo()
     assert second["stages"] == first["stages"]
     assert second["composition"]["emails"] == first["composition"]["emails"]
     assert second["job_postings_today"] == first["job_postings_today"]
+    assert second["sending"]["accepted_by_server"] == 0     # nothing is ever sent twice
 
     # Both runs are in the Dagster instance under JENGU_HOME, where the UI will find them.
     monkeypatch.setenv("DAGSTER_HOME", first["dagster_home"])
     with dg.DagsterInstance.get() as instance:
         runs = instance.get_runs()
         assert {r.run_id for r in runs} >= {first["run_id"], second["run_id"]}
-        assert all(r.job_name == "daily_pipeline_job" for r in runs)
+        assert {r.job_name for r in runs} == {"daily_pipeline_job", "send_job"}

@@ -161,28 +161,21 @@ async def run_tick(
         stop = ledger.emergency_stop(con)
         inboxes = load_inboxes(con)
         unknown = ledger.unknown_sends(con)
+        imap_inboxes = {i.id for i in inboxes if i.imap_host}
+        reconcile = [r for r in unknown if r["inbox_id"] in imap_inboxes]
+        # One connection for the whole read side when no network call has to come between.
+        planned = None if stop or reconcile else _plan(con, inboxes, now, settings, report)
     if stop:
         report.emergency_stop = f"on since {stop['changed_at']}: {stop['reason'] or 'no reason given'}"
         return report
-
-    await _reconcile(store, unknown, inboxes, now, settings, env, actor, find_sent, report)
-
-    with store.connect() as con:
-        selection = select_due(con, now)
-        usage = usage_on(con, now.date())
-    report.due = len(selection.due)
-    report.not_due.update(selection.refused)
-    report.examples.update(selection.examples)
-    rng = random.Random(settings.seed if settings.seed is not None else None)
-    plan = plan_tick(selection.due, inboxes, usage, now, settings.pacing, rng)
-    report.planned = plan.planned
-    report.skipped.update(plan.skipped)
-    report.examples.update(plan.examples)
-    report.inboxes.update(plan.inboxes)
+    if planned is None:
+        await _reconcile(store, reconcile, inboxes, now, settings, env, actor, find_sent, report)
+        with store.connect() as con:
+            planned = _plan(con, inboxes, now, settings, report)
+    plan, content = planned
     if not plan.planned:
         return report
 
-    content = _email_content(store, plan)
     pool = {i.id: i for i in inboxes}
     secret = secret_from_env()
     gate = asyncio.Semaphore(settings.max_parallel_inboxes)
@@ -204,12 +197,24 @@ async def run_tick(
     return report
 
 
-def _email_content(store: CRMStore, plan: Plan) -> dict[str, dict]:
+def _plan(con, inboxes: list[Inbox], now: datetime, settings: SendSettings,
+          report: SendReport) -> tuple[Plan, dict[str, dict]]:
+    """Due emails, placed on inbox slots, with the content of those placed."""
+    selection = select_due(con, now)
+    usage = usage_on(con, now.date())
+    report.due = len(selection.due)
+    report.not_due.update(selection.refused)
+    report.examples.update(selection.examples)
+    rng = random.Random(settings.seed)
+    plan = plan_tick(selection.due, inboxes, usage, now, settings.pacing, rng)
+    report.planned = plan.planned
+    report.skipped.update(plan.skipped)
+    report.examples.update(plan.examples)
+    report.inboxes.update(plan.inboxes)
     ids = [s.email.email_id for sends in plan.sends.values() for s in sends]
-    with store.connect() as con:
-        rows = fetch_dicts(con, "SELECT id, subject, body, in_reply_to, references_header FROM emails "
-                                "WHERE id IN (SELECT unnest(?))", [ids])
-    return {r["id"]: r for r in rows}
+    rows = fetch_dicts(con, "SELECT id, subject, body, in_reply_to, references_header FROM emails "
+                            "WHERE id IN (SELECT unnest(?))", [ids]) if ids else []
+    return plan, {r["id"]: r for r in rows}
 
 
 async def _inbox_task(inbox: Inbox, sends: list[PlannedSend], content: dict[str, dict],
