@@ -6,6 +6,7 @@
     jengu emergency-stop on [--reason TEXT] | off | status
     jengu sends review [--json]        sends whose delivery is unknown
     jengu sends resolve MESSAGE_ID (--delivered | --not-delivered)
+    jengu sends run [--json]           one send tick now, outside Dagster (same code as send_job)
 """
 
 from __future__ import annotations
@@ -123,6 +124,22 @@ def cmd_emergency_stop(args: argparse.Namespace) -> int:
 
 def cmd_sends(args: argparse.Namespace) -> int:
     store = CRMStore()
+    if args.sends_command == "run":
+        import asyncio
+
+        from jengu_assets.sending.sender import run_tick
+
+        report = asyncio.run(run_tick(store, actor=_actor()))
+        summary = report.as_metadata()
+        if args.json:
+            print(json.dumps(summary, default=str))
+        else:
+            print(f"sent {report.sent} of {report.planned} planned ({report.due} due); "
+                  f"emergency stop {summary['emergency_stop']}")
+            for key in ("outcomes", "not_due", "skipped", "claims_refused", "reconciled"):
+                if summary[key]:
+                    print(f"  {key}: {summary[key]}")
+        return 0
     if args.sends_command == "resolve":
         with store.transaction() as con:
             moved = ledger.settle_unknown(
@@ -194,4 +211,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     verdict = resolve.add_mutually_exclusive_group(required=True)
     verdict.add_argument("--delivered", dest="delivered", action="store_true")
     verdict.add_argument("--not-delivered", dest="delivered", action="store_false")
+    run = sends_sub.add_parser("run", help="one send tick now (the schedule does this every 5 min)")
+    run.add_argument("--json", action="store_true")
     sends.set_defaults(func=cmd_sends)

@@ -17,10 +17,13 @@ def test_definitions_load_with_everything_wired():
 
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert {"job_postings", "lead_imports", "prospects"} <= keys
-    for name in ("daily_pipeline_job", "lead_import_job"):
+    assert {"job_postings", "lead_imports", "prospects", "sent_emails"} <= keys
+    for name in ("daily_pipeline_job", "lead_import_job", "send_job"):
         assert defs.resolve_job_def(name)
     assert defs.resolve_schedule_def("daily_pipeline_schedule")
+    assert defs.resolve_schedule_def("send_schedule").cron_schedule == "*/5 * * * *"
+    # The run queue's one-sending-run limit applies by tag: the send job must carry it.
+    assert defs.resolve_job_def("send_job").tags["jengu/sending"] == "true"
     assert defs.resolve_sensor_def("lead_import_sensor")
     assert defs.resolve_job_def("daily_pipeline_job").partitions_def is not None
     dg.Definitions.validate_loadable(defs)

@@ -1,0 +1,82 @@
+"""`jengu inbox`, `jengu emergency-stop` and `jengu sends` as an operator runs them: the jengu
+entry point in-process (argparse and all) against a real DuckDB file under an isolated JENGU_HOME."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from jengu.cli import main
+from jengu_assets.sending import ledger
+from sandbox.outbox import queue_emails
+
+
+def jengu(capsys, *args: str) -> tuple[int, str, str]:
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_inbox_add_list_pause_resume(home, crm, capsys, monkeypatch):
+    monkeypatch.setenv("SENDER_ONE_PASSWORD", "hunter2-never-printed")
+    start = (date.today() - timedelta(days=8)).isoformat()          # warm-up week 2: 10 a day
+    status, out, _ = jengu(capsys, "inbox", "add", "One@Jengu.example", "--smtp-host", "smtp.example",
+                           "--smtp-port", "587", "--password-env", "SENDER_ONE_PASSWORD",
+                           "--warmup-start", start, "--display-name", "Anna from Jengu")
+    assert status == 0 and "SENDER_ONE_PASSWORD" in out
+    status, out, _ = jengu(capsys, "inbox", "list", "--json")
+    row = json.loads(out)
+    assert row["email"] == "one@jengu.example" and row["status"] == "active"
+    assert (row["sent_today"], row["cap_today"], row["remaining"], row["warmup_week"]) == (0, 10, 10, 2)
+    assert "hunter2" not in out
+    assert crm.scalar("SELECT password_env FROM inboxes") == "SENDER_ONE_PASSWORD"
+
+    assert jengu(capsys, "inbox", "pause", "one@jengu.example", "--reason", "provider warning")[0] == 0
+    _, out, _ = jengu(capsys, "inbox", "list")
+    assert "paused: provider warning" in out
+    assert jengu(capsys, "inbox", "resume", "one@jengu.example")[0] == 0
+    _, out, _ = jengu(capsys, "inbox", "list", "--json")
+    assert json.loads(out)["status"] == "active"
+
+
+def test_inbox_add_refuses_bad_settings(home, capsys):
+    status, _, err = jengu(capsys, "inbox", "add", "x@jengu.example", "--smtp-host", "h",
+                           "--smtp-port", "25", "--password-env", "not a name!")
+    assert status == 2 and "NAME of the variable" in err
+    status, _, err = jengu(capsys, "inbox", "add", "x@jengu.example", "--smtp-host", "h",
+                           "--smtp-port", "25", "--ramp", "5,0")
+    assert status == 2 and "ramp" in err
+    status, _, err = jengu(capsys, "inbox", "pause", "nobody@jengu.example", "--reason", "x")
+    assert status == 2 and "no inbox" in err
+
+
+def test_emergency_stop_round_trip(home, crm, capsys):
+    assert "off" in jengu(capsys, "emergency-stop", "status")[1]
+    status, out, _ = jengu(capsys, "emergency-stop", "on", "--reason", "complaint spike")
+    assert status == 0 and "ON" in out and "complaint spike" in out
+    with crm.connect() as con:
+        assert ledger.emergency_stop(con)["reason"] == "complaint spike"
+    status, out, _ = jengu(capsys, "sends", "run", "--json")
+    assert status == 0 and "complaint spike" in json.loads(out)["emergency_stop"]
+    assert "off" in jengu(capsys, "emergency-stop", "off")[1]
+
+
+def test_sends_review_and_resolve(home, crm, capsys):
+    with crm.transaction() as con:
+        queue_emails(con, 1)
+        con.execute(
+            "INSERT INTO send_ledger (prospect_id, sequence_step, email_id, inbox_id, to_email, "
+            "message_id, state, owner, claimed_at, category, detail) VALUES ('p000000', 1, "
+            "'e000000-1', 'i', 'guest0@hotel.example', '<u1@x>', 'unknown', 'gone:1:x', now(), "
+            "'unknown', 'the sending process stopped')")
+        con.execute("UPDATE emails SET status = 'unknown', message_id = '<u1@x>'")
+        con.execute("UPDATE prospects SET stage = 'sending'")
+    status, out, _ = jengu(capsys, "sends", "review", "--json")
+    assert status == 0 and json.loads(out)["message_id"] == "<u1@x>"
+    assert jengu(capsys, "sends", "resolve", "<u1@x>", "--delivered")[0] == 0
+    assert crm.scalar("SELECT state FROM send_ledger") == "sent"
+    assert crm.scalar("SELECT stage FROM prospects") == "sent"
+    assert crm.scalar("SELECT status FROM emails") == "sent"
+    assert "no unknown sends" in jengu(capsys, "sends", "review")[1]
+    status, _, err = jengu(capsys, "sends", "resolve", "<u1@x>", "--not-delivered")
+    assert status == 2 and "not an unknown send" in err
