@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -106,8 +107,9 @@ def main() -> None:
         for proc in procs:
             proc.wait(30)
     accepted = [m for n in range(args.servers) for m in read_record(work / f"server{n}.jsonl")]
-    print(json.dumps(check(store, accepted, args, emails, outcomes, ticks, busy_ticks, wall,
-                           setup_seconds), indent=2))
+    summary = check(store, accepted, args, emails, outcomes, ticks, busy_ticks, wall, setup_seconds)
+    shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(summary, indent=2))
 
 
 def check(store: CRMStore, accepted: list[dict], args, emails: int, outcomes: Counter, ticks: int,
