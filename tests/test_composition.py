@@ -3,7 +3,8 @@
 Prospects in ``ready`` and their research reports are seeded directly (the research asset is not
 run). The LLM chain runs through the real ``openai`` and ``anthropic`` SDKs against
 ``sandbox.llm_api.LLMServer`` on loopback, or offline (templates). A real spamd is not needed
-here: ``SpamChecker(port=0)`` scores with the heuristic.
+here: ``SpamChecker(port=0)`` scores with the heuristic. The offline template is also tested on
+its own, over reports made by the real report builder (pure, no store).
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from jengu_assets.composition.assets import composed_emails
 from jengu_assets.composition.footer import OPT_OUT_LINE, without_footer
 from jengu_assets.composition.prompts import EmailDraft, report_from_prompt
 from jengu_assets.composition.templates import first_email
-from jengu_assets.research.models import ResearchItem, ResearchReport
+from jengu_assets.research.models import Provenance, ResearchItem, ResearchReport
+from jengu_assets.research.report import build_report
 from jengu_resources.crm_store import CRMStore, insert_rows
 from jengu_resources.llm import LLM
+from jengu_resources.search import SearchResult
 from jengu_resources.spamd import SpamChecker
 from sandbox.llm_api import SANDBOX_ANTHROPIC_KEY, SANDBOX_XAI_KEY, LLMServer
 from tests.conftest import DAY, PARTITION
@@ -37,14 +40,18 @@ def _report(pid: str, company: str, country: str, language: str, contact: str | 
         prospect_id=pid, company_name=company, city="Somewhere", country=country,
         language=language, contact_name=contact, contact_title="Front Desk Manager",
         found_via="your Front Desk Manager posting on Indeed",
+        provenance=Provenance(kind="job_posting", role="Front Desk Manager", board="Indeed",
+                              source=f"job posting indeed:{pid}"),
         items=[
             *extra,
-            ResearchItem(kind="pain_signal", text="No direct booking engine on the site",
-                         source=f"https://{pid}.example/"),
-            ResearchItem(kind="review", text="Guests mention slow replies to emails",
-                         source="https://reviews.example/1"),
+            ResearchItem(kind="pain_signal", text=f"No direct booking engine found on {pid}.example",
+                         source=f"https://{pid}.example/", signal="no_booking_engine",
+                         host=f"{pid}.example"),
+            ResearchItem(kind="review", text="Guests on TripAdvisor mention slow replies to emails",
+                         source="https://reviews.example/1", site="TripAdvisor",
+                         quote="slow replies to emails"),
             ResearchItem(kind="hiring_signal", text="Hiring a Front Desk Manager",
-                         source=f"job posting adzuna:{pid}"),
+                         source=f"job posting adzuna:{pid}", role="Front Desk Manager"),
         ],
     )
 
@@ -148,6 +155,12 @@ def test_offline_templates_compose_queue_hold_and_suppress(crm):
     assert emails["p_en"]["body"].startswith("Hi Anna,")
     assert "Indeed" in " ".join(gates.sentences(emails["p_en"]["body"])[:3])
     assert emails["p_fr"]["body"].startswith("Bonjour Luc Martin,")
+    assert ("Je vous écris car nous avons vu votre offre d'emploi « Front Desk Manager » sur "
+            "Indeed." in emails["p_fr"]["body"])
+    assert "Le escribo porque vimos su oferta de empleo «Front Desk Manager» en Indeed." in \
+        emails["p_es"]["body"]
+    assert all("posting on" not in e["body"] for pid, e in emails.items()
+               if pid not in {"p_en", "p_inj"})
     meta = _metadata(result)
     assert meta["queued"] == 4 and meta["held"] == 1 and meta["suppressed"] == 1
     assert meta["held_by_reason"] == {"jurisdiction DE": 1}
@@ -237,3 +250,109 @@ def test_provider_failure_falls_through_to_offline(crm):
     assert meta["providers"] == {"offline": 5} and meta["queued"] == 4
     failed = crm.query("SELECT DISTINCT provider, status FROM llm_calls WHERE provider <> 'offline'")
     assert failed and all(r["status"] in {"error", "circuit_open"} for r in failed)
+
+
+# -- the offline template, pure -------------------------------------------------------------------
+
+ROLE = "Front Desk Manager (m/w/d)"
+REVIEW = SearchResult(1, "Hotel Adler - Reviews", "https://www.tripadvisor.de/Hotel_Review-Adler",
+                      "Rated 4.1 of 5 by 300 travellers. Guests mention slow check-in.")
+# A site with nothing missing, so that the template's fact is the review and its rating.
+COMPLETE_SITE = {"url": "https://www.hotel-adler.example/", "booking_engine": "SynXis",
+                 "chat_widget": "tawk", "analytics": ["ga4"], "social": {"instagram": "x"},
+                 "schema_org": {"type": "Hotel"}}
+
+
+def _built(language: str, analysis: dict | None = None) -> ResearchReport:
+    prospect = {"id": "p1", "company_name": "Hotel Adler", "city": "München", "country": "DE",
+                "contact_name": "Anna Huber", "website_final_url": "https://www.hotel-adler.example/",
+                "hiring_role": ROLE, "source": "job_board:stepstone",
+                "source_ref": "https://jobs.example/1"}
+    return build_report(prospect, {**(analysis or COMPLETE_SITE), "language": language},
+                        [REVIEW], [], [], {"url": "https://jobs.example/1", "title": ROLE})
+
+
+def _text_gates(draft: EmailDraft, report: ResearchReport) -> list[gates.GateResult]:
+    facts = [gates.Fact(t, s) for t, s in report.facts()]
+    return [gates.placeholders(draft.subject, draft.body), gates.length(draft.subject, draft.body),
+            gates.links(draft.body), gates.readability(draft.body), gates.claims(draft.body, facts)]
+
+
+@pytest.mark.parametrize(
+    ("language", "provenance", "review"),
+    [
+        ("de", f"Ich schreibe Ihnen, weil wir Ihre Stellenanzeige „{ROLE}“ auf StepStone gesehen "
+               "haben.", "Auf TripAdvisor hat Ihr Haus die Bewertung 4,1; Gäste erwähnen "
+                         "„slow check-in“."),
+        ("fr", f"Je vous écris car nous avons vu votre offre d'emploi « {ROLE} » sur StepStone.",
+         "sur TripAdvisor, votre hôtel a la note de 4,1 ; les clients évoquent « slow check-in »."),
+        ("es", f"Le escribo porque vimos su oferta de empleo «{ROLE}» en StepStone.",
+         "en TripAdvisor, su hotel tiene una valoración de 4,1; los huéspedes mencionan "
+         "«slow check-in»."),
+        ("it", f"Le scrivo perché abbiamo visto il vostro annuncio di lavoro «{ROLE}» su "
+               "StepStone.", "su TripAdvisor, il vostro hotel ha una valutazione di 4,1; gli "
+                             "ospiti segnalano «slow check-in»."),
+    ],
+)
+def test_offline_first_email_says_the_report_in_its_own_language(
+        language: str, provenance: str, review: str) -> None:
+    report = _built(language)
+    draft = first_email(report)
+    # Where the contact was found, in the email's language, with the role and board verbatim;
+    # the posting is not said a second time as a hiring signal.
+    assert provenance in draft.body and draft.body.count(ROLE) == 1
+    assert review in draft.body
+    for english in ("posting on", "I am writing", "Rated", "guests mention", "Hiring"):
+        assert english not in draft.body
+    assert all(r.passed for r in _text_gates(draft, report)), _text_gates(draft, report)
+    assert set(draft.facts_used) == {report.found_via, report.of_kind("review")[0].text}
+    # The gate still knows an invented rating or another posting when it sees one.
+    facts = [gates.Fact(t, s) for t, s in report.facts()]
+    assert not gates.claims(draft.body.replace("4,1", "4,7"), facts).passed
+    assert not gates.claims(draft.body.replace(ROLE, "Executive Chef de Cuisine"), facts).passed
+
+
+@pytest.mark.parametrize(
+    ("language", "pain"),
+    [
+        ("de", "Auf hotel-adler.example gibt es keine direkte Online-Buchung."),
+        ("fr", "il n'y a pas de réservation directe en ligne sur hotel-adler.example."),
+        ("es", "en hotel-adler.example no hay reserva directa en línea."),
+        ("it", "su hotel-adler.example non c'è una prenotazione diretta online."),
+    ],
+)
+def test_offline_first_email_says_a_pain_signal_in_its_own_language(language: str,
+                                                                   pain: str) -> None:
+    report = _built(language, {**COMPLETE_SITE, "booking_engine": None})
+    draft = first_email(report)
+    assert pain in draft.body and "No direct booking engine" not in draft.body
+    assert all(r.passed for r in _text_gates(draft, report))
+
+
+# A research report as stored before it had structured provenance and item values.
+STORED_REPORT = json.dumps({
+    "prospect_id": "p_old", "company_name": "Hotel Lys", "city": "Lyon", "country": "FR",
+    "language": "fr", "contact_name": "Luc Martin", "contact_title": None,
+    "found_via": "your Receptionist posting on Indeed",
+    "items": [
+        {"kind": "pain_signal", "text": "No direct booking engine found on hotel-lys.example",
+         "source": "https://hotel-lys.example/"},
+        {"kind": "hiring_signal", "text": "Hiring a Receptionist (posted on Indeed)",
+         "source": "https://jobs.example/9"},
+    ],
+})
+
+
+def test_a_report_stored_before_structured_provenance_still_composes() -> None:
+    report = ResearchReport.model_validate_json(STORED_REPORT)
+    assert report.provenance is None and all(i.signal is None for i in report.items)
+    english = first_email(report.model_copy(update={"language": "en"}))
+    assert "your Receptionist posting on Indeed" in english.body
+    assert "No direct booking engine found" in english.body
+    # In French, the English provenance text is all there is to say where the contact came
+    # from; English items are left out rather than pasted in.
+    french = first_email(report)
+    assert "Je vous écris au sujet de your Receptionist posting on Indeed." in french.body
+    assert "No direct booking" not in french.body and "Hiring" not in french.body
+    for draft in (english, french):
+        assert all(r.passed for r in _text_gates(draft, report))

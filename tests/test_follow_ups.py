@@ -32,10 +32,11 @@ def _report(pid: str, language: str) -> ResearchReport:
         prospect_id=pid, company_name=f"Hotel {pid}", country="GB", language=language,
         contact_name="Anna Smith", found_via="your Front Desk Manager posting on Indeed",
         items=[
-            ResearchItem(kind="pain_signal", text="No direct booking engine on the site",
-                         source=f"https://{pid}.example/"),
+            ResearchItem(kind="pain_signal", text=f"No direct booking engine found on {pid}.example",
+                         source=f"https://{pid}.example/", signal="no_booking_engine",
+                         host=f"{pid}.example"),
             ResearchItem(kind="hiring_signal", text="Hiring a Front Desk Manager",
-                         source=f"job posting adzuna:{pid}"),
+                         source=f"job posting adzuna:{pid}", role="Front Desk Manager"),
         ],
     )
 
@@ -131,6 +132,11 @@ def test_offline_templates_pass_the_text_gates_in_every_language():
                            gates.readability(draft.body), gates.claims(draft.body, facts),
                            gates.links(draft.body), gates.placeholders("x y", draft.body)):
                 assert result.passed, (language, kind, result.reason)
+            if kind is not Kind.BREAK_UP:
+                # The fact is said in the email's language (Dutch has no template: English).
+                english = language in ("en", "nl")
+                assert draft.facts_used and (("booking engine" in draft.body
+                                              or "Hiring" in draft.body) is english)
     assert follow_up_email(_report("p_x", "en"), Kind.BREAK_UP).facts_used == []
 
 

@@ -287,6 +287,53 @@ def test_not_claims(sentence: str) -> None:
     assert not is_claim(sentence)
 
 
+# A research report states its facts in English; a draft may say them in the hotel's language.
+REPORT_FACTS = [
+    Fact("Rated 4.1 on TripAdvisor; guests mention slow check-in", "https://tripadvisor.example/1"),
+    Fact("4-star hotel", "https://adler.example/"),
+    Fact("48 rooms", "https://adler.example/"),
+    Fact("your Front Desk Manager posting on Indeed", "provenance"),
+]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        # the rating, with a decimal comma and the German word for it
+        ("Uns ist das aufgefallen: Auf TripAdvisor hat Ihr Haus die Bewertung 4,1.",
+         "https://tripadvisor.example/1"),
+        # stars in French
+        ("Un point nous a frappés : votre hôtel a 4 étoiles.", "https://adler.example/"),
+        # rooms in Spanish
+        ("Nos llamó la atención esto: su hotel tiene 48 habitaciones.", "https://adler.example/"),
+        # what guests mention, quoted as they wrote it, in Italian
+        ("Su TripAdvisor gli ospiti segnalano «slow check-in».", "https://tripadvisor.example/1"),
+        # the posting's title quoted verbatim in a German provenance sentence
+        ("Ich schreibe Ihnen, weil wir Ihre Stellenanzeige „Front Desk Manager“ auf Indeed "
+         "gesehen haben.", "provenance"),
+    ],
+)
+def test_english_facts_back_their_translations(sentence: str, source: str) -> None:
+    assert is_claim(sentence)
+    assert source in [f.source for f in supporting_facts(sentence, REPORT_FACTS)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Auf TripAdvisor hat Ihr Haus die Bewertung 4,7.",  # wrong number
+        "Votre hôtel a 5 étoiles.",  # wrong stars
+        "Su hotel tiene 48 habitaciones y un spa premiado.",  # an invented award beside a fact
+        "Su TripAdvisor gli ospiti segnalano «la colazione fredda».",  # an invented quotation
+        "Wir haben Ihre Stellenanzeige „Executive Chef de Cuisine“ gesehen.",  # another posting
+        "Ihre Mitbewerber in München antworten schneller.",  # invented competitors
+    ],
+)
+def test_translations_of_absent_facts_are_unsourced(sentence: str) -> None:
+    assert is_claim(sentence)
+    assert supporting_facts(sentence, REPORT_FACTS) == []
+
+
 def test_claims_gate_lists_each_unsourced_sentence() -> None:
     body = GOOD_BODY.replace(
         "Would a short", "I saw you won the HolidayCheck Award. Hotels like yours lose 30% at "

@@ -11,8 +11,8 @@ import pytest
 from jengu_assets.acquisition.assets import job_postings, lead_imports, prospects
 from jengu_assets.enrichment.assets import enriched_contacts
 from jengu_assets.research.assets import research_reports
-from jengu_assets.research.models import ResearchReport
-from jengu_assets.research.report import build_report, found_via, plain_text
+from jengu_assets.research.models import Provenance, ResearchReport
+from jengu_assets.research.report import build_report, found_via, plain_text, provenance
 from jengu_resources.search import SearchResult, WebSearch
 from sandbox import sample_data
 from tests.conftest import PARTITION
@@ -72,6 +72,8 @@ def test_every_enriched_prospect_gets_a_sourced_report_and_reruns_are_idempotent
         report = reports[p["id"]]
         assert report.found_via.startswith(f"your {p['role']} posting on ")
         assert report.found_via.split(" on ")[-1] in {"Adzuna", "Google Jobs", "LinkedIn", "Indeed"}
+        assert report.provenance.kind == "job_posting" and report.provenance.role == p["role"]
+        assert report.found_via.endswith(f" on {report.provenance.board}")
         assert report.of_kind("hiring_signal")
     assert _metadata(result, "ready") == len(reports)
     assert _metadata(result, "items_by_kind")["review"] > 0
@@ -184,6 +186,19 @@ def test_report_items_each_have_a_source():
     assert len(report.of_kind("review")) == 1 and len(report.of_kind("news")) == 1
     assert report.language == "de"
     assert report.found_via == "your hotel's website"
+    # The values behind each text, for a template that writes in another language.
+    values = {(i.kind, i.signal or i.site or i.name): i.model_dump(exclude_none=True,
+                                                                   exclude={"text", "source"})
+              for i in report.items}
+    assert values[("pain_signal", "no_booking_engine")]["host"] == "hotel-adler.de"
+    assert values[("review", "TripAdvisor")] == {"kind": "review", "site": "TripAdvisor",
+                                                 "rating": 4.1, "scale": 5,
+                                                 "quote": "slow check-in"}
+    assert values[("news", "munichherald.com")]["quote"] == "Hotel Adler opens rooftop bar"
+    assert values[("competitor", "Hotel Post")]["city"] == "München"
+    assert values[("property", "stars")]["number"] == 4
+    assert values[("property", "rooms")]["number"] == 48
+    assert report.provenance == Provenance(kind="website", source="https://www.hotel-adler.de/")
 
 
 def test_found_via_never_names_an_import_file():
@@ -193,9 +208,21 @@ def test_found_via_never_names_an_import_file():
                         source_ref="https://jobs.example/1")
     assert found_via(posting) == "your Front Desk Manager posting on Google Jobs"
     report = build_report(posting, None, [], [], [], {"url": "https://jobs.example/1", "title": "x"})
-    assert [(i.text, i.source) for i in report.of_kind("hiring_signal")] == [
-        ("Hiring a Front Desk Manager (posted on Google Jobs)", "https://jobs.example/1")
+    assert [(i.text, i.source, i.role, i.board) for i in report.of_kind("hiring_signal")] == [
+        ("Hiring a Front Desk Manager (posted on Google Jobs)", "https://jobs.example/1",
+         "Front Desk Manager", "Google Jobs")
     ]
+    assert report.provenance == Provenance(kind="job_posting", role="Front Desk Manager",
+                                           board="Google Jobs", source="https://jobs.example/1")
+    # Provenance as values: the import file stays out of it too.
+    assert provenance(_prospect(linkedin_url="https://linkedin.com/in/anna")) == Provenance(
+        kind="listing", board="LinkedIn", source="https://linkedin.com/in/anna")
+    assert provenance(_prospect(website_final_url=None)) == Provenance(
+        kind="public_listings", source="CRM prospect p1")
+    # A title that reads like an instruction is not repeated, in words or as a value.
+    hostile = _prospect(source="job_board:indeed", hiring_role=HOSTILE)
+    assert found_via(hostile) == "your job posting on Indeed"
+    assert provenance(hostile).role is None
 
 
 def test_hostile_text_stays_plain_short_data():

@@ -7,8 +7,9 @@ checked still gets the steps in order, never two at once.
 
 The research report reaches the model as data only, in the same delimited block as the first
 email (``prompts.research_block``). The offline provider writes from the report alone, in the
-five languages of ``templates`` (English for any other), and quotes only plain items of it; the
-break-up states no fact at all. Nothing here touches the store.
+five languages of ``templates`` (English for any other), and says only plain items of it, in the
+email's language as ``templates.fact_text`` does; the break-up states no fact at all. Nothing
+here touches the store.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from jengu_assets.composition.prompts import (
 from jengu_assets.composition.templates import PHRASES as FIRST_PHRASES
 from jengu_assets.composition.templates import (
     _passes_text_gates,
-    _quotable,
     contact_name,
+    fact_text,
+    template_language,
 )
 from jengu_assets.research.models import ResearchItem, ResearchReport
 from jengu_resources.llm import PromptContext
@@ -270,9 +272,10 @@ FOLLOW_UP_PHRASES: dict[str, FollowUpPhrases] = {
 
 
 def _item(report: ResearchReport, *kinds: str) -> ResearchItem | None:
+    language = template_language(report)
     for kind in kinds:
         for item in report.of_kind(kind):  # type: ignore[arg-type]
-            if _quotable(item.text):
+            if fact_text(item, language):
                 return item
     return None
 
@@ -287,14 +290,14 @@ def _fact_for(report: ResearchReport, kind: Kind) -> ResearchItem | None:
 
 
 def _render(report: ResearchReport, kind: Kind, item: ResearchItem | None) -> EmailDraft:
-    code = language_of(report)
-    phrases = FOLLOW_UP_PHRASES.get(code, FOLLOW_UP_PHRASES["en"])
-    first = FIRST_PHRASES.get(code if code in FOLLOW_UP_PHRASES else "en", FIRST_PHRASES["en"])
+    code = template_language(report)
+    phrases = FOLLOW_UP_PHRASES[code]
+    first = FIRST_PHRASES[code]
     name = contact_name(report)
     if name and first.first_name_only:
         name = name.split()[0]
     greeting = first.greeting_named.format(name=name) if name else first.greeting
-    fact = _quotable(item.text) if item else None
+    fact = fact_text(item, code) if item else None
     if kind is Kind.REMINDER:
         opening = " ".join([phrases.reminder_open,
                             *([phrases.reminder_fact.format(item=fact)] if fact else [])])

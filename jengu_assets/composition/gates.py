@@ -345,30 +345,42 @@ _NO_FACT_WORDS = frozenset(
         "votre vous vos notre nos site remarque avez sont ont mais aussi tres "
         "usted nuestro nuestra visto notado vuestro tiene tienen pero tambien "
         "vostro vostra nostro nostra sito notato avete hanno anche molto "
-        "uw onze gezien heeft hebben maar"
+        "uw onze gezien heeft hebben maar "
+        "aufgefallen frappe frappes llamo atencion esto colpito"
     )
 )
 # A job posting is Jengu's most common fact, and the draft rarely repeats its wording: "you are
-# hiring" for "Job posting", "Sie suchen" for "Stellenanzeige". These words count as one.
+# hiring" for "Job posting", "Sie suchen" for "Stellenanzeige". These words count as one. So do
+# the words of the other facts the report states in English and a draft says in its own
+# language: a rating, stars, rooms, what guests mention.
 _HIRING = "=hiring"
-_CONCEPTS = dict.fromkeys(
-    _words(
-        "hiring hire hires hired recruiting recruit recruits recruitment seeking seeks vacancy "
-        "vacancies job jobs posting postings posted advert advertised "
-        "sucht suchen gesucht stellenanzeige stellenangebot stellenausschreibung jobangebot "
-        "cherche cherchez cherchent recrute recrutez recrutement emploi "
-        "busca buscan buscando contrata contratando vacante empleo "
-        "cerca cercate cercano assume assumete annuncio "
-        "zoekt zoeken vacature werven"
-    ),
-    _HIRING,
-)
+_CONCEPT_WORDS = {
+    _HIRING: "hiring hire hires hired recruiting recruit recruits recruitment seeking seeks vacancy "
+             "vacancies job jobs posting postings posted advert advertised "
+             "sucht suchen gesucht stellenanzeige stellenangebot stellenausschreibung jobangebot "
+             "cherche cherchez cherchent recrute recrutez recrutement emploi "
+             "busca buscan buscando contrata contratando vacante empleo "
+             "cerca cercate cercano assume assumete annuncio "
+             "zoekt zoeken vacature werven",
+    "=rating": "rated rating ratings bewertet bewertung bewertungen note notes notee "
+               "valoracion valoraciones valorado valorada valutazione valutazioni valutato "
+               "valutata beoordeeld beoordeling",
+    "=stars": "star stars stern sterne etoile etoiles estrella estrellas stella stelle ster sterren",
+    "=rooms": "room rooms zimmer chambre chambres habitacion habitaciones camera camere kamer "
+              "kamers",
+    "=guests": "guest guests gast gaste gasten client clients cliente clientes huesped huespedes "
+               "ospite ospiti",
+    "=mention": "mention mentions mentioned erwahnen erwahnt evoquent evoque mencionan menciona "
+                "segnalano segnala noemen noemt",
+}
+_CONCEPTS = {word: concept for concept, words in _CONCEPT_WORDS.items() for word in _words(words)}
 
 
 @dataclass(frozen=True)
 class _Keys:
     numbers: frozenset[str]
     tokens: frozenset[str]
+    quoted: frozenset[str] = frozenset()
 
 
 def _number_key(raw: str) -> str:
@@ -418,15 +430,17 @@ def claim_keys(sentence: str) -> _Keys | None:
     for match in _OBSERVATIONS.finditer(text):
         last = index(match.end() - 1)
         windows.append((last + 1, last + _OBSERVED_WORDS))
+    quoted: set[str] = set()
     for match in _QUOTE.finditer(text):
         windows.append((index(match.start(1)), index(match.end(1) - 1)))
+        quoted |= _key_tokens(match.group(1))
     if not windows:
         return None
     picked = sorted({i for lo, hi in windows
                      for i in range(max(lo, 0), min(hi, len(words) - 1) + 1)})
     near = " ".join(text[words[i][0]:words[i][1]] for i in picked)
     keys = _Keys(frozenset(_number_key(n) for n in _NUMBER.findall(_fold(text))),
-                 _key_tokens(near))
+                 _key_tokens(near), frozenset(quoted))
     return keys if keys.numbers or keys.tokens else None
 
 
@@ -453,8 +467,10 @@ def supporting_facts(sentence: str, facts: Sequence[Fact], *,
     """The facts that back ``sentence``; empty when it is unsourced or states nothing specific.
 
     A sentence is backed when a fact's text appears in it verbatim, or when the facts that share
-    a number or key word with it hold every number in it and at least ``min_overlap`` of its key
-    words (same word, same five-letter stem, or a close spelling)."""
+    a number or key word with it hold every number in it, every key word of a quotation in it
+    (a quotation is someone's words: an invented one must not pass on its neighbours' strength)
+    and at least ``min_overlap`` of its other key words (same word, same five-letter stem, or a
+    close spelling)."""
     claim = claim_keys(sentence)
     if claim is None:
         return []
@@ -471,11 +487,14 @@ def supporting_facts(sentence: str, facts: Sequence[Fact], *,
     known_numbers = frozenset().union(*(k.numbers for _, k in related))
     if not claim.numbers <= known_numbers:
         return []
-    if claim.tokens:
-        covered = sum(any(_same_word(t, f) for _, k in related for f in k.tokens)
-                      for t in claim.tokens)
-        if covered / len(claim.tokens) < min_overlap:
-            return []
+
+    def known(token: str) -> bool:
+        return any(_same_word(token, f) for _, k in related for f in k.tokens)
+
+    if not all(known(t) for t in claim.quoted):
+        return []
+    if claim.tokens and sum(map(known, claim.tokens)) / len(claim.tokens) < min_overlap:
+        return []
     return [fact for fact, _ in related]
 
 

@@ -72,7 +72,10 @@ gives one.
 
 def research_block(report: ResearchReport) -> str:
     """The report as delimited JSON data; a marker inside the data cannot close the block."""
-    data = json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=1)
+    # Unset fields are left out: most item fields are empty for most kinds, and every one costs
+    # tokens on every call.
+    data = json.dumps(report.model_dump(mode="json", exclude_none=True), ensure_ascii=False,
+                      indent=1)
     # JSON escapes no angle brackets, so a scraped string could forge the end marker.
     data = data.replace("<<<", "\\u003c\\u003c\\u003c").replace(">>>", "\\u003e\\u003e\\u003e")
     return f"{RESEARCH_HEADER}\n{RESEARCH_BEGIN}\n{data}\n{RESEARCH_END}"

@@ -1,9 +1,15 @@
 """The offline provider of the ``first_email`` task: deterministic template emails.
 
 When no LLM answers (no key, an outage, an open breaker), a template writes the email from the
-research report alone: the provenance sentence (``found_via``), one pain signal or review item,
-the hiring signal when there is one, a fixed pitch and one call to action, in English, German,
-French, Spanish or Italian (English for any other language).
+research report alone: the provenance sentence, one pain signal or review item, the hiring
+signal when there is one (and it is not the posting the provenance already names), a fixed
+pitch and one call to action, in English, German, French, Spanish or Italian (English for any
+other language).
+
+The report's texts are English: the English template uses them as they are, the others say the
+report's values in their own language (``fact_phrases``) and leave out an item that has none,
+so that no email mixes two languages. A report without structured provenance (stored before it
+existed) falls back to its ``found_via`` text.
 
 Research items are scraped text, so an item is only quoted when it is plain: one short sentence
 with no link, no email address and nothing that reads like an instruction to a model. Each
@@ -17,6 +23,7 @@ import re
 from dataclasses import dataclass
 
 from jengu_assets.composition import gates
+from jengu_assets.composition.fact_phrases import item_clause, provenance_sentence
 from jengu_assets.composition.prompts import EmailDraft, language_of, report_from_prompt
 from jengu_assets.research.models import ResearchItem, ResearchReport
 from jengu_resources.llm import PromptContext
@@ -51,6 +58,20 @@ def _quotable(text: str) -> str | None:
     if gates.placeholders(cleaned, "").details:
         return None
     return cleaned
+
+
+def fact_text(item: ResearchItem, language: str) -> str | None:
+    """The item as it can stand in an email in ``language`` (a key of ``PHRASES``), or None."""
+    if language == "en":
+        return _quotable(item.text)
+    clause = item_clause(item, language)
+    return _quotable(clause) if clause else None
+
+
+def template_language(report: ResearchReport) -> str:
+    """The language the templates write to ``report``: its own when they have it, else English."""
+    code = language_of(report)
+    return code if code in PHRASES else "en"
 
 
 def contact_name(report: ResearchReport) -> str | None:
@@ -156,12 +177,38 @@ PHRASES: dict[str, Phrases] = {
 }
 
 
-def _first(report: ResearchReport, *kinds: str) -> ResearchItem | None:
+def _first(report: ResearchReport, language: str, *kinds: str) -> ResearchItem | None:
     for kind in kinds:
         for item in report.of_kind(kind):  # type: ignore[arg-type]
-            if _quotable(item.text):
+            if fact_text(item, language) and not _restates_provenance(report, item):
                 return item
     return None
+
+
+def _restates_provenance(report: ResearchReport, item: ResearchItem) -> bool:
+    """Whether ``item`` is the posting the provenance sentence already names: said twice, it
+    reads as padding."""
+    said = report.provenance
+    return bool(said and said.kind == "job_posting" and said.role and item.kind == "hiring_signal"
+                and item.role == said.role)
+
+
+def _provenance(report: ResearchReport, phrases: Phrases, language: str) -> tuple[str, bool]:
+    """The provenance sentence, and whether it states the report's provenance (rather than the
+    generic fallback)."""
+    said = report.provenance
+    if language != "en" and said is not None:
+        role = _quotable(said.role) if said.role else None
+        board = _quotable(said.board) if said.board else None
+        # Without the scraped values the sentence is only the template's words, and still true.
+        for values in ({"role": role, "board": board}, {"role": None, "board": None}):
+            sentence = provenance_sentence(said.model_copy(update=values), language)
+            if sentence and _quotable(sentence):
+                return sentence, True
+    found_via = _quotable(report.found_via)
+    if found_via:
+        return phrases.provenance.format(found_via=found_via), True
+    return phrases.provenance_fallback, False
 
 
 def _subject(phrases: Phrases, company: str) -> str:
@@ -174,16 +221,15 @@ def _subject(phrases: Phrases, company: str) -> str:
     return subject
 
 
-def _render(report: ResearchReport, phrases: Phrases, items: list[tuple[str, ResearchItem]]
+def _render(report: ResearchReport, language: str, items: list[tuple[str, ResearchItem]]
             ) -> EmailDraft:
+    phrases = PHRASES[language]
     name = contact_name(report)
     if name and phrases.first_name_only:
         name = name.split()[0]
     greeting = phrases.greeting_named.format(name=name) if name else phrases.greeting
-    found_via = _quotable(report.found_via)
-    provenance = (phrases.provenance.format(found_via=found_via) if found_via
-                  else phrases.provenance_fallback)
-    facts = [t.format(item=_quotable(item.text)) for t, item in items]
+    provenance, stated = _provenance(report, phrases, language)
+    facts = [t.format(item=fact_text(item, language)) for t, item in items]
     body_lines = [
         greeting,
         "",
@@ -195,7 +241,7 @@ def _render(report: ResearchReport, phrases: Phrases, items: list[tuple[str, Res
         "",
         phrases.sign_off,
     ]
-    used = ([report.found_via] if found_via else []) + [item.text for _, item in items]
+    used = ([report.found_via] if stated else []) + [item.text for _, item in items]
     return EmailDraft(subject=_subject(phrases, report.company_name),
                       body="\n".join(body_lines), facts_used=used)
 
@@ -214,16 +260,17 @@ def _passes_text_gates(draft: EmailDraft, report: ResearchReport) -> bool:
 
 def first_email(report: ResearchReport) -> EmailDraft:
     """The template email for ``report``: the richest variant that passes the text gates."""
-    phrases = PHRASES.get(language_of(report), PHRASES["en"])
-    pain = _first(report, "pain_signal", "review")
-    hiring = _first(report, "hiring_signal")
+    language = template_language(report)
+    phrases = PHRASES[language]
+    pain = _first(report, language, "pain_signal", "review")
+    hiring = _first(report, language, "hiring_signal")
     options: list[list[tuple[str, ResearchItem]]] = []
     both = [(phrases.pain, pain)] if pain else []
     both += [(phrases.hiring, hiring)] if hiring else []
     options.append(both)
     options += [[pair] for pair in both] if len(both) == 2 else []
     options.append([])
-    drafts = [_render(report, phrases, option) for option in options]
+    drafts = [_render(report, language, option) for option in options]
     return next((d for d in drafts if _passes_text_gates(d, report)), drafts[0])
 
 
@@ -232,4 +279,12 @@ def offline_first_email(context: PromptContext) -> EmailDraft:
     return first_email(report_from_prompt(context.prompt))
 
 
-__all__ = ["PHRASES", "contact_name", "first_email", "offline_first_email", "unsafe_reasons"]
+__all__ = [
+    "PHRASES",
+    "contact_name",
+    "fact_text",
+    "first_email",
+    "offline_first_email",
+    "template_language",
+    "unsafe_reasons",
+]

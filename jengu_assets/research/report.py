@@ -22,7 +22,7 @@ from jengu_assets.enrichment.website_finder import (
     classify_url,
     registered_domain,
 )
-from jengu_assets.research.models import ResearchItem, ResearchReport
+from jengu_assets.research.models import Provenance, ResearchItem, ResearchReport, Signal
 from jengu_resources.search import SearchResult
 
 MAX_TEXT = 200
@@ -104,21 +104,42 @@ def language_of(analysis: dict | None) -> str:
 
 def board_name(source: str | None) -> str:
     """"job_board:google_jobs" -> "Google Jobs"."""
+    return _known_board(source) or "a job board"
+
+
+def _known_board(source: str | None) -> str | None:
     board = (source or "").split(":", 1)[-1].strip().lower()
-    return BOARD_NAMES.get(board) or board.replace("_", " ").title() or "a job board"
+    return BOARD_NAMES.get(board) or board.replace("_", " ").title() or None
+
+
+def provenance(prospect: dict, posting: dict | None = None) -> Provenance:
+    """Where the contact was found. An import file's name is internal bookkeeping, never
+    something to tell the hotel, so a listed hotel's record is its CRM prospect."""
+    source = prospect.get("source") or ""
+    if source.startswith("job_board:"):
+        role = _role(prospect, posting)
+        return Provenance(kind="job_posting", role=role or None, board=_known_board(source),
+                          source=_posting_ref(prospect, posting))
+    if prospect.get("linkedin_url"):
+        return Provenance(kind="listing", board="LinkedIn", source=prospect["linkedin_url"])
+    site = prospect.get("website_final_url") or prospect.get("website")
+    if site:
+        return Provenance(kind="website", source=site)
+    return Provenance(kind="public_listings", source=f"CRM prospect {prospect.get('id')}")
 
 
 def found_via(prospect: dict, posting: dict | None = None) -> str:
-    """Where the contact was found, in words fit for the first email. An import file's name is
-    internal bookkeeping, never something to tell the hotel."""
-    source = prospect.get("source") or ""
-    if source.startswith("job_board:"):
-        role = plain_text(prospect.get("hiring_role") or (posting or {}).get("title"), 80)
-        what = f"your {role} posting" if role and not is_instruction_like(role) else "your job posting"
-        return f"{what} on {board_name(source)}"
-    if prospect.get("linkedin_url"):
-        return "your listing on LinkedIn"
-    if prospect.get("website_final_url") or prospect.get("website"):
+    """Where the contact was found, in English words fit for the first email."""
+    return _in_english(provenance(prospect, posting))
+
+
+def _in_english(said: Provenance) -> str:
+    if said.kind == "job_posting":
+        what = f"your {said.role} posting" if said.role else "your job posting"
+        return f"{what} on {said.board or board_name(None)}"
+    if said.kind == "listing":
+        return f"your listing on {said.board}"
+    if said.kind == "website":
         return "your hotel's website"
     return "your hotel's public listings"
 
@@ -135,6 +156,7 @@ def build_report(
     from search, competitors from the CRM and the hiring signal from the posting."""
     name = plain_text(prospect.get("company_name"), 120)
     city = plain_text(prospect.get("city"), 80) or None
+    said = provenance(prospect, posting)
     items = [
         *_site_items(prospect, analysis),
         *_review_items(name, review_results),
@@ -150,7 +172,8 @@ def build_report(
         language=language_of(analysis),
         contact_name=plain_text(prospect.get("contact_name"), 120) or None,
         contact_title=plain_text(prospect.get("contact_title"), 120) or None,
-        found_via=found_via(prospect, posting),
+        found_via=_in_english(said),
+        provenance=said,
         items=_dedupe(items),
     )
 
@@ -166,34 +189,36 @@ def _site_items(prospect: dict, analysis: dict | None) -> list[ResearchItem]:
         return []
     host = (urlsplit(site).hostname or site).removeprefix("www.")
 
-    def pain(text: str) -> ResearchItem:
-        return ResearchItem(kind="pain_signal", text=text, source=site)
+    def pain(signal: Signal, text: str) -> ResearchItem:
+        return ResearchItem(kind="pain_signal", text=text, source=site, signal=signal, host=host)
 
-    def fact(text: str) -> ResearchItem:
-        return ResearchItem(kind="property", text=text, source=site)
+    def fact(signal: Signal, text: str, **values: Any) -> ResearchItem:
+        return ResearchItem(kind="property", text=text, source=site, signal=signal, host=host,
+                            **values)
 
     items: list[ResearchItem] = []
     engine = plain_text(analysis.get("booking_engine"), 60)
     if not engine:
-        items.append(pain(f"No direct booking engine found on {host}"))
+        items.append(pain("no_booking_engine", f"No direct booking engine found on {host}"))
     elif not is_instruction_like(engine):
-        items.append(fact(f"Direct bookings on {host} run through {engine}"))
+        items.append(fact("booking_engine", f"Direct bookings on {host} run through {engine}",
+                          name=engine))
     if not analysis.get("chat_widget"):
-        items.append(pain(f"No live chat or messaging widget on {host}"))
+        items.append(pain("no_chat_widget", f"No live chat or messaging widget on {host}"))
     schema = analysis.get("schema_org") if isinstance(analysis.get("schema_org"), dict) else None
     if not schema:
-        items.append(pain(f"No schema.org Hotel data on {host}"))
+        items.append(pain("no_schema_org", f"No schema.org Hotel data on {host}"))
     if not analysis.get("analytics"):
-        items.append(pain(f"No web analytics found on {host}"))
+        items.append(pain("no_analytics", f"No web analytics found on {host}"))
     if not analysis.get("social"):
-        items.append(pain(f"No social media profiles linked from {host}"))
+        items.append(pain("no_social_profiles", f"No social media profiles linked from {host}"))
     if schema:
         stars = _number(schema.get("starRating"))
         if stars and 0 < stars <= 7:
-            items.append(fact(f"{_fmt(stars)}-star hotel"))
+            items.append(fact("stars", f"{_fmt(stars)}-star hotel", number=stars))
         rooms = _number(schema.get("numberOfRooms") or schema.get("rooms"))
         if rooms and 0 < rooms < 10_000 and float(rooms).is_integer():
-            items.append(fact(f"{int(rooms)} rooms"))
+            items.append(fact("rooms", f"{int(rooms)} rooms", number=rooms))
     return items
 
 
@@ -209,29 +234,30 @@ def _review_items(name: str, results: Sequence[SearchResult]) -> list[ResearchIt
         if not _mentions(name, f"{result.title} {snippet} {result.url}"):
             continue
         parts: list[str] = []
-        rating = _rating(snippet)
+        rating, scale = _rating(snippet)
         site = _review_site(result.url)
         if rating:
-            parts.append(f"Rated {rating} on {site}")
+            said = _fmt(rating) if scale == 5 else f"{_fmt(rating)}/{scale}"
+            parts.append(f"Rated {said} on {site}")
         complaint = _complaint(snippet)
         if complaint:
             parts.append(f"guests mention {complaint}" if parts else
                          f"Guests on {site} mention {complaint}")
         if parts:
             items.append(ResearchItem(kind="review", text=plain_text("; ".join(parts)),
-                                      source=result.url))
+                                      source=result.url, site=site, rating=rating,
+                                      scale=scale if rating else None, quote=complaint))
     return items
 
 
-def _rating(snippet: str) -> str | None:
+def _rating(snippet: str) -> tuple[float | None, int]:
+    """The rating and what it is out of; (None, 5) when the snippet states none."""
     match = _RATING.search(snippet)
     if not match:
-        return None
+        return None, 5
     value = float(match.group(1).replace(",", "."))
     scale = int(match.group(2)) if match.group(2) else 5
-    if not 0 < value <= scale:
-        return None
-    return f"{_fmt(value)}" if scale == 5 else f"{_fmt(value)}/{scale}"
+    return (value, scale) if 0 < value <= scale else (None, 5)
 
 
 def _complaint(snippet: str) -> str | None:
@@ -268,7 +294,7 @@ def _news_items(name: str, prospect: dict, results: Sequence[SearchResult]) -> l
             continue
         site = host.removeprefix("www.")
         items.append(ResearchItem(kind="news", text=plain_text(f"In the news ({site}): {title}"),
-                                  source=result.url))
+                                  source=result.url, site=site, quote=title))
     return items
 
 
@@ -286,23 +312,37 @@ def _competitor_items(prospect: dict, city: str | None, competitors: list[dict])
         if not other_name or other.get("id") == prospect.get("id") or is_instruction_like(other_name):
             continue
         items.append(ResearchItem(kind="competitor", text=f"Another hotel in {city}: {other_name}",
-                                  source=f"CRM prospect {other['id']}"))
+                                  source=f"CRM prospect {other['id']}", name=other_name,
+                                  city=city))
     return items
 
 
 def _hiring_items(prospect: dict, posting: dict | None) -> list[ResearchItem]:
     source = prospect.get("source") or ""
-    role = plain_text(prospect.get("hiring_role") or (posting or {}).get("title"), 80)
-    if not role or is_instruction_like(role):
+    role = _role(prospect, posting)
+    if not role:
         return []
-    url = (posting or {}).get("url") or prospect.get("source_ref")
     if source.startswith("job_board:"):
         text = f"Hiring {_article(role)} {role} (posted on {board_name(source)})"
-        ref = url or f"job posting {(posting or {}).get('id') or source}"
+        ref = _posting_ref(prospect, posting)
+        board = _known_board(source)
     else:
         text = f"Hiring {_article(role)} {role}"
-        ref = url or f"CRM prospect {prospect['id']}"
-    return [ResearchItem(kind="hiring_signal", text=plain_text(text), source=str(ref))]
+        ref = (posting or {}).get("url") or prospect.get("source_ref") or f"CRM prospect {prospect['id']}"
+        board = None
+    return [ResearchItem(kind="hiring_signal", text=plain_text(text), source=str(ref), role=role,
+                         board=board)]
+
+
+def _role(prospect: dict, posting: dict | None) -> str:
+    """The posting's title as it may be repeated; "" when there is none or it is not a title."""
+    role = plain_text(prospect.get("hiring_role") or (posting or {}).get("title"), 80)
+    return "" if is_instruction_like(role) else role
+
+
+def _posting_ref(prospect: dict, posting: dict | None) -> str:
+    url = (posting or {}).get("url") or prospect.get("source_ref")
+    return str(url or f"job posting {(posting or {}).get('id') or prospect.get('source')}")
 
 
 # -- helpers --------------------------------------------------------------------------------------
