@@ -30,10 +30,10 @@ def prospect_zone(
     timezone: str | None, country: str | None, region: str | None = None, city: str | None = None
 ) -> ZoneInfo | None:
     """The prospect's zone: its stored one, else derived from its location; None when unknown."""
-    for name in (timezone, timezone_for(country, region, city)):
-        if name and (found := zone(name)):
-            return found
-    return None
+    if timezone and (found := zone(timezone)):
+        return found
+    derived = timezone_for(country, region, city)
+    return zone(derived) if derived else None
 
 
 def in_business_hours(at: datetime, tz: ZoneInfo) -> bool:
