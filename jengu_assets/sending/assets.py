@@ -49,6 +49,8 @@ def sent_emails(context: dg.AssetExecutionContext, crm: CRMStore) -> dg.Material
         "expired_claims": dg.MetadataValue.int(report.expired_claims),
         "inboxes_paused": dg.MetadataValue.json(report.paused),
         "inboxes": dg.MetadataValue.md(markdown_table(rows, ["inbox", "this tick"]) if rows else "none"),
+        # Message-IDs, not addresses: enough to find a send in the ledger, no personal data here.
+        "sent_message_ids": dg.MetadataValue.json(report.sent_ids[:50]),
     })
 
 
