@@ -59,7 +59,7 @@ ALLOWED: Mapping[Stage, frozenset[Stage]] = {
         S.COMPOSED: {S.QUEUED, S.COMPOSING},                 # COMPOSING: regenerate a held draft
         S.QUEUED: {S.SENDING, S.COMPOSED},                   # COMPOSED: held back by a gate
         S.SENDING: {S.SENT, S.QUEUED, S.FAILED},             # QUEUED: soft bounce, retry later
-        S.SENT: {S.CONTACTED},
+        S.SENT: {S.CONTACTED, S.ENGAGED, S.REPLIED, S.MEETING, S.LOST},  # a reply within a day
         S.CONTACTED: {S.CONTACTED, S.ENGAGED, S.REPLIED, S.MEETING, S.LOST},  # self: follow-up
         S.ENGAGED: {S.REPLIED, S.MEETING, S.LOST},
         S.REPLIED: {S.MEETING, S.WON, S.LOST},

@@ -28,6 +28,7 @@ def _add(con, pid: str, stage: Stage) -> None:
         (Stage.QUEUED, Stage.COMPOSED),  # compliance hold sends it back
         (Stage.SENDING, Stage.QUEUED),  # soft bounce: retry later
         (Stage.SENT, Stage.CONTACTED),  # delivered
+        (Stage.SENT, Stage.MEETING),  # a meeting asked for before the day was over
         (Stage.CONTACTED, Stage.CONTACTED),  # a follow-up keeps the stage
         (Stage.CONTACTED, Stage.REPLIED),  # a human answered
         (Stage.MEETING, Stage.WON),  # the happy end

@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from jengu_assets.alerts import record_alert
 from jengu_assets.composition.compliance import suppress_address
 from jengu_assets.sending.bounces import Classification, soft_retry_delay
 from jengu_assets.sending.inboxes import (
@@ -304,7 +305,7 @@ def _inbox_health(con, results: Sequence[Result], actor: str, effects: Effects) 
         elif category == "delivered":
             delivered.add(inbox)
         if category == "policy":
-            _alert(con, "sender_policy", "error",
+            record_alert(con, "sender_policy", "error",
                    f"inbox {r.from_email} refused by policy ({r.classification.reason}) "
                    f"sending to {mask_email(r.claim.to_email)}",
                    {"inbox_id": inbox, "enhanced_status": r.classification.enhanced_status,
@@ -322,24 +323,26 @@ def _inbox_health(con, results: Sequence[Result], actor: str, effects: Effects) 
         con.execute("UPDATE inboxes SET backoff_until = ? WHERE id = ?", [until, inbox])
         effects.backed_off[inbox] = until
     for inbox in {r.claim.inbox_id for r in results if r.classification.category in ("hard", "policy")}:
-        measured = bounce_rate(con, inbox)
-        if measured and measured[0] > MAX_BOUNCE_RATE:
-            rate, bounced, sends = measured
-            reason = (f"bounce rate {rate:.1%} over its last {sends} sends ({bounced} bounced) "
-                      f"is above {MAX_BOUNCE_RATE:.0%}")
-            paused = con.execute("UPDATE inboxes SET paused = TRUE, pause_reason = ?, paused_at = now() "
-                                 "WHERE id = ? AND NOT paused RETURNING email", [reason, inbox]).fetchall()
-            if paused:
-                effects.paused[inbox] = reason
-                _alert(con, "inbox_paused", "error", f"inbox {paused[0][0]} paused itself: {reason}",
-                       {"inbox_id": inbox, "bounce_rate": rate, "sends": sends})
+        reason = pause_if_bouncing(con, inbox)
+        if reason:
+            effects.paused[inbox] = reason
 
 
-def _alert(con, alert_type: str, severity: str, message: str, payload: dict) -> None:
-    import json
-
-    con.execute("INSERT INTO alerts (alert_type, severity, message, payload) VALUES (?, ?, ?, ?)",
-                [alert_type, severity, message, json.dumps(payload, default=str)])
+def pause_if_bouncing(con: duckdb.DuckDBPyConnection, inbox_id: str) -> str | None:
+    """Pause an inbox whose bounce rate over its last 50+ sends passed 5%; the reason when it did."""
+    measured = bounce_rate(con, inbox_id)
+    if not measured or measured[0] <= MAX_BOUNCE_RATE:
+        return None
+    rate, bounced, sends = measured
+    reason = (f"bounce rate {rate:.1%} over its last {sends} sends ({bounced} bounced) "
+              f"is above {MAX_BOUNCE_RATE:.0%}")
+    paused = con.execute("UPDATE inboxes SET paused = TRUE, pause_reason = ?, paused_at = now() "
+                         "WHERE id = ? AND NOT paused RETURNING email", [reason, inbox_id]).fetchall()
+    if not paused:
+        return None
+    record_alert(con, "inbox_paused", "error", f"inbox {paused[0][0]} paused itself: {reason}",
+                 {"inbox_id": inbox_id, "bounce_rate": rate, "sends": sends})
+    return reason
 
 
 # -- crashed claims and their reconcile ---------------------------------------------------------
