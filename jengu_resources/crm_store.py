@@ -39,7 +39,12 @@ class StoreBusyError(RuntimeError):
 
 
 def is_lock_conflict(exc: BaseException) -> bool:
-    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+    """Another process holds the file, or another thread of this one is opening or closing it
+    (DuckDB's "Unique file handle conflict", seen when sensors run in parallel threads)."""
+    if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
+        return True
+    return (isinstance(exc, getattr(duckdb, "ResourceInUseException", ()))
+            and "file handle conflict" in str(exc).lower())
 
 
 def available_migrations() -> list[tuple[int, str, str]]:
@@ -102,7 +107,7 @@ class CRMStore(dg.ConfigurableResource):
         while True:
             try:
                 return duckdb.connect(str(path))
-            except duckdb.IOException as exc:
+            except (duckdb.IOException, duckdb.Error) as exc:
                 if not is_lock_conflict(exc):
                     raise
                 attempt += 1

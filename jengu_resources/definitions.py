@@ -17,6 +17,7 @@ from jengu_resources.crm_store import CRMStore
 from jengu_resources.fetcher import SafeFetcher
 from jengu_resources.job_boards import JobBoards
 from jengu_resources.llm import LLM
+from jengu_resources.notify import Notifier
 from jengu_resources.search import WebSearch
 from jengu_resources.spamd import SpamChecker
 from jengu_resources.verifier import EmailVerifier
@@ -75,6 +76,20 @@ SPAM_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "port": ("JENGU_SPAMD_PORT", int),
     "threshold": ("JENGU_SPAM_THRESHOLD", float),
 }
+# Where notifications (interested replies, uncertain ones) go: a webhook and/or an email address.
+NOTIFY_SECRETS = {
+    "webhook_url": "JENGU_NOTIFY_WEBHOOK_URL",   # Slack and Discord put their token in the path
+    "smtp_password": "JENGU_NOTIFY_SMTP_PASSWORD",
+}
+NOTIFY_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "webhook_format": ("JENGU_NOTIFY_WEBHOOK_FORMAT", str),
+    "email_to": ("JENGU_NOTIFY_EMAIL_TO", str),
+    "email_from": ("JENGU_NOTIFY_EMAIL_FROM", str),
+    "smtp_host": ("JENGU_NOTIFY_SMTP_HOST", str),
+    "smtp_port": ("JENGU_NOTIFY_SMTP_PORT", int),
+    "smtp_tls_mode": ("JENGU_NOTIFY_SMTP_TLS_MODE", str),
+    "smtp_username": ("JENGU_NOTIFY_SMTP_USERNAME", str),
+}
 
 
 def _secrets(mapping: dict[str, str]) -> dict[str, Any]:
@@ -110,4 +125,5 @@ def build_resources() -> dict[str, Any]:
         # Composition's clients (research and composition assets build on them).
         "llm": LLM(**_secrets(LLM_SECRETS), **_settings(LLM_SETTINGS)),
         "spam_checker": SpamChecker(**_settings(SPAM_SETTINGS)),
+        "notifier": Notifier(**_secrets(NOTIFY_SECRETS), **_settings(NOTIFY_SETTINGS)),
     }

@@ -1,6 +1,7 @@
 """Every schedule and sensor, for the composition root."""
 
 from sensors.lead_import_sensor import lead_import_sensor
+from sensors.notification_sensor import notification_sensor
 from sensors.schedules import (
     daily_pipeline_schedule,
     enrichment_retry_schedule,
@@ -9,4 +10,4 @@ from sensors.schedules import (
 )
 
 schedules = [daily_pipeline_schedule, enrichment_retry_schedule, follow_up_schedule, send_schedule]
-sensors = [lead_import_sensor]
+sensors = [lead_import_sensor, notification_sensor]

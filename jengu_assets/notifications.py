@@ -1,0 +1,346 @@
+"""Notifications for people: queued with the event that caused them, delivered by a sensor.
+
+``enqueue`` writes one ``notifications`` row inside the caller's transaction, so a notification
+exists exactly when its event was committed; the ``dedup_key`` makes re-processing the same event
+a no-op. ``deliver_pending`` sends due rows to every configured channel:
+
+- Rows are claimed first, in a short transaction that moves ``next_attempt_at`` to the end of a
+  lease. Two evaluations at once (two processes, or threads sharing the file) cannot claim the same
+  row: DuckDB refuses the second writer of a row, and the loser claims again from what is left.
+- ``channels`` records, per channel, when it took the notification. A retry goes only to the
+  channels still missing, so a working channel never gets a notification twice because another
+  one failed.
+- A failed attempt counts in ``attempts`` and waits 1 minute, doubling up to 1 hour (or longer
+  when the receiver asked with Retry-After); the 8th failure marks the row ``failed``.
+- Each row's outcome is written as soon as it is known, one short transaction per row: a crash or
+  a busy store mid-batch loses at most that row's record, and its lease then expires into a retry
+  that the receiver can fold by the Idempotency-Key / Message-ID (the row's ``dedup_key``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, TypeVar
+
+import duckdb
+import httpx
+
+from jengu_resources.crm_store import CRMStore, StoreBusyError, fetch_dicts
+from jengu_resources.notify import Notifier, NotifierSession, NotifyError, render
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+MAX_ATTEMPTS = 8
+FIRST_DELAY = timedelta(minutes=1)
+MAX_DELAY = timedelta(hours=1)
+# Longer than a whole batch can take (the time budget plus one notification's retries), so a lease
+# never runs out while its holder is still delivering.
+LEASE = timedelta(minutes=10)
+DEFAULT_BUDGET_SECONDS = 120.0
+STORE_TRIES = 10
+MAX_ERROR_CHARS = 500
+
+T = TypeVar("T")
+
+NO_CHANNEL = "no channel configured (set JENGU_NOTIFY_WEBHOOK_URL or JENGU_NOTIFY_EMAIL_TO)"
+NOTHING_PENDING = "nothing pending"
+
+
+@dataclass
+class DeliveryReport:
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: str | None = None
+    """Why nothing was attempted (no channel, nothing due, a misconfiguration)."""
+    postponed: int = 0
+    """Claimed rows handed back untried because the time budget ran out."""
+    errors: list[str] = field(default_factory=list)
+    """One line per failed channel or unrecorded outcome, for the log; no secrets."""
+
+    def summary(self) -> str:
+        if self.skipped is not None:
+            return self.skipped
+        text = f"delivered {self.delivered}, retrying {self.retried}, failed {self.failed}"
+        if self.postponed:
+            text += f", {self.postponed} left for the next tick"
+        return text
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    kind: str
+    prospect_id: str | None
+    payload: dict[str, Any]
+    dedup_key: str
+    attempts: int
+    channels: dict[str, str]
+    """channel -> ISO time it took the notification."""
+    lease_until: datetime
+
+
+@dataclass
+class Outcome:
+    delivered: dict[str, str] = field(default_factory=dict)
+    errors: list[NotifyError] = field(default_factory=list)
+
+
+# -- enqueue ---------------------------------------------------------------------------------------
+
+
+def enqueue(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    kind: str,
+    dedup_key: str,
+    prospect_id: str | None,
+    payload: Mapping[str, Any],
+) -> bool:
+    """Queue one notification in the caller's transaction. True when it is new, False when a
+    notification with this ``dedup_key`` exists already (the event was processed before)."""
+    if not kind or not dedup_key:
+        raise ValueError("a notification needs a kind and a dedup_key")
+    row = con.execute(
+        "INSERT INTO notifications (kind, prospect_id, payload, dedup_key, status, attempts,"
+        " channels) VALUES (?, ?, ?, ?, 'pending', 0, '{}') "
+        "ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+        [kind, prospect_id, json.dumps(dict(payload), ensure_ascii=False, default=str),
+         dedup_key],
+    ).fetchone()
+    return row is not None
+
+
+# -- the rules -------------------------------------------------------------------------------------
+
+
+def next_delay(attempts: int) -> timedelta:
+    """Wait after the ``attempts``-th failure: 1, 2, 4 ... minutes, never more than an hour."""
+    return min(FIRST_DELAY * 2 ** max(0, attempts - 1), MAX_DELAY)
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+# -- claiming --------------------------------------------------------------------------------------
+
+
+def _retrying(write: Callable[[], T]) -> T:
+    """Run one short write, again after a clash with another writer in this process: a write
+    conflict on the same rows (the other claimer won), or DuckDB refusing to open the file while
+    another thread is closing it ("Unique file handle conflict")."""
+    for attempt in range(STORE_TRIES):
+        try:
+            return write()
+        except (duckdb.TransactionException, duckdb.ResourceInUseException):
+            if attempt == STORE_TRIES - 1:
+                raise
+            # The other writer is mid-commit or mid-close; a jittered pause lets it finish first.
+            time.sleep(random.uniform(0.005, 0.05 * (attempt + 1)))
+    raise AssertionError("unreachable")
+
+
+def claim(store: CRMStore, *, now: datetime, limit: int) -> list[Claimed]:
+    """Lease up to ``limit`` due rows to this caller. Another caller claiming at the same moment
+    gets a write conflict on the rows both picked; it rolls back and picks again from the rest."""
+    lease_until = now + LEASE
+
+    def write() -> list[dict[str, Any]]:
+        with store.transaction() as con:
+            return fetch_dicts(
+                con,
+                "UPDATE notifications SET next_attempt_at = ? WHERE id IN ("
+                " SELECT id FROM notifications WHERE status = 'pending'"
+                " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+                " ORDER BY id LIMIT ?) "
+                "RETURNING id, kind, prospect_id, payload, dedup_key, attempts, channels",
+                [lease_until, now, limit],
+            )
+
+    return sorted(
+        (Claimed(id=r["id"], kind=r["kind"], prospect_id=r["prospect_id"],
+                 payload=_as_dict(r["payload"]), dedup_key=r["dedup_key"],
+                 attempts=r["attempts"], channels=_as_dict(r["channels"]),
+                 lease_until=lease_until)
+         for r in _retrying(write)),
+        key=lambda c: c.id,
+    )
+
+
+def release(store: CRMStore, rows: Sequence[Claimed], *, now: datetime) -> None:
+    """Hand claimed rows back untried: due again at once, no attempt counted."""
+
+    def write() -> None:
+        with store.transaction() as con:
+            for row in rows:
+                con.execute(
+                    "UPDATE notifications SET next_attempt_at = ? "
+                    "WHERE id = ? AND status = 'pending' AND next_attempt_at = ?",
+                    [now, row.id, row.lease_until],
+                )
+
+    _retrying(write)
+
+
+def record(
+    store: CRMStore, row: Claimed, outcome: Outcome, configured: Sequence[str], *, now: datetime
+) -> str | None:
+    """Write one row's outcome; returns its new status (pending, delivered, failed), or None when
+    the lease was lost (another evaluation took the row over after the lease ran out)."""
+    channels = {**row.channels, **outcome.delivered}
+    missing = [c for c in configured if c not in channels]
+    tried = [e for e in outcome.errors if e.attempted]
+    attempts = row.attempts + (1 if tried else 0)
+    # A channel not tried says nothing new; the last real failure stays readable.
+    last_error = "; ".join(str(e) for e in tried)[:MAX_ERROR_CHARS] or None
+    delivered_at = None
+    if not missing:
+        status, next_at = DELIVERED, None
+        delivered_at = max((datetime.fromisoformat(channels[c]) for c in configured),
+                           default=now)
+    elif tried and attempts >= MAX_ATTEMPTS:
+        status, next_at = FAILED, None
+    elif tried:
+        wait = next_delay(attempts)
+        hinted = max((e.retry_after or 0.0 for e in tried), default=0.0)
+        status, next_at = PENDING, now + max(wait, timedelta(seconds=hinted))
+    else:
+        # Nothing was tried (the channel's breaker was open): not the row's fault, no attempt.
+        status, next_at = PENDING, now + FIRST_DELAY
+
+    def write() -> list[Any]:
+        with store.transaction() as con:
+            return con.execute(
+                "UPDATE notifications SET status = ?, attempts = ?, next_attempt_at = ?,"
+                " channels = ?, last_error = coalesce(?, last_error), delivered_at = ? "
+                "WHERE id = ? AND status = 'pending' AND next_attempt_at = ? RETURNING id",
+                [status, attempts, next_at, json.dumps(channels, sort_keys=True), last_error,
+                 delivered_at, row.id, row.lease_until],
+            ).fetchall()
+
+    return status if _retrying(write) else None
+
+
+# -- delivering ------------------------------------------------------------------------------------
+
+
+async def deliver_one(
+    session: NotifierSession, row: Claimed, configured: Sequence[str]
+) -> Outcome:
+    """Send ``row`` to each configured channel that does not have it yet."""
+    payload = dict(row.payload)
+    if row.prospect_id and not payload.get("prospect_id"):
+        payload["prospect_id"] = row.prospect_id
+    title, text, fields = render(row.kind, payload)
+    outcome = Outcome()
+    for channel in configured:
+        if channel in row.channels:
+            continue
+        try:
+            await session.send(channel, kind=row.kind, title=title, text=text, fields=fields,
+                               idempotency_key=row.dedup_key)
+        except NotifyError as exc:
+            outcome.errors.append(exc)
+        else:
+            outcome.delivered[channel] = datetime.now(timezone.utc).isoformat()
+    return outcome
+
+
+def deliver_pending(
+    store: CRMStore,
+    notifier: Notifier,
+    *,
+    now: datetime | None = None,
+    limit: int = 100,
+    budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> DeliveryReport:
+    """Deliver the due notifications (at most ``limit``). Rows not started within
+    ``budget_seconds`` are handed back for the next call. Raises StoreBusyError only when the
+    claim itself could not open the store; delivery failures are in the report."""
+    configured = notifier.channels()
+    if not configured:
+        return DeliveryReport(skipped=NO_CHANNEL)
+    problems = notifier.problems()
+    if problems:
+        return DeliveryReport(skipped="notifier misconfigured: " + "; ".join(problems))
+    now = _utc(now or datetime.now(timezone.utc))
+    rows = claim(store, now=now, limit=limit)
+    if not rows:
+        return DeliveryReport(skipped=NOTHING_PENDING)
+    return asyncio.run(_deliver(store, notifier, rows, configured, now=now,
+                                budget_seconds=budget_seconds, transport=transport))
+
+
+async def _deliver(
+    store: CRMStore,
+    notifier: Notifier,
+    rows: list[Claimed],
+    configured: list[str],
+    *,
+    now: datetime,
+    budget_seconds: float,
+    transport: httpx.AsyncBaseTransport | None,
+) -> DeliveryReport:
+    report = DeliveryReport()
+    not_tried: dict[str, int] = {}
+    deadline = time.monotonic() + budget_seconds
+    async with notifier.session(transport=transport) as session:
+        for index, row in enumerate(rows):
+            if time.monotonic() > deadline:
+                rest = rows[index:]
+                try:
+                    release(store, rest, now=now)
+                    report.postponed = len(rest)
+                except StoreBusyError as exc:
+                    report.errors.append(f"{len(rest)} notifications stay leased until "
+                                         f"{rest[0].lease_until:%H:%M} UTC: {exc}")
+                break
+            outcome = await deliver_one(session, row, configured)
+            for error in outcome.errors:
+                if error.attempted:
+                    report.errors.append(f"notification {row.id} ({row.kind}) {error}")
+                else:
+                    not_tried[error.channel] = not_tried.get(error.channel, 0) + 1
+            try:
+                status = record(store, row, outcome, configured, now=now)
+            except StoreBusyError as exc:
+                # Delivered but unrecorded: the lease runs out and the row is tried again; the
+                # receiver folds the repeat by its key. Further rows would only add to that.
+                report.errors.append(f"notification {row.id}: outcome not recorded, the rest of "
+                                     f"the batch stays leased: {exc}")
+                break
+            if status == DELIVERED:
+                report.delivered += 1
+            elif status == FAILED:
+                report.failed += 1
+            elif status == PENDING:
+                report.retried += 1
+            else:
+                report.errors.append(f"notification {row.id}: lease lost to another delivery; "
+                                     "its outcome was not recorded")
+    for channel, count in not_tried.items():
+        report.errors.append(f"{channel}: {count} notifications not tried after repeated "
+                             "failures in this batch; they are due again in a minute")
+    return report
+
+
+__all__ = [
+    "DELIVERED", "FAILED", "MAX_ATTEMPTS", "NOTHING_PENDING", "NO_CHANNEL", "PENDING", "Claimed",
+    "DeliveryReport", "claim", "deliver_pending", "enqueue", "next_delay", "record", "release",
+]
