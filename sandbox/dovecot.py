@@ -317,8 +317,9 @@ service lmtp {{
         if self._root is not None:
             self._write_passwd(login.lower())
 
-    def deliver(self, login: str, raw: bytes, mailbox: str = "INBOX") -> None:
-        """Store ``raw`` in ``mailbox`` of ``login``, creating the folder when needed.
+    def deliver(self, login: str, raw: bytes, mailbox: str = "INBOX", sender: str = "") -> None:
+        """Store ``raw`` in ``mailbox`` of ``login``, creating the folder when needed. ``sender`` is
+        the envelope sender Dovecot writes into Return-Path (empty, as for bounces, by default).
 
         Raises ``smtplib.SMTPException`` when Dovecot refuses or defers the message (unknown user,
         a temporary failure): a message is stored or the caller knows it was not."""
@@ -340,7 +341,7 @@ service lmtp {{
         data = re.sub(rb"\r?\n", b"\r\n", raw)
         with smtplib.LMTP(self.host, self.lmtp_port, timeout=10) as lmtp:
             # One recipient, so the one reply after DATA is its verdict.
-            lmtp.sendmail("<>", [recipient], data)
+            lmtp.sendmail(sender or "<>", [recipient], data)
 
 
 def start_dovecot(users: Mapping[str, str]) -> Dovecot:
