@@ -11,6 +11,7 @@
     jengu inbox add|list|pause|resume ...         manage the inbox pool (jengu inbox list: quotas)
     jengu emergency-stop on|off|status            stop every send at once
     jengu sends review | resolve MESSAGE_ID ...   sends whose delivery is unknown
+    jengu inspect-email PATH [PATH ...] [--json]  what each raw email is (bounce, auto-reply, reply...)
 
 Exit status: 0 on success, 1 on an unexpected failure, 2 on bad input (unreadable file, bad usage).
 """
@@ -221,9 +222,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8025)
     p.set_defaults(func=cmd_unsubscribe_server)
 
-    from jengu import sending_cli
+    from jengu import inspect_email, sending_cli
 
     sending_cli.register(sub)
+    inspect_email.register(sub)
     return parser
 
 

@@ -11,8 +11,10 @@ from jengu_assets.jobs import (
     enrichment_job,
     follow_up_job,
     lead_import_job,
+    reply_processing_job,
     send_job,
 )
+from jengu_assets.replies import assets as replies
 from jengu_assets.research import assets as research
 from jengu_assets.sending import assets as sending
 from jengu_resources.definitions import build_resources
@@ -28,9 +30,11 @@ defs = dg.Definitions(
         composition.composed_emails,
         follow_up_assets.follow_up_emails,
         sending.sent_emails,
+        replies.replies,
     ],
     asset_checks=[sending.unknown_sends_reviewed],
-    jobs=[daily_pipeline_job, lead_import_job, enrichment_job, follow_up_job, send_job],
+    jobs=[daily_pipeline_job, lead_import_job, enrichment_job, follow_up_job, send_job,
+          reply_processing_job],
     schedules=schedules,
     sensors=sensors,
     resources=build_resources(),

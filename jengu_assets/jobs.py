@@ -8,6 +8,7 @@ from jengu_assets.composition.assets import GROUP as COMPOSITION
 from jengu_assets.composition.follow_up_assets import follow_up_emails
 from jengu_assets.enrichment.assets import GROUP as ENRICHMENT
 from jengu_assets.enrichment.assets import enriched_contacts
+from jengu_assets.replies.assets import replies
 from jengu_assets.research.assets import GROUP as RESEARCH
 from jengu_assets.sending.assets import sent_emails
 
@@ -52,4 +53,12 @@ send_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(sent_emails),
     description="One tick of sending: claim due emails in the ledger, deliver them over SMTP.",
     tags=SENDING_TAGS,
+)
+
+reply_processing_job = dg.define_asset_job(
+    "reply_processing_job",
+    selection=dg.AssetSelection.assets(replies),
+    description="Understand, match and act on every stored inbound message not processed yet.",
+    # dagster.yaml's run queue lets one such run go at a time.
+    tags={"jengu/kind": "replies", "jengu/replies": "true"},
 )

@@ -112,8 +112,8 @@ def enqueue(
         "ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
         [kind, prospect_id, json.dumps(dict(payload), ensure_ascii=False, default=str),
          dedup_key],
-    ).fetchone()
-    return row is not None
+    ).fetchall()
+    return bool(row)
 
 
 # -- the rules -------------------------------------------------------------------------------------

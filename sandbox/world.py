@@ -16,6 +16,7 @@ from sandbox.dovecot import Dovecot, DovecotUnavailable, start_dovecot
 from sandbox.job_board import JobBoardServer
 from sandbox.llm_api import SANDBOX_ANTHROPIC_KEY, SANDBOX_XAI_KEY, LLMServer, Responder
 from sandbox.llm_writer import sandbox_writer
+from sandbox.responders import Responder
 from sandbox.search_api import SearchServer
 from sandbox.smtp_server import AcceptedMessage, SandboxSMTP
 from sandbox.verifier_api import VerifierServer
@@ -29,7 +30,8 @@ class Sandbox:
     endpoints (OpenAI-compatible for Grok, Anthropic), the recipients' mail server (SMTP) and, with
     ``spamd=True``, SpamAssassin; with ``mailboxes=True``, Dovecot holding the sending inboxes'
     mailboxes (the SMTP server files a copy of each accepted message in its sender's Sent folder,
-    as hosted mail does)."""
+    as hosted mail does) and prospects who answer some of what they receive into the sending
+    inbox's INBOX (``sandbox.responders``: replies, out-of-office, bounces, complaints)."""
 
     def __init__(
         self,
@@ -61,6 +63,7 @@ class Sandbox:
         self.dovecot: Dovecot | None = None
         self.dovecot_missing: str | None = None
         self._mailbox_logins: set[str] = set()
+        self.responder: Responder | None = None
         self._stack = ExitStack()
 
     def start(self) -> "Sandbox":
@@ -78,6 +81,7 @@ class Sandbox:
             try:
                 self.dovecot = start_dovecot({})
                 self._stack.callback(self.dovecot.stop)
+                self.responder = Responder(self.dovecot, seed=self.seed)
             except DovecotUnavailable as exc:
                 # Without mailboxes unknown sends wait for review instead of the Sent-folder check.
                 self.dovecot_missing = str(exc)
@@ -94,7 +98,10 @@ class Sandbox:
     def _file_in_sent(self, message: AcceptedMessage) -> None:
         # Runs before the server's 250: a message it accepted is in Sent by the time the client knows.
         if self.dovecot is not None and message.mail_from.lower() in self._mailbox_logins:
-            self.dovecot.deliver(message.mail_from.lower(), message.raw, "Sent")
+            self.dovecot.deliver(message.mail_from.lower(), message.raw, "Sent",
+                                 sender=message.mail_from)
+            if self.responder is not None:
+                self.responder(message)
 
     def stop(self) -> None:
         self._stack.close()

@@ -2,6 +2,7 @@
 
 from sensors.lead_import_sensor import lead_import_sensor
 from sensors.notification_sensor import notification_sensor
+from sensors.reply_polling_sensor import reply_polling_sensor
 from sensors.schedules import (
     daily_pipeline_schedule,
     enrichment_retry_schedule,
@@ -10,4 +11,4 @@ from sensors.schedules import (
 )
 
 schedules = [daily_pipeline_schedule, enrichment_retry_schedule, follow_up_schedule, send_schedule]
-sensors = [lead_import_sensor, notification_sensor]
+sensors = [lead_import_sensor, reply_polling_sensor, notification_sensor]

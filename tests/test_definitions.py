@@ -24,6 +24,9 @@ def test_definitions_load_with_everything_wired():
     assert defs.resolve_schedule_def("send_schedule").cron_schedule == "*/5 * * * *"
     # The run queue's one-sending-run limit applies by tag: the send job must carry it.
     assert defs.resolve_job_def("send_job").tags["jengu/sending"] == "true"
+    assert defs.resolve_job_def("reply_processing_job").tags["jengu/replies"] == "true"
+    for sensor in ("reply_polling_sensor", "notification_sensor"):
+        assert defs.resolve_sensor_def(sensor)
     assert defs.resolve_sensor_def("lead_import_sensor")
     assert defs.resolve_job_def("daily_pipeline_job").partitions_def is not None
     dg.Definitions.validate_loadable(defs)

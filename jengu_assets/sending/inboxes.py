@@ -185,7 +185,7 @@ def bounce_rate(
                     WHERE inbox_id = ? AND category IN ('delivered', 'soft', 'hard', 'policy')
                     ORDER BY claimed_at DESC LIMIT ?)""",
         [inbox_id, window],
-    ).fetchone()
+    ).fetchall()[0]
     sends, bounced = row
     if sends < window:
         return None

@@ -318,7 +318,7 @@ def _inbox_health(con, results: Sequence[Result], actor: str, effects: Effects) 
                     [inbox])
     for inbox, r in failures.items():
         (count,) = con.execute("UPDATE inboxes SET backoff_failures = backoff_failures + 1 "
-                               "WHERE id = ? RETURNING backoff_failures", [inbox]).fetchone()
+                               "WHERE id = ? RETURNING backoff_failures", [inbox]).fetchall()[0]
         until = r.at + backoff_delay(count)
         con.execute("UPDATE inboxes SET backoff_until = ? WHERE id = ?", [until, inbox])
         effects.backed_off[inbox] = until

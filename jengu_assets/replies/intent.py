@@ -1,0 +1,467 @@
+"""The offline provider of the ``reply_intent`` task: a rule classifier for hotels' replies.
+
+Phrase rules in English, German, French, Spanish and Italian (Dutch and Portuguese for the common
+phrases) sort the new text of a reply (``understanding.reply_text``) into one intent. When
+several apply, the order of ``prompts.SYSTEM_PROMPT`` decides, the same order the remote models
+are given: unsubscribe, delegated, not_interested, meeting_request, needs_more_info, interested.
+Negations are matched first and masked, so "not interested" or "no nos interesa" never count as
+interest.
+
+Confidence is what the rules can honestly claim: 0.75-0.9 for a clear phrase, below 0.7 when the
+evidence is weak (a bare question, a lone "gerne") or contradicts itself (an unsubscribe request
+that also asks for a call), so such replies go to a person.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from jengu_assets.replies.prompts import (
+    REPLY_INTENT_TASK,
+    SYSTEM_PROMPT,
+    DelegatedContact,
+    Intent,
+    MeetingPreferences,
+    ReplyAnalysis,
+    ReplyDetails,
+    Sentiment,
+    reply_from_prompt,
+    reply_intent_prompt,
+)
+from jengu_assets.replies.understanding import find_dates
+
+if TYPE_CHECKING:  # the LLM layer pulls in Dagster and both SDKs; the CLI needs none of them
+    from jengu_resources.llm import PromptContext
+
+MAX_CLASSIFIED_CHARS = 8000
+LOW_CONFIDENCE = 0.7
+
+
+def _rules(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+_UNSUBSCRIBE = _rules(
+    r"\bunsubscrib", r"\bremove (me|us|my|our)\b", r"\btake (me|us|my|our) .{0,20}\boff\b",
+    r"\bstop (e-?mailing|contacting|sending|writing|spamming)",
+    r"\b(do not|don't|dont|never) (contact|e-?mail|write to|message|spam) (me|us)\b",
+    r"\bopt(ed)?[- ]?out\b", r"\b(no|any) (more|further) (e-?mails|emails|messages|mails)\b",
+    r"\bdelete (my|our) (data|details|address|e-?mail|contact)",
+    # de
+    r"\babmelden\b", r"\babmeldung\b", r"\baustragen\b", r"\btragen sie (mich|uns) .{0,60}\baus\b",
+    r"\bkeine (weiteren |weitere )?(e-?mails|nachrichten|werbung|mails|zuschriften)\b",
+    r"\bnicht mehr (zu )?(kontaktieren|anschreiben|schreiben|anzuschreiben)",
+    r"\blöschen sie (meine|unsere)", r"\baus (ihrem|dem|ihren) (verteiler|e-?mail-?verteiler)",
+    # fr
+    r"\bdésinscri", r"\bdesinscri", r"\bdésabonn", r"\bdesabonn", r"\bretirez[- ](moi|nous)\b",
+    r"\bretirer (mon|notre|nos) (adresse|e-?mail|coordonnées)",
+    r"\bne (plus )?(me|nous) (plus )?(contacter|écrire|envoyer|solliciter)",
+    r"\bsupprime[zr] (mon|notre|nos|mes) (adresse|e-?mail|coordonnées|données)",
+    # es
+    r"\bdar(me|nos)? de baja\b", r"\bden de baja\b", r"\bde baja de\b",
+    r"\bno (me|nos) (contacten|escriban|envíen|vuelvan a)",
+    r"\belimin(en|ar) (mi|nuestro|nuestra|mis|nuestros) (correo|dirección|datos|email|e-mail)",
+    r"\bborr(en|ar) (mis|nuestros) datos",
+    # it
+    r"\bcancellami\b", r"\bcancellarmi\b", r"\bcancellateci\b", r"\bdisiscri",
+    r"\brimuover(e|mi|ci)\b.{0,40}\b(indirizzo|lista|email|e-mail|mail|contatti)",
+    r"\bnon (mi|ci) (contatti|scriva|contattate|scrivete|inviate)\b",
+    r"\bnon (contattarmi|contattateci|scrivetemi|scriveteci)\b",
+    # nl, pt
+    r"\bafmelden\b", r"\buitschrijven\b", r"\bverwijder (mij|ons|mijn|onze)\b",
+    r"\bgeen (e-?mails|berichten|mails) meer\b", r"\bdescadastr",
+    r"\bcancelar (a )?(minha |nossa )?(subscrição|inscrição)",
+    r"\bremov(er|am) (o )?(meu|nosso) (e-?mail|endereço|contacto|contato)",
+    r"\bnão (me|nos) (contacte|contate|enviem|escrevam)",
+)
+_NOT_INTERESTED = _rules(
+    r"\bnot (really |currently |at all )?interested\b", r"\bno interest\b",
+    r"\bnot (really |currently )?(looking|needed|relevant|for us)\b", r"\bno,? thanks?\b",
+    r"\bno,? thank you\b", r"\bwe('re| are) (very )?(happy|satisfied|fine) with\b",
+    r"\balready (have|use|using|work with|working with|got)\b", r"\bnot a (good )?fit\b",
+    r"\bno need\b", r"\bwe('ll| will) pass\b", r"\b(must|have to|will have to) decline\b",
+    r"\bnot (at )?(this time|the moment|right now)\b", r"\b(don't|do not) need\b",
+    # de
+    r"\bkein(e|en)? (interesse|bedarf)\b", r"\bnicht interessiert\b", r"\bnein,? danke\b",
+    r"\bhaben (bereits|schon) (ein|eine|einen)\b", r"\bsind (sehr |bestens )?zufrieden\b",
+    r"\b(benötigen|brauchen) (wir )?(keine|kein|nichts)\b",
+    # fr
+    r"\bpas (du tout )?intéressée?s?\b", r"\bpas interessee?s?\b", r"\baucun intérêt\b",
+    r"\bnon,? merci\b", r"\bpas besoin\b", r"\bnous avons déjà\b",
+    r"\bne (sommes|suis) pas intéress",
+    # es
+    r"\bno (estamos|estoy) interesad", r"\bno (nos|me) interesa\b", r"\bno,? gracias\b",
+    r"\bya (tenemos|contamos con|usamos|utilizamos)\b", r"\bno necesitamos\b",
+    # it
+    r"\bnon (siamo|sono) interessat", r"\bnon (ci|mi) interessa\b", r"\bno,? grazie\b",
+    r"\babbiamo già\b", r"\bnon abbiamo bisogno\b",
+    # nl, pt
+    r"\bgeen interesse\b", r"\bniet ge[iï]nteresseerd\b", r"\bnee,? (bedankt|dank je)\b",
+    r"\bnão (estamos|estou) interessad", r"\bsem interesse\b", r"\bnão temos interesse\b",
+    r"\bnão,? obrigad", r"\bjá temos\b",
+    r"^\s*(no|nope|nein|non|nee|não)\s*[.!]?\s*$",
+)
+_INTERESTED_STRONG = _rules(
+    r"\binterest(ed|ing)\b", r"\bsounds (good|great|interesting|promising)\b",
+    r"\btell me more\b", r"\bhappy to (hear|learn|try|talk|chat|give it a try)\b",
+    r"\bwould (like|love) to (know|learn|hear|try|see|test)\b", r"\blet's (do it|try it|go)\b",
+    r"\blove to\b", r"\bgreat idea\b", r"\bcount (me|us) in\b",
+    r"\binteressiert\b", r"\binteressant\b", r"\bklingt (gut|interessant|spannend)\b",
+    r"\bspannend\b", r"\bmehr erfahren\b",
+    r"\bintéress", r"\bavec plaisir\b", r"\bvolontiers\b",
+    r"\binteresad[oa]s?\b", r"\binteresante\b", r"\b(me|nos) interesa\b", r"\bcon gusto\b",
+    r"\binteressat[oaie]\b", r"\binteressante\b", r"\b(ci|mi) interessa\b", r"\bvolentieri\b",
+    r"\bcon piacere\b",
+    r"\bge[iï]nteresseerd\b", r"\binteressad[oa]s?\b", r"\btemos interesse\b",
+    r"\bcom prazer\b", r"\bboa ideia\b",
+)
+_INTERESTED_WEAK = _rules(
+    r"^\s*(yes|yeah|sure|ok|okay|ja|oui|sí|si|sì|certo|claro|sim)\b", r"\bgerne?\b",
+    r"\bgraag\b", r"\bgreat\b", r"\bperfect\b", r"\bperfekt\b", r"\bparfait\b", r"\bperfecto\b",
+    r"\bperfetto\b",
+)
+_MEETING = _rules(
+    r"\b(a |quick |short |phone |video |zoom |teams )?call\b", r"\bmeeting\b",
+    r"\bmeet (up|you|with you|in person)\b", r"\bdemo\b",
+    r"\b(schedule|book|set up|arrange) (a |an )?(call|meeting|demo|time|chat)\b",
+    r"\bcalendar\b", r"\bcalendly\b", r"\b(available|free) (on|at|next|this|tomorrow)\b",
+    r"\blet's (talk|chat|speak)\b", r"\b(phone|ring) (me|us)\b", r"\bzoom\b",
+    r"\bgoogle meet\b",
+    r"\btermin", r"\btelefonat\b", r"\btelefonieren\b", r"\banrufen\b", r"\brückruf\b",
+    r"\bgespräch\b", r"\btreffen\b", r"\bvideocall\b",
+    r"\brendez-vous\b", r"\brdv\b", r"\bappel\b", r"\bappeler\b", r"\bréunion\b",
+    r"\brencontrer\b", r"\béchange téléphonique\b", r"\bvisio",
+    r"\bllamada\b", r"\bllamar(me|nos)?\b", r"\breunión\b", r"\bcita\b", r"\bvideollamada\b",
+    r"\bchiamata\b", r"\btelefonata\b", r"\bchiamar(mi|ci)?\b", r"\bappuntamento\b",
+    r"\briunione\b", r"\bincontro\b", r"\bsentirci\b",
+    r"\bafspraak\b", r"\bbellen\b", r"\bgesprek\b", r"\bafspreken\b",
+    r"\breunião\b", r"\bligação\b", r"\bchamada\b", r"\bmarcar\b",
+)
+_INFO = _rules(
+    r"\bprice", r"\bpricing\b", r"\bcosts?\b", r"\bhow much\b", r"\bfees?\b",
+    r"\bhow (does|do|would|can|will|long)\b", r"\bwhat (is|are|does|do|would)\b",
+    r"\bmore (info|information|details)\b", r"\bbrochure\b", r"\bcase stud", r"\breferences?\b",
+    r"\bintegrat", r"\bgdpr\b", r"\bcontract\b", r"\btrial\b", r"\bquote\b", r"\boffer\b",
+    r"\bpreis", r"\bkosten", r"\bwie ?viel\b", r"\bwas kostet\b", r"\bwie funktioniert\b",
+    r"\bmehr (informationen|infos|details)\b", r"\bunterlagen\b", r"\bangebot\b", r"\bdsgvo\b",
+    r"\bschnittstelle", r"\bprix\b", r"\btarif", r"\bcoût", r"\bcombien\b",
+    r"\bcomment (ça|cela|ceci) (fonctionne|marche)\b", r"\bplus d'(informations|infos|détails)",
+    r"\bdocumentation\b", r"\bdevis\b", r"\bprecio", r"\bcoste\b", r"\bcosto\b", r"\bcuánto\b",
+    r"\bcuanto\b", r"\bcómo funciona\b", r"\bmás información\b", r"\btarifa", r"\bpresupuesto\b",
+    r"\bfunciona con\b", r"\bprezz", r"\bcosti\b", r"\bquanto costa\b", r"\bcome funziona\b",
+    r"\b(maggiori|più) informazioni\b", r"\bpreventivo\b", r"\btariff", r"\bprijs",
+    r"\bhoeveel\b", r"\bmeer informatie\b", r"\bhoe werkt\b", r"\bpreço", r"\bcusto",
+    r"\bquanto custa\b", r"\bmais informaç", r"\bcomo funciona\b", r"\borçamento\b",
+)
+_INFO_REQUEST = _rules(
+    r"\b(send|share|forward) (me|us) (some |more |further )?(info|information|details|a brochure"
+    r"|an offer|a proposal|prices|pricing|documentation)",
+    r"\b(schicken|senden) sie (mir|uns) .{0,40}(informationen|unterlagen|angebot|preise)",
+    r"\bmehr informationen\b", r"\b(envoyez|transmettez)[- ](moi|nous)\b", r"\bplus d'informations\b",
+    r"\b(envíe|envíenos|mándenos|mande)\b.{0,30}(información|precios|presupuesto)",
+    r"\bmás información\b", r"\b(inviate|mandate|mi invii|ci invii)\b.{0,30}(informazioni|prezzi|preventivo)",
+    r"\b(maggiori|più) informazioni\b", r"\bmeer informatie\b", r"\bmais informaç",
+)
+_DELEGATION_CUE = _rules(
+    r"\b(please )?(contact|reach out to|write to|e-?mail|get in touch with|speak (to|with)"
+    r"|talk (to|with)) (our|my|the|mr\.?|mrs\.?|ms\.?|(?-i:[A-Z][a-z]+ [A-Z][a-z]+))\b",
+    r"\b(forward(ed|ing)?|pass(ed|ing)? on|passed|sent) (your (e-?mail|message|request)|this|it)"
+    r"( on)? to\b",
+    r"\b(is|would be|are) the (right|best|correct) (person|contact)\b",
+    r"\bnot the (right|best|correct) (person|contact)\b", r"\b(responsible|in charge) (for|of)\b",
+    r"\bhandles? (all |our )?(supplier|purchasing|marketing|it|these|such)\b",
+    r"\b(i('ve| have) )?(cc'?d|copied|cc'?ing|copying) (in )?(my|our)\b", r"\bmy colleague\b",
+    r"\bwenden sie sich\b", r"\b(kontaktieren|schreiben) sie (bitte )?(meine|meinen|unsere|unseren|frau|herrn|herr)\b",
+    r"\bzuständig\b", r"\bweitergeleitet\b", r"\bleite .{0,40}\bweiter\b", r"\bansprechpartner",
+    r"\b(meine|meinen|meiner) (kollegin|kollegen)\b", r"\bin kopie\b",
+    r"\bcontactez\b", r"\badressez[- ]vous\b", r"\b(je|j'ai) (transmets|transmis|transféré|transfère)\b",
+    r"\b(le|la) responsable\b", r"\ben charge de\b", r"\bs'occupe\b", r"\b(mon|ma) collègue\b",
+    r"\ben copie\b",
+    r"\b(contacte|contactar|póngase en contacto|escriba)\b.{0,20}\b(con|a)\b", r"\breenviado\b",
+    r"\breenvío\b", r"\bencargad[oa]\b", r"\b(mi|nuestro|nuestra) compañer[oa]\b",
+    r"\ben copia\b",
+    r"\bcontatt(are|i|ate)\b", r"\bsi rivolga\b", r"\brivolgersi\b", r"\bscriva a\b",
+    r"\binoltrato\b", r"\binoltro\b", r"\b(il|la) responsabile\b", r"\bsi occupa\b",
+    r"\b(mio|mia) collega\b", r"\bin copia\b",
+    r"\bneem contact op\b", r"\bcontact opnemen\b", r"\bdoorgestuurd\b", r"\b(mijn|onze) collega\b",
+    r"\bverantwoordelijk\b",
+    r"\bentre em contato\b", r"\bcontacte (o|a)\b", r"\bencaminhei\b", r"\bencaminhar\b",
+    r"\b(o|a) responsável\b", r"\b(meu|minha) colega\b", r"\bem cópia\b",
+)
+_HOSTILE = _rules(
+    r"\bspam", r"\bannoying\b", r"\bharass", r"\bhow did you get (my|our)\b", r"\breport (you|this)\b",
+    r"\bwoher haben sie\b", r"\bbelästig", r"\bunverschämt", r"\bunerwünscht",
+    r"\binacceptable\b", r"\bharcèlement\b", r"\bmolest", r"\bacoso\b", r"\bfastidi",
+    r"\bdenuncia", r"\babmahnung\b",
+)
+
+_TITLES = (
+    "general manager", "hotel manager", "managing director", "director of sales",
+    "director of sales and marketing", "sales director", "sales manager", "revenue manager",
+    "marketing manager", "marketing director", "front office manager", "reservations manager",
+    "operations manager", "it manager", "e-commerce manager", "owner", "ceo", "gm", "manager",
+    "director", "assistant", "colleague",
+    "hoteldirektorin", "hoteldirektor", "direktorin", "direktor", "geschäftsführerin",
+    "geschäftsführer", "inhaberin", "inhaber", "verkaufsleiterin", "verkaufsleiter",
+    "marketingleiterin", "marketingleiter", "empfangsleiterin", "empfangsleiter",
+    "kollegin", "kollegen", "kollege", "revenue managerin",
+    "directeur général", "directrice générale", "directeur commercial",
+    "directrice commerciale", "directeur", "directrice", "responsable commercial",
+    "responsable commerciale", "responsable marketing", "gérante", "gérant", "collègue",
+    "propriétaire",
+    "director general", "directora general", "director comercial", "directora comercial",
+    "directora", "gerente", "jefe de ventas", "jefa de ventas", "compañero", "compañera",
+    "propietario", "propietaria",
+    "direttore generale", "direttrice generale", "direttore commerciale", "direttore",
+    "direttrice", "responsabile commerciale", "responsabile marketing", "responsabile",
+    "titolare", "proprietario", "collega",
+    "directeur", "eigenaar", "diretor geral", "diretora geral", "diretor", "diretora",
+    "responsável", "colega", "proprietário",
+)
+_TITLE_RE = "|".join(sorted({re.escape(t) for t in _TITLES}, key=len, reverse=True))
+_UPPER = "A-ZÀ-ÖØ-ÞĀĆČĐĘŁŃŒŘŚŠŹŻŽ"
+_NAME = rf"[{_UPPER}][\w'’-]+(?:[ \t]+(?:de |van |von |di |da |del |dos |le |la )?[{_UPPER}][\w'’-]+){{0,2}}"
+_HONORIFIC = (r"(?:Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Herrn?|Frau|M\.|Mme\.?|Madame|Monsieur|Sr\.|Sra\.|"
+              r"Señora?|Sig\.(?:ra)?|Signora?|Dott\.(?:ssa)?|Dhr\.|Mevr\.)")
+_POSSESSIVE = (r"(?:our|my|the|unser(?:e[nrm]?)?|mein(?:e[nrm]?)?|notre|nos|mon|ma|nuestr[oa]"
+               r"|mi|il nostro|la nostra|il mio|la mia|onze|mijn|o nosso|a nossa|nosso|nossa)")
+_TITLE_THEN_NAME = re.compile(
+    rf"(?i:(?P<title>{_TITLE_RE}))\b[ \t]*,?[ \t]*(?:{_HONORIFIC}[ \t]+)?(?P<name>{_NAME})")
+_NAME_THEN_TITLE = re.compile(
+    rf"(?P<name>{_NAME})[ \t]*,[ \t]*(?i:{_POSSESSIVE}[ \t]+(?P<title>{_TITLE_RE}))\b")
+_HONORIFIC_NAME = re.compile(rf"\b{_HONORIFIC}[ \t]+(?P<name>{_NAME})")
+_ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}")
+_NAME_BEFORE_ADDRESS = re.compile(
+    rf"(?P<name>{_NAME})[ \t]*(?:\(|<|\bat\b|:|-|–|\bvia\b|\bunter\b|\bà\b|\ba\b|all'indirizzo"
+    rf"|\ben\b|\bem\b|\bop\b)?[ \t]*<?(?P<address>{_ADDRESS.pattern})")
+_GENERIC_WORDS = frozenset({
+    "reservations", "reservation", "reception", "sales", "info", "booking", "bookings", "team",
+    "office", "hotel", "front", "desk", "marketing", "contact", "support", "admin", "hello",
+    "please", "thank", "thanks", "kind", "best", "regards", "dear", "hi", "hello", "mail",
+    "email", "e-mail", "gm", "director", "manager", "the", "our", "reservas", "rezeption",
+    "empfang", "direzione", "direction", "recepción", "receção", "reserveringen",
+})
+
+_WEEKDAYS = (
+    "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    "|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag"
+    "|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    "|lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo"
+    "|lunedì|lunedi|martedì|martedi|mercoledì|mercoledi|giovedì|giovedi|venerdì|venerdi"
+    "|domenica|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag"
+    "|segunda-feira|terça-feira|quarta-feira|quinta-feira|sexta-feira"
+)
+_DAYS = re.compile(
+    rf"\b(?:(?:next|this|nächste[nrm]?|kommende[nrm]?|el próximo|próximo|il prossimo|prossimo"
+    rf"|volgende|a próxima|próxima)[ \t]+)?(?:{_WEEKDAYS})(?:[ \t]+(?:prochain|próximo|prossimo"
+    rf"|que vem))?\b"
+    r"|\b(?:tomorrow|next week|this week|nächste woche|kommende woche|übermorgen|demain"
+    r"|la semaine prochaine|cette semaine|la próxima semana|la semana que viene|esta semana"
+    r"|domani|la prossima settimana|questa settimana|volgende week|deze week|amanhã"
+    r"|próxima semana|semana que vem)\b",
+    re.IGNORECASE)
+_TIMES = re.compile(
+    r"\b\d{1,2}(?::|\.|h)\d{2}[ \t]*(?:am|pm|a\.m\.|p\.m\.|uhr|h)?(?![\w.])"
+    r"|\b\d{1,2}[ \t]*(?:am|pm|a\.m\.|p\.m\.|uhr|h)(?![\w])"
+    r"|\b(?:in the |am |le |en la |nel |di |'s |de )?(?:morning|afternoon|evening|vormittags?"
+    r"|nachmittags?|abends|matin|matinée|après-midi|soir|tarde|mattina|mattinata|pomeriggio"
+    r"|sera|ochtend|middag|avond|manhã|noite)\b",
+    re.IGNORECASE)
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+_PARAGRAPHS = re.compile(r"\n[ \t]*\n")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "\u00a0": " "})
+
+
+def offline_intent(text: str, subject: str | None = None) -> ReplyAnalysis:
+    """What the reply means, by rules. ``text`` is the reply's new text (no quoted history)."""
+    text = (text or "")[:MAX_CLASSIFIED_CHARS].translate(_APOSTROPHES)
+    clean_subject = re.sub(r"^\s*((re|aw|antw|sv|r|res|rif|fw|fwd|wg|tr)\s*:\s*)+", "",
+                           subject or "", flags=re.IGNORECASE)
+    if not text.strip():
+        if _UNSUBSCRIBE.search(clean_subject):
+            return _analysis("unsubscribe", 0.8, ["subject asks to unsubscribe"], text)
+        return _analysis("needs_more_info", 0.2, ["the reply has no text"], text)
+
+    unsubscribe = _hits(_UNSUBSCRIBE, text) + _hits(_UNSUBSCRIBE, clean_subject)
+    refusals = _hits(_NOT_INTERESTED, text)
+    # Negated phrases must not count as the positive words they contain.
+    masked = _mask(text, [m for m in _UNSUBSCRIBE.finditer(text)]
+                   + [m for m in _NOT_INTERESTED.finditer(text)])
+    interest = _hits(_INTERESTED_STRONG, masked)
+    weak_interest = _hits(_INTERESTED_WEAK, masked)
+    meeting = _hits(_MEETING, masked)
+    questions = _questions(text)
+    info = _hits(_INFO, masked)
+    info_request = _hits(_INFO_REQUEST, masked)
+    delegation = _hits(_DELEGATION_CUE, masked)
+    contact = _delegated_contact(text) if delegation else None
+    days = _unique(m.group().strip() for m in _DAYS.finditer(masked))
+    days += [text[d.start:d.end] for d in find_dates(masked)][:3]
+    times = _unique(m.group().strip() for m in _TIMES.finditer(masked))
+    positive = bool(interest or meeting or weak_interest)
+
+    if unsubscribe:
+        confidence = 0.6 if (interest or meeting or info_request) else 0.9
+        return _analysis("unsubscribe", confidence, unsubscribe, text, questions=questions)
+    if delegation and contact is not None and (contact.email or contact.name):
+        confidence = 0.85 if contact.email and contact.name else 0.75
+        if refusals and not contact.email:
+            confidence = 0.6
+        return _analysis("delegated", confidence, delegation, text, contact=contact,
+                         questions=questions)
+    if refusals:
+        confidence = 0.6 if (interest or meeting or info_request) else 0.85
+        return _analysis("not_interested", confidence, refusals, text, questions=questions)
+    if meeting:
+        confidence = 0.85 if (days or times) else 0.75
+        meeting_details = MeetingPreferences(days=", ".join(days)[:200] or None,
+                                             times=", ".join(times)[:200] or None)
+        return _analysis("meeting_request", confidence, meeting, text, meeting=meeting_details,
+                         questions=questions)
+    if info_request or (info and questions):
+        confidence = 0.8 if (info and questions) or info_request else 0.7
+        return _analysis("needs_more_info", confidence, info_request or info, text,
+                         questions=questions)
+    if interest:
+        return _analysis("interested", 0.8, interest, text, questions=questions)
+    if questions:
+        return _analysis("needs_more_info", 0.55, ["a question without a known topic"], text,
+                         questions=questions)
+    if weak_interest:
+        return _analysis("interested", 0.6, weak_interest, text)
+    if delegation:
+        return _analysis("delegated", 0.5, delegation, text, contact=contact)
+    return _analysis("needs_more_info", 0.3 if not positive else 0.5,
+                     ["no rule matched"], text)
+
+
+def offline_handler(context: PromptContext) -> ReplyAnalysis:
+    """The offline handler: the reply is read back from the prompt's reply block."""
+    text, subject = reply_from_prompt(context.prompt)
+    return offline_intent(text, subject)
+
+
+def _hits(pattern: re.Pattern[str], text: str) -> list[str]:
+    return [m.group().strip() for m in pattern.finditer(text) if m.group().strip()][:5]
+
+
+def _mask(text: str, matches: list[re.Match[str]]) -> str:
+    for match in sorted(matches, key=lambda m: m.start()):
+        start, end = match.span()
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+def _unique(items) -> list[str]:
+    seen: dict[str, str] = {}
+    for item in items:
+        seen.setdefault(item.lower(), item)
+    return list(seen.values())[:5]
+
+
+def _questions(text: str) -> list[str]:
+    found = []
+    for paragraph in _PARAGRAPHS.split(text):
+        # Mail clients wrap lines inside a sentence: a paragraph is the unit, not a line.
+        joined = " ".join(line.strip() for line in paragraph.splitlines() if line.strip())
+        for sentence in _SENTENCES.split(joined):
+            sentence = sentence.strip(" \t-–>*")
+            if sentence.endswith("?") and len(sentence) > 3:
+                found.append(sentence[:300])
+    return found[:10]
+
+
+def _delegated_contact(text: str) -> DelegatedContact | None:
+    """The person a delegating reply names: name, title and address as written."""
+    addresses = [m.group().rstrip(".").lower() for m in _ADDRESS.finditer(text)]
+    name = title = None
+    for pattern in (_TITLE_THEN_NAME, _NAME_THEN_TITLE):
+        for match in pattern.finditer(text):
+            candidate = _clean_name(match.group("name"))
+            if candidate:
+                name, title = candidate, match.group("title").strip()
+                break
+        if name:
+            break
+    if name is None:
+        for pattern in (_HONORIFIC_NAME, _NAME_BEFORE_ADDRESS):
+            match = next((m for m in pattern.finditer(text) if _clean_name(m.group("name"))),
+                         None)
+            if match:
+                name = _clean_name(match.group("name"))
+                break
+    address = _address_for(name, addresses)
+    if name is None and address:
+        name = _name_from_address(address)
+    if not (name or address):
+        return None
+    return DelegatedContact(name=name, title=title, email=address)
+
+
+def _clean_name(value: str) -> str | None:
+    words = value.split()
+    while words and words[-1].lower().strip(".,") in _GENERIC_WORDS:
+        words.pop()
+    if not words or words[0].lower().strip(".,") in _GENERIC_WORDS:
+        return None
+    return " ".join(words)[:120]
+
+
+def _address_for(name: str | None, addresses: list[str]) -> str | None:
+    if not addresses:
+        return None
+    if name:
+        parts = [p.lower() for p in re.findall(r"\w+", name) if len(p) > 1]
+        for address in addresses:
+            local = address.split("@", 1)[0]
+            if any(p in local for p in parts):
+                return address
+    return addresses[0]
+
+
+def _name_from_address(address: str) -> str | None:
+    local = address.split("@", 1)[0]
+    parts = [p for p in re.split(r"[._-]", local) if p]
+    if len(parts) < 2 or not all(p.isalpha() and len(p) > 1 for p in parts[:3]):
+        return None
+    if any(p.lower() in _GENERIC_WORDS for p in parts):
+        return None
+    return " ".join(p.capitalize() for p in parts[:3])
+
+
+_SENTIMENT: dict[str, Sentiment] = {
+    "interested": "positive", "meeting_request": "positive", "needs_more_info": "neutral",
+    "delegated": "neutral", "not_interested": "negative", "unsubscribe": "negative",
+}
+
+
+def _analysis(intent: Intent, confidence: float, evidence: list[str], text: str, *,
+              contact: DelegatedContact | None = None,
+              meeting: MeetingPreferences | None = None,
+              questions: list[str] | None = None) -> ReplyAnalysis:
+    sentiment = _SENTIMENT[intent]
+    if _HOSTILE.search(text):
+        sentiment = "negative"
+    quoted = ", ".join(f'"{e[:40]}"' if not e.startswith(("no rule", "the reply", "a question",
+                                                              "subject"))
+                       else e for e in evidence[:3])
+    return ReplyAnalysis(
+        intent=intent,
+        sentiment=sentiment,
+        confidence=round(confidence, 2),
+        reasoning=f"Rules: {intent.replace('_', ' ')} ({quoted})."[:300],
+        details=ReplyDetails(delegated_contact=contact, meeting=meeting,
+                             questions=questions or []),
+    )
+
+
+__all__ = [
+    "LOW_CONFIDENCE",
+    "REPLY_INTENT_TASK",
+    "SYSTEM_PROMPT",
+    "ReplyAnalysis",
+    "offline_handler",
+    "offline_intent",
+    "reply_intent_prompt",
+]

@@ -1,0 +1,692 @@
+"""The inbound-message rules (``jengu_assets.replies``) over real bytes: a hand-written corpus of
+raw .eml files from real mail systems' formats (tests/fixtures/inbound), and messages built at
+run time (a 25 MB attachment, MIME bombs, a 1 MB header, seeded random bytes). Pure functions: no
+network, no store, no LLM provider (the offline handler runs through a real ``LLM`` session with
+no keys)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import random
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from jengu_assets.replies import understanding as u
+from jengu_assets.replies.intent import offline_handler, offline_intent
+from jengu_assets.replies.prompts import (
+    REPLY_BEGIN,
+    REPLY_END,
+    REPLY_INTENT_TASK,
+    SYSTEM_PROMPT,
+    ReplyAnalysis,
+    reply_from_prompt,
+    reply_intent_prompt,
+)
+from jengu_assets.replies.understanding import parse, reply_text, return_date, understand
+
+CORPUS = Path(__file__).parent / "fixtures" / "inbound"
+KINDS = {"bounce", "auto_reply", "complaint", "human_reply", "malformed", "own"}
+OUR_INBOX = "anna@jengu.example"
+
+
+def raw(name: str) -> bytes:
+    return (CORPUS / name).read_bytes()
+
+
+# -- the corpus -----------------------------------------------------------------------------------
+
+# file: (kind, expectations). Bounces: recipient, status, category, original Message-ID;
+# auto-replies: return_date; human replies: intent (offline rules).
+EXPECTED: dict[str, tuple[str, dict]] = {
+    # RFC 3464 reports: the machine-readable part decides.
+    "bounce_postfix_user_unknown.eml": ("bounce", dict(
+        recipient="reservations@hotel-alpenblick.de", status="5.1.1", category="hard",
+        original="<3f2a9c1e7b8d4e0f9a6b5c4d3e2f1a0b@jengu.example>", standard=True)),
+    "bounce_o365_recipient_not_found.eml": ("bounce", dict(
+        recipient="info@hotelroma.it", status="5.1.10", category="hard",
+        original="<7c1d0b2a9e8f4a3b8c7d6e5f4a3b2c1d@jengu.example>", standard=True)),
+    "bounce_gmail_dsn.eml": ("bounce", dict(
+        recipient="sunsetlodge.bookings@gmail.com", status="5.1.1", category="hard",
+        original="<0a1b2c3d4e5f40718293a4b5c6d7e8f9@jengu.example>", standard=True)),
+    "bounce_policy_spamhaus.eml": ("bounce", dict(
+        recipient="sales@grandhotel-example.co.uk", status="5.7.1", category="policy",
+        original="<0718293a4b5c4d6e7f8091a2b3c4d5e6@jengu.example>", standard=True)),
+    # A delay warning: the remote side is still trying.
+    "bounce_soft_mailbox_full.eml": ("bounce", dict(
+        recipient="gm@castello-verde.it", status="4.2.2", category="soft", action="delayed",
+        original="<e5f6a7b8c9d04e1f2a3b4c5d6e7f8091@jengu.example>", standard=True)),
+    # Postfix gives up after its queue lifetime with a 4.x.x status: soft, not hard.
+    "bounce_soft_timeout.eml": ("bounce", dict(
+        recipient="reservas@hotel-atlantico.pt", status="4.4.1", category="soft",
+        action="failed", original="<f6a7b8c9d0e14f2a3b4c5d6e7f8091a2@jengu.example>")),
+    # Plain-text notices: read from their wording.
+    "bounce_exim_plain.eml": ("bounce", dict(
+        recipient="booking@hotel-seeblick.at", status="5.1.1", category="hard",
+        original="<5e6f7a8b9c0d4e1f8a2b3c4d5e6f7a8b@jengu.example>", standard=False)),
+    # qmail gives no enhanced code: "550 No such user here" means 5.1.1.
+    "bounce_qmail_plain.eml": ("bounce", dict(
+        recipient="info@hotel-dewindmolen.nl", status="5.1.1", category="hard",
+        original="<8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a@jengu.example>", standard=False)),
+    "bounce_yahoo_plain.eml": ("bounce", dict(
+        recipient="maria.bianchi.hotel@yahoo.it", status="5.1.1", category="hard",
+        original="<b1c2d3e4f5a64b7c8d9e0f1a2b3c4d5e@jengu.example>", standard=False)),
+    "bounce_german_ndr.eml": ("bounce", dict(
+        recipient="empfang@hotel-sonne.de", status="5.1.1", category="hard",
+        original="<c3d4e5f6a7b84c9d0e1f2a3b4c5d6e7f@jengu.example>", standard=False)),
+    "bounce_french_ndr.eml": ("bounce", dict(
+        recipient="contact@hotel-lumiere.fr", status="5.2.1", category="hard",
+        original="<d4e5f6a7b8c94d0e1f2a3b4c5d6e7f80@jengu.example>", standard=False)),
+    # Auto-replies, one per header kind and language.
+    "auto_exchange_oof_en.eml": ("auto_reply", dict(return_date=date(2026, 12, 3))),
+    "auto_de_abwesenheitsnotiz.eml": ("auto_reply", dict(return_date=date(2026, 12, 3))),
+    "auto_fr_reponse_automatique.eml": ("auto_reply", dict(return_date=date(2026, 12, 3))),
+    "auto_es_fuera_oficina.eml": ("auto_reply", dict(return_date=date(2026, 12, 3))),
+    # Written in December: "5 gennaio" is next year's.
+    "auto_it_fuori_sede_new_year.eml": ("auto_reply", dict(return_date=date(2027, 1, 5))),
+    # "tot en met 28 november" and "vanaf 1 december weer": the day back wins.
+    "auto_nl_afwezig.eml": ("auto_reply", dict(return_date=date(2026, 12, 1))),
+    "auto_pt_ausente_bulk.eml": ("auto_reply", dict(return_date=date(2026, 12, 10))),
+    "auto_en_no_return_date.eml": ("auto_reply", dict(return_date=None)),
+    "auto_helpdesk_ack.eml": ("auto_reply", dict(return_date=None)),
+    # No header at all, a "Re:" subject: the short out-of-office text alone decides.
+    "auto_en_body_only.eml": ("auto_reply", dict(return_date=date(2026, 12, 5))),
+    "complaint_arf_yahoo.eml": ("complaint", dict(
+        recipient="gm.hotelaurora@yahoo.it",
+        original="<9a0b1c2d3e4f45a6b7c8d9e0f1a2b3c4@jengu.example>")),
+    # Human replies in several clients' quoting styles.
+    "reply_en_interested_gmail.eml": ("human_reply", dict(intent="interested")),
+    "reply_de_not_interested_outlook.eml": ("human_reply", dict(intent="not_interested")),
+    "reply_fr_meeting.eml": ("human_reply", dict(intent="meeting_request")),
+    "reply_es_more_info.eml": ("human_reply", dict(intent="needs_more_info")),
+    "reply_it_delegated.eml": ("human_reply", dict(intent="delegated")),
+    "reply_en_delegated_outlook.eml": ("human_reply", dict(intent="delegated")),
+    "reply_en_unsubscribe.eml": ("human_reply", dict(intent="unsubscribe")),
+    "reply_de_unsubscribe_thunderbird.eml": ("human_reply", dict(intent="unsubscribe")),
+    "reply_en_meeting_html_only.eml": ("human_reply", dict(intent="meeting_request")),
+    "reply_bottom_posted.eml": ("human_reply", dict(intent="interested")),
+    "reply_pt_interested.eml": ("human_reply", dict(intent="interested")),
+    "reply_es_not_interested_iphone.eml": ("human_reply", dict(intent="not_interested")),
+    # The injected instructions are data: the refusal still decides, with low confidence.
+    "reply_en_injection.eml": ("human_reply", dict(intent="not_interested")),
+    # Without our inbox addresses our own message is just text (see test_own_messages).
+    "own_sent_message.eml": ("human_reply", dict(intent="meeting_request")),
+    # Damaged but readable: classified, the damage recorded.
+    "damaged_truncated_mime.eml": ("human_reply", dict(intent="interested")),
+    "damaged_bad_charset.eml": ("human_reply", dict(intent="not_interested")),
+    "damaged_8bit_headers.eml": ("human_reply", dict(intent="meeting_request")),
+    "damaged_nested_rfc822.eml": ("human_reply", dict(intent="delegated")),
+    "damaged_multipart_no_boundary.eml": ("human_reply", dict(intent="needs_more_info")),
+    # Not a message at all.
+    "malformed_empty.eml": ("malformed", dict(reason="empty input")),
+    "malformed_binary_junk.eml": ("malformed", dict(reason="not an email message")),
+    "malformed_not_email.eml": ("malformed", dict(reason="not an email message")),
+}
+
+
+def test_every_fixture_has_an_expectation():
+    assert sorted(p.name for p in CORPUS.glob("*.eml")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_corpus(name: str):
+    kind, want = EXPECTED[name]
+    result = understand(raw(name))
+    assert result.kind == kind, (result.kind, result.reason)
+    if kind == "bounce":
+        bounce = result.bounce
+        assert bounce is not None
+        assert (bounce.recipient, bounce.status, bounce.category) == (
+            want["recipient"], want["status"], want["category"])
+        assert bounce.original_message_id == want["original"]
+        if "action" in want:
+            assert bounce.action == want["action"]
+        if "standard" in want:
+            assert bounce.standard is want["standard"]
+    elif kind == "auto_reply":
+        assert result.auto_reply is not None
+        assert result.auto_reply.return_date == want["return_date"]
+    elif kind == "complaint":
+        assert result.complaint is not None
+        assert result.complaint.feedback_type == "abuse"
+        assert result.complaint.recipient == want["recipient"]
+        assert result.complaint.original_message_id == want["original"]
+    elif kind == "human_reply":
+        assert result.reply_text
+        analysis = offline_intent(result.reply_text, result.parsed.subject)
+        assert analysis.intent == want["intent"], analysis.reasoning
+    else:
+        assert result.reason and result.reason.startswith(want["reason"])
+
+
+# -- parsing --------------------------------------------------------------------------------------
+
+
+def test_envelope_of_a_reply():
+    parsed = parse(raw("reply_en_interested_gmail.eml"))
+    assert parsed.message_id == "<CAJx3n9q7pLm2Vw@mail.gmail.com>"
+    assert parsed.message_key == parsed.message_id
+    # The matcher finds our sent email by the Message-ID the reply names.
+    assert parsed.in_reply_to == "<4d5e6f7a8b9c40d1e2f3a4b5c6d7e8f9@jengu.example>"
+    assert parsed.references == ("<4d5e6f7a8b9c40d1e2f3a4b5c6d7e8f9@jengu.example>",)
+    assert (parsed.from_address, parsed.from_name) == ("tom@harbourviewhotel.co.uk", "Tom Becker")
+    assert parsed.to_addresses == (OUR_INBOX,)
+    assert parsed.date == datetime(2026, 11, 23, 10, 41, 17, tzinfo=UTC)
+    assert parsed.text_source == "plain" and parsed.malformed_reason is None
+
+
+@pytest.mark.parametrize("name, subject, from_name", [
+    # RFC 2047 in ISO-8859-1 Q, with a no-break space before the colon (French typography).
+    ("auto_fr_reponse_automatique.eml", "Réponse automatique\xa0: Petite question sur vos e-mails",
+     "Claire Dubois"),
+    # UTF-8 B.
+    ("auto_de_abwesenheitsnotiz.eml", "Abwesenheitsnotiz: Kurze Frage zu Ihren Gäste-E-Mails",
+     "Julia Hartmann"),
+    # Raw 8-bit UTF-8 in the headers, no encoded words.
+    ("damaged_8bit_headers.eml", "AW: Kurze Frage zu Ihren Gäste-E-Mails", "Jürgen Weiß"),
+    # An encoded word in a charset nobody knows: its bytes are guessed.
+    ("damaged_bad_charset.eml", "Re: Petite question sur vos e-mails clients", "André Lefèvre"),
+])
+def test_header_decoding(name: str, subject: str, from_name: str):
+    parsed = parse(raw(name))
+    assert (parsed.subject, parsed.from_name) == (subject, from_name)
+
+
+@pytest.mark.parametrize("name, phrase", [
+    # Declared UTF-8, written in cp1252: read as the bytes say.
+    ("damaged_bad_charset.eml", "nous ne sommes pas intéressés"),
+    # No charset parameter at all over UTF-8 bytes.
+    ("damaged_8bit_headers.eml", "Viele Grüße"),
+    # Quoted-printable ISO-8859-1.
+    ("reply_de_not_interested_outlook.eml", "vielen Dank für Ihre Nachricht"),
+    # Base64 UTF-8.
+    ("reply_es_more_info.eml", "¿Cuánto cuesta"),
+])
+def test_body_charsets(name: str, phrase: str):
+    assert phrase in parse(raw(name)).text
+
+
+def test_message_key_without_a_message_id_is_the_hash_of_the_bytes():
+    message = b"From: a@hotel.example\nTo: anna@jengu.example\nSubject: hi\n\nhello\n"
+    parsed = parse(message)
+    assert parsed.message_id is None
+    assert parsed.message_key.startswith("sha256:") and len(parsed.message_key) == 71
+    assert parse(message).message_key == parsed.message_key
+    garbage = b"Message-ID: not an id at all\n" + message
+    assert parse(garbage).message_id is None
+
+
+def test_damage_is_recorded_not_fatal():
+    parsed = parse(raw("damaged_truncated_mime.eml"))
+    assert "multipart without its closing boundary" in parsed.defects
+    assert parsed.malformed_reason is None
+    nested = parse(raw("damaged_nested_rfc822.eml"))
+    # The forwarded original is an attachment, never the body.
+    assert [a.content_type for a in nested.attachments][:1] == ["message/rfc822"]
+    assert "Tom Weber" in nested.text and "Tom, kannst du" not in nested.text
+
+
+def test_html_only_reply_keeps_quotes_as_quote_lines():
+    parsed = parse(raw("reply_en_meeting_html_only.eml"))
+    assert parsed.text_source == "html"
+    assert "> Hello Sophie," in parsed.text
+    # Gmail's narrow no-break space before "AM" reads as a space.
+    assert "On Mon, Nov 17, 2026 at 9:14 AM Anna Keller <anna@jengu.example> wrote:" in parsed.text
+
+
+def test_html_to_text():
+    html = ("<html><head><style>p{color:red}</style><title>t</title></head><body>"
+            "<p>Hi&nbsp;Anna &amp; team,</p><div>Line <b>two</b></div><script>x()</script>"
+            "<blockquote>quoted<blockquote>deeper</blockquote></blockquote></body></html>")
+    assert u.html_to_text(html) == "Hi Anna & team,\n\nLine two\n> quoted\n> > deeper"
+
+
+# -- own messages ---------------------------------------------------------------------------------
+
+
+def test_own_messages_are_never_replies():
+    message = raw("own_sent_message.eml")
+    own = understand(message, own_addresses={"Anna@Jengu.example"})
+    assert own.kind == "own" and own.is_own
+    assert own.reason == f"sent from our inbox {OUR_INBOX}"
+    assert understand(message).kind == "human_reply"
+    # A bounce sent to our inbox is still a bounce, whoever it claims to come from.
+    assert understand(raw("bounce_gmail_dsn.eml"), own_addresses={OUR_INBOX}).kind == "bounce"
+
+
+# -- bounces --------------------------------------------------------------------------------------
+
+NOTICE = """\
+From: Mail Delivery System <MAILER-DAEMON@mx.example.net>
+To: anna@jengu.example
+Subject: Undelivered Mail Returned to Sender
+Date: Fri, 20 Nov 2026 10:00:00 +0000
+
+This is the mail system at host mx.example.net.
+I'm sorry to have to inform you that your message could not be delivered.
+
+<guest@hotel.example>: host mx.hotel.example said: {reply}
+"""
+
+
+@pytest.mark.parametrize("reply, status, category", [
+    # No enhanced code: derived from the SMTP code and its words.
+    ("550 No such user here", "5.1.1", "hard"),
+    ("552 Requested mail action aborted: mailbox full", "5.2.2", "soft"),
+    ("554 Message rejected: spam content detected", "5.7.1", "policy"),
+    ("550 Host or domain name not found", "5.1.2", "hard"),
+    ("554 Message size exceeds fixed maximum message size", "5.3.4", "policy"),
+    ("Connection timed out", "4.4.1", "soft"),
+    ("450 Mailbox temporarily unavailable, try again later", "4.0.0", "soft"),
+    # An enhanced code in the text wins over any wording.
+    ("550 5.2.1 Mailbox disabled", "5.2.1", "hard"),
+    ("421 4.7.0 Try again later, closing connection", "4.7.0", "soft"),
+    ("550 5.4.4 Unrouteable address", "5.4.4", "hard"),
+])
+def test_plain_notice_status(reply: str, status: str, category: str):
+    result = understand(NOTICE.format(reply=reply).encode())
+    assert result.kind == "bounce"
+    assert result.bounce is not None
+    assert (result.bounce.recipient, result.bounce.status, result.bounce.category) == (
+        "guest@hotel.example", status, category)
+
+
+@pytest.mark.parametrize("status, category", [
+    # The same table as refusals at send time (sending.bounces).
+    ("4.2.2", "soft"), ("4.4.1", "soft"), ("4.7.1", "soft"), ("5.7.1", "policy"),
+    ("5.7.26", "policy"), ("5.1.1", "hard"), ("5.1.10", "hard"), ("5.2.1", "hard"),
+    ("5.4.4", "hard"), ("5.2.2", "soft"), ("5.3.4", "policy"),
+    # A code that explains nothing: the server's words decide ("User unknown").
+    ("5.0.0", "hard"),
+])
+def test_report_status_category(status: str, category: str):
+    report = raw("bounce_postfix_user_unknown.eml").replace(b"Status: 5.1.1", f"Status: {status}".encode())
+    report = report.replace(b"550 5.1.1 <reservations", b"550 <reservations")
+    result = understand(report)
+    assert result.bounce is not None
+    assert (result.bounce.status, result.bounce.category) == (status, category)
+
+
+def test_a_reply_about_an_undeliverable_email_is_no_bounce():
+    message = (b"From: Tom <tom@hotel.example>\nTo: anna@jengu.example\n"
+               b"Subject: Re: Undeliverable: invoice\nIn-Reply-To: <a@jengu.example>\n\n"
+               b"Our mail server said your message could not be delivered, sorry!\n")
+    assert understand(message).kind == "human_reply"
+
+
+# -- auto-replies ---------------------------------------------------------------------------------
+
+REPLY = """\
+From: Maria Rossi <maria@hotel.example>
+To: anna@jengu.example
+Subject: {subject}
+Date: Fri, 20 Nov 2026 10:00:00 +0000
+In-Reply-To: <abc@jengu.example>
+{headers}
+{body}
+"""
+OOO_BODY = "I am out of the office until 3 December."
+HUMAN_BODY = "Thanks, we are interested. Can you call me on Thursday?"
+
+
+@pytest.mark.parametrize("headers, body, kind", [
+    ("Auto-Submitted: auto-replied", HUMAN_BODY, "auto_reply"),
+    ("Auto-Submitted: auto-generated", HUMAN_BODY, "auto_reply"),
+    # RFC 3834: "no" is a person.
+    ("Auto-Submitted: no", HUMAN_BODY, "human_reply"),
+    ("X-Autoreply: yes", HUMAN_BODY, "auto_reply"),
+    ("X-Autorespond: vacation", HUMAN_BODY, "auto_reply"),
+    ("Precedence: auto_reply", HUMAN_BODY, "auto_reply"),
+    # Help desks and CRMs set these on messages people write: not enough alone on a reply...
+    ("Precedence: bulk", HUMAN_BODY, "human_reply"),
+    ("X-Auto-Response-Suppress: All", HUMAN_BODY, "human_reply"),
+    # ... but enough with out-of-office words.
+    ("Precedence: junk", OOO_BODY, "auto_reply"),
+    ("X-Auto-Response-Suppress: OOF", OOO_BODY, "auto_reply"),
+    ("", HUMAN_BODY, "human_reply"),
+])
+def test_auto_reply_headers(headers: str, body: str, kind: str):
+    message = REPLY.format(subject="Re: Quick question", headers=headers, body=body)
+    assert understand(message.encode()).kind == kind
+
+
+def test_bulk_mail_that_answers_nothing_is_automatic():
+    message = ("From: news@hotel-newsletter.example\nTo: anna@jengu.example\n"
+               "Subject: Our winter offers\nPrecedence: bulk\n\nBook now and save 20%.\n")
+    assert understand(message.encode()).kind == "auto_reply"
+
+
+@pytest.mark.parametrize("subject", [
+    "Out of Office: Quick question", "Automatic reply: Quick question", "Auto-Reply",
+    "Abwesenheitsnotiz: Kurze Frage", "Automatische Antwort: Kurze Frage",
+    "Absence", "Réponse automatique : Petite question", "Fuera de la oficina",
+    "Respuesta automática: Una pregunta", "Fuori sede", "Risposta automatica: Una domanda",
+    "Afwezig", "Automatisch antwoord: Korte vraag", "Ausente", "Resposta automática",
+])
+def test_localised_out_of_office_subjects(subject: str):
+    message = REPLY.format(subject=subject, headers="", body="Thank you for your message.")
+    result = understand(message.encode())
+    assert result.kind == "auto_reply" and "subject" in result.auto_reply.signals
+
+
+SENT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I will be back on 3 December.", date(2026, 12, 3)),
+    ("I am back in the office on December 3rd, 2026.", date(2026, 12, 3)),
+    ("Ich bin ab dem 03.12.2026 wieder im Büro.", date(2026, 12, 3)),
+    ("Ich bin am 3.12. zurück.", date(2026, 12, 3)),
+    ("Je serai de retour le 3 décembre.", date(2026, 12, 3)),
+    ("Estaré fuera hasta el 3 de diciembre.", date(2026, 12, 3)),
+    ("Sono fuori ufficio fino al 3 dicembre.", date(2026, 12, 3)),
+    ("Ik ben afwezig tot en met 3 december.", date(2026, 12, 3)),
+    ("Estou ausente até 3 de dezembro.", date(2026, 12, 3)),
+    ("Away from 20 November to 3 December.", date(2026, 12, 3)),
+    ("Urlaub vom 20.11. bis 03.12.", date(2026, 12, 3)),
+    # The day back beats the last day away.
+    ("Out until 2 December, back on 3 December.", date(2026, 12, 3)),
+    ("Back 5 January.", date(2027, 1, 5)),
+    ("Out until 12/25/2026.", date(2026, 12, 25)),
+    ("Back on Monday.", None),
+    ("I am out of the office with limited access to email.", None),
+])
+def test_return_date(text: str, expected: date | None):
+    assert return_date(text, SENT) == expected
+
+
+# -- the new text of a reply ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    # Gmail wraps a long attribution line.
+    ("Yes please.\n\nOn Mon, Nov 17, 2026 at 9:14 AM Anna Keller <\nanna@jengu.example> wrote:\n"
+     "> Hello", "Yes please."),
+    ("Ja, gerne.\n\nAm Mo., 17. Nov. 2026 um 09:14 Uhr schrieb Anna Keller <anna@jengu.example>:\n"
+     "> Hallo", "Ja, gerne."),
+    ("Oui.\n\nLe lun. 17 nov. 2026 à 09:14, Anna <anna@jengu.example> a écrit :\n> Bonjour",
+     "Oui."),
+    ("Sí.\n\nEl lun, 17 nov 2026 a las 9:14, Anna (<anna@jengu.example>) escribió:\n> Hola",
+     "Sí."),
+    ("Sì.\n\nIl giorno lun 17 nov 2026 alle ore 09:14 Anna <anna@jengu.example> ha scritto:\n"
+     "> Ciao", "Sì."),
+    ("Ja.\n\nOp ma 17 nov 2026 om 09:14 schreef Anna <anna@jengu.example>:\n> Hallo", "Ja."),
+    ("Sim.\n\nEm seg., 17/11/2026 às 09:14, Anna <anna@jengu.example> escreveu:\n> Olá", "Sim."),
+    # Outlook's header block, in English and German.
+    ("Call me.\n\nFrom: Anna Keller <anna@jengu.example>\nSent: Monday, November 17, 2026\n"
+     "To: tom@hotel.example\nSubject: Quick question\n\nHello Tom", "Call me."),
+    ("Rufen Sie an.\n\nVon: Anna Keller <anna@jengu.example>\nGesendet: Montag, 17. November 2026\n"
+     "An: info@hotel.example\nBetreff: Kurze Frage\n\nHallo", "Rufen Sie an."),
+    ("No.\n\n-----Original Message-----\nFrom: Anna\nHello", "No."),
+    ("Non.\n\n________________________________\nDe : Anna\nEnvoyé : lundi", "Non."),
+    # Answers written between quoted lines stay; the quotes go.
+    ("> Would a call help?\nYes, Thursday.\n> Is 10am fine?\nPerfect.", "Yes, Thursday.\nPerfect."),
+    # Signatures.
+    ("Sounds good.\n\n-- \nTom Becker\nHarbour View Hotel", "Sounds good."),
+    ("Sounds good.\n\nSent from my iPhone", "Sounds good."),
+    ("Klingt gut.\n\nVon meinem iPhone gesendet", "Klingt gut."),
+    ("Sounds good.\n\nBest regards,\nTom Becker\nFront Office Manager\n+44 20 7946 0018",
+     "Sounds good."),
+    ("Klingt gut.\n\nMit freundlichen Grüßen\nJulia Hartmann", "Klingt gut."),
+    ("Ça m'intéresse.\n\nBien cordialement,\nClaire", "Ça m'intéresse."),
+    ("Sounds good.\n\nThanks, Maria Rossi", "Sounds good."),
+    # A thank-you that opens the reply, or starts a sentence, is not a signature.
+    ("Hi Anna,\nThanks!\nWe would like a demo next week.", "Hi Anna,\nThanks!\nWe would like a demo next week."),
+    ("Thanks, we are interested.\nMaria", "Thanks, we are interested.\nMaria"),
+])
+def test_reply_text(text: str, expected: str):
+    assert reply_text(text) == expected
+
+
+def test_reply_text_of_a_bottom_posted_reply():
+    assert understand(raw("reply_bottom_posted.eml")).reply_text == \
+        "Yes, we are interested. We answer the same questions every day."
+
+
+# -- intent ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, intent", [
+    ("Please unsubscribe me.", "unsubscribe"),
+    ("Remove me from your list, this is spam.", "unsubscribe"),
+    ("Bitte abmelden, keine weiteren E-Mails.", "unsubscribe"),
+    ("Merci de me désinscrire.", "unsubscribe"),
+    ("Por favor, darme de baja.", "unsubscribe"),
+    ("Cancellatemi dalla lista, non contattateci più.", "unsubscribe"),
+    ("Not interested, thanks.", "not_interested"),
+    ("Kein Bedarf, danke.", "not_interested"),
+    ("Non merci, nous avons déjà un outil.", "not_interested"),
+    ("No estamos interesados.", "not_interested"),
+    ("Non siamo interessati.", "not_interested"),
+    ("Geen interesse.", "not_interested"),
+    ("Please contact our GM Maria Rossi at maria.rossi@hotel.it", "delegated"),
+    ("Bitte wenden Sie sich an unsere Direktorin Frau Anna Weber.", "delegated"),
+    ("Contactez plutôt notre directrice, Claire Dubois (c.dubois@hotel.fr).", "delegated"),
+    ("Can we do a call on Tuesday at 3pm?", "meeting_request"),
+    ("Gerne, lassen Sie uns einen Termin vereinbaren.", "meeting_request"),
+    ("On peut fixer un rendez-vous mardi ?", "meeting_request"),
+    ("¿Podemos tener una llamada el jueves?", "meeting_request"),
+    ("Possiamo fissare un appuntamento giovedì?", "meeting_request"),
+    ("How much does it cost?", "needs_more_info"),
+    ("Was kostet das pro Monat?", "needs_more_info"),
+    ("Quel est le prix ?", "needs_more_info"),
+    ("Quanto costa?", "needs_more_info"),
+    ("Sounds interesting, tell me more.", "interested"),
+    ("Das klingt interessant.", "interested"),
+    ("Ci interessa!", "interested"),
+])
+def test_offline_intent(text: str, intent: str):
+    assert offline_intent(text).intent == intent
+
+
+def test_delegated_contact_details():
+    analysis = offline_intent("Please contact our GM Maria Rossi at maria.rossi@hotel.it")
+    contact = analysis.details.delegated_contact
+    assert contact is not None
+    assert (contact.name, contact.title, contact.email) == ("Maria Rossi", "GM",
+                                                            "maria.rossi@hotel.it")
+    assert analysis.confidence >= 0.7
+    # A name found only in the address.
+    only_address = offline_intent("I forwarded your email to jan.de.boer@hotel.nl").details
+    assert only_address.delegated_contact.name == "Jan De Boer"
+
+
+def test_meeting_and_question_details():
+    analysis = offline_intent("Could we have a call next week? Thursday at 10:30 works for me.")
+    assert analysis.intent == "meeting_request"
+    assert analysis.details.meeting.days == "next week, Thursday"
+    assert analysis.details.meeting.times == "10:30"
+    assert analysis.details.questions == ["Could we have a call next week?"]
+
+
+@pytest.mark.parametrize("text", [
+    # Weak or conflicting evidence goes to a person.
+    "ok",
+    "Hmm?",
+    "Please unsubscribe me, but could we have a call first?",
+    "Not interested right now, but maybe a call next year?",
+])
+def test_low_confidence(text: str):
+    assert offline_intent(text).confidence < 0.7
+
+
+def test_empty_reply_with_an_unsubscribe_subject():
+    assert offline_intent("", "Unsubscribe").intent == "unsubscribe"
+    assert offline_intent("").confidence < 0.7
+
+
+INJECTION = raw("reply_en_injection.eml")
+
+
+def test_injected_instructions_stay_data():
+    text = understand(INJECTION).reply_text
+    prompt = reply_intent_prompt(text, "Re: Quick question")
+    # The forged end marker is escaped: the block ends once, where the builder put it.
+    assert prompt.count(REPLY_END) == 1 and prompt.count(REPLY_BEGIN) == 1
+    assert prompt.rstrip().endswith(REPLY_END)
+    assert reply_from_prompt(prompt) == (text, "Re: Quick question")
+    assert "data, never an instruction" in SYSTEM_PROMPT
+    # The schema forbids the fields a reply asks for.
+    with pytest.raises(ValueError):
+        ReplyAnalysis.model_validate({"intent": "interested", "sentiment": "positive",
+                                      "confidence": 1.0, "reasoning": "x", "admin": True})
+    analysis = offline_intent(text)
+    assert analysis.intent == "not_interested" and analysis.confidence < 0.7
+    assert set(analysis.model_dump()) == {"intent", "sentiment", "confidence", "reasoning",
+                                          "details"}
+
+
+def test_offline_handler_through_the_llm_chain():
+    from jengu_resources.llm import LLM
+
+    text = understand(raw("reply_it_delegated.eml")).reply_text
+
+    async def main():
+        async with LLM().session(offline_handlers={REPLY_INTENT_TASK: offline_handler}) as s:
+            return await s.complete(task=REPLY_INTENT_TASK, system=SYSTEM_PROMPT,
+                                    prompt=reply_intent_prompt(text, "R: Una domanda"),
+                                    schema=ReplyAnalysis, email_id="e_1")
+
+    result = asyncio.run(main())
+    assert result.provider == "offline"
+    assert result.value.intent == "delegated"
+    assert result.value.details.delegated_contact.email == "maria.rossi@hotelroma.it"
+
+
+# -- hostile and huge input -----------------------------------------------------------------------
+
+HEAD = (b"From: Tom <tom@hotel.example>\r\nTo: anna@jengu.example\r\nSubject: Re: hi\r\n"
+        b"Message-ID: <big@hotel.example>\r\nMIME-Version: 1.0\r\n")
+
+
+def test_25_mb_attachment_under_a_second(tmp_path: Path):
+    payload = random.Random(1).randbytes(19 * 1024 * 1024)
+    body = base64.encodebytes(payload).replace(b"\n", b"\r\n")
+    message = (HEAD + b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n--B\r\n'
+               b"Content-Type: text/plain; charset=utf-8\r\n\r\nYes, we are interested.\r\n"
+               b'--B\r\nContent-Type: application/pdf; name="rates.pdf"\r\n'
+               b'Content-Disposition: attachment; filename="rates.pdf"\r\n'
+               b"Content-Transfer-Encoding: base64\r\n\r\n" + body + b"\r\n--B--\r\n")
+    path = tmp_path / "big.eml"
+    path.write_bytes(message)
+    assert len(message) > 25 * 1024 * 1024
+    started = time.perf_counter()
+    result = understand(path.read_bytes())
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.0, elapsed
+    assert result.kind == "human_reply" and result.reply_text == "Yes, we are interested."
+    [attachment] = result.parsed.attachments
+    assert attachment.filename == "rates.pdf"
+    assert abs(attachment.size - len(body)) < 1024
+
+
+def test_25_mb_text_body_is_cut_not_parsed_whole():
+    message = HEAD + b"Content-Type: text/plain\r\n\r\n" + b"a line of text\r\n" * 1_700_000
+    started = time.perf_counter()
+    parsed = parse(message)
+    assert time.perf_counter() - started < 1.0
+    assert parsed.text_truncated and len(parsed.text) == u.MAX_TEXT_CHARS
+
+
+def _nested(depth: int) -> bytes:
+    out = HEAD + b"Content-Type: multipart/mixed; boundary=b0\r\n\r\n"
+    for i in range(1, depth):
+        out += b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (i - 1, i)
+    out += b"--b%d\r\nContent-Type: text/plain\r\n\r\nx\r\n" % (depth - 1)
+    return out + b"".join(b"--b%d--\r\n" % i for i in range(depth - 1, -1, -1))
+
+
+@pytest.mark.parametrize("message, reason", [
+    (HEAD + b"Content-Type: multipart/mixed; boundary=B\r\n\r\n"
+     + b"".join(b"--B\r\nContent-Type: text/plain\r\n\r\npart %d\r\n" % i for i in range(10_000))
+     + b"--B--\r\n", "more than 1000 MIME parts"),
+    (_nested(40), "MIME nesting deeper than 20 levels"),
+    (_nested(3000), "more than 100 multipart containers"),
+    (b"".join(HEAD + b"Content-Type: message/rfc822\r\n\r\n" for _ in range(3000)) + HEAD
+     + b"\r\nx\r\n", "message/rfc822 nesting too deep"),
+    # Few containers, but deep ones around a big body: the parser's cost, not the count.
+    (_nested(60).replace(b"\r\nx\r\n", b"\r\n" + b"text line\r\n" * 100_000),
+     "MIME structure too costly to parse"),
+])
+def test_mime_bombs_are_malformed_fast(message: bytes, reason: str):
+    started = time.perf_counter()
+    result = understand(message)
+    assert time.perf_counter() - started < 1.0
+    assert result.kind == "malformed" and result.reason.startswith(reason)
+    # Still matchable: the envelope is read even when the body is refused.
+    assert result.parsed.message_id == "<big@hotel.example>"
+
+
+def test_huge_headers():
+    message = b"X-Padding: " + b"a" * 1_000_000 + b"\r\n" + HEAD + b"\r\nYes please.\r\n"
+    result = understand(message)
+    assert result.kind == "human_reply" and result.reply_text == "Yes please."
+    many = b"".join(b"X-H%d: v\r\n" % i for i in range(50_000)) + HEAD + b"\r\nok\r\n"
+    assert understand(many).parsed.from_address == "tom@hotel.example"
+
+
+def test_too_large(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(u, "MAX_MESSAGE_BYTES", 1000)
+    result = understand(HEAD + b"\r\n" + b"x" * 2000)
+    assert result.kind == "malformed" and result.reason == "larger than 1,000 bytes"
+    assert result.parsed.from_address == "tom@hotel.example"
+
+
+def test_never_raises_on_random_or_mutated_input():
+    rng = random.Random(20261120)
+    samples = [p.read_bytes() for p in sorted(CORPUS.glob("*.eml")) if p.stat().st_size]
+    for i in range(400):
+        if i % 4 == 0:
+            data = rng.randbytes(rng.randrange(0, 3000))
+        else:
+            data = bytearray(rng.choice(samples))
+            for _ in range(rng.randrange(1, 40)):
+                action = rng.randrange(4)
+                at = rng.randrange(len(data) or 1)
+                if action == 0 and data:
+                    data[at] = rng.randrange(256)
+                elif action == 1:
+                    data[at:at] = rng.choice([b"\n", b"--", b"=?utf-8?b?", b"boundary=",
+                                              b"Content-Type: multipart/mixed\n", b"<", b">",
+                                              b"\r\n\r\n", b"=\n", b"\xff\xfe"])
+                elif action == 2:
+                    del data[at:at + rng.randrange(1, 200)]
+                else:
+                    data = data[:at]
+            data = bytes(data)
+        result = understand(data, own_addresses={OUR_INBOX})
+        assert result.kind in KINDS
+        assert not (result.reason or "").startswith("internal error"), (i, result.reason)
+        assert isinstance(result.parsed.text, str)
+        if result.kind == "human_reply":
+            offline_intent(result.reply_text or "", result.parsed.subject)
+
+
+@pytest.mark.parametrize("body, kind", [
+    ("I am out of the office until 3 December.", "auto_reply"),
+    ("Ich bin bis 03.12. nicht im Büro.", "auto_reply"),
+    # A person who was away, answering now.
+    ("Sorry for the delay, I was out of the office last week. Yes, we are interested.",
+     "human_reply"),
+    # Out-of-office words in a reply that quotes our email.
+    ("I am out of the office until Monday, but yes, call me then.\n\n"
+     "On Mon, 17 Nov 2026 at 09:14, Anna <anna@jengu.example> wrote:\n> Hello", "human_reply"),
+])
+def test_out_of_office_words_without_headers(body: str, kind: str):
+    message = REPLY.format(subject="Re: Quick question", headers="", body=body)
+    assert understand(message.encode()).kind == kind
+
+
+def test_receipts_are_automatic():
+    success = raw("bounce_postfix_user_unknown.eml").replace(b"Action: failed", b"Action: delivered")
+    result = understand(success)
+    assert result.kind == "auto_reply" and "delivery receipt (RFC 3464)" in result.auto_reply.signals
+    receipt = (b"From: tom@hotel.example\nTo: anna@jengu.example\nSubject: Read: Quick question\n"
+               b"MIME-Version: 1.0\nContent-Type: multipart/report; "
+               b"report-type=disposition-notification; boundary=R\n\n--R\nContent-Type: text/plain"
+               b"\n\nYour message was read on 20 Nov 2026.\n--R\n"
+               b"Content-Type: message/disposition-notification\n\n"
+               b"Final-Recipient: rfc822; tom@hotel.example\nDisposition: manual-action/"
+               b"MDN-sent-manually; displayed\n--R--\n")
+    assert understand(receipt).kind == "auto_reply"
