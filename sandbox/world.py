@@ -16,7 +16,7 @@ from sandbox.dovecot import Dovecot, DovecotUnavailable, start_dovecot
 from sandbox.job_board import JobBoardServer
 from sandbox.llm_api import SANDBOX_ANTHROPIC_KEY, SANDBOX_XAI_KEY, LLMServer, Responder
 from sandbox.llm_writer import sandbox_writer
-from sandbox.responders import Responder
+from sandbox.responders import Responder as Prospects
 from sandbox.search_api import SearchServer
 from sandbox.smtp_server import AcceptedMessage, SandboxSMTP
 from sandbox.verifier_api import VerifierServer
@@ -63,7 +63,7 @@ class Sandbox:
         self.dovecot: Dovecot | None = None
         self.dovecot_missing: str | None = None
         self._mailbox_logins: set[str] = set()
-        self.responder: Responder | None = None
+        self.responder: Prospects | None = None
         self._stack = ExitStack()
 
     def start(self) -> "Sandbox":
@@ -81,7 +81,7 @@ class Sandbox:
             try:
                 self.dovecot = start_dovecot({})
                 self._stack.callback(self.dovecot.stop)
-                self.responder = Responder(self.dovecot, seed=self.seed)
+                self.responder = Prospects(self.dovecot, seed=self.seed)
             except DovecotUnavailable as exc:
                 # Without mailboxes unknown sends wait for review instead of the Sent-folder check.
                 self.dovecot_missing = str(exc)
