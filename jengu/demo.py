@@ -73,6 +73,7 @@ def run_demo(llm: str = "sandbox") -> dict[str, Any]:
                 raise_on_error=True,
             )
             sending["send_job_run_id"] = send_run.run_id
+            replies = read_demo_replies(CRMStore(), box, instance, defs)
     finally:
         instance.dispose()
 
@@ -95,6 +96,7 @@ def run_demo(llm: str = "sandbox") -> dict[str, Any]:
     )
     return {
         "sending": sending,
+        "replies": replies,
         "enrichment": enrichment_summary(store),
         "composition": composition_summary(store, llm=llm, spam_scorer=spam_scorer),
         "partition": day.isoformat(),
@@ -175,6 +177,40 @@ def send_demo_day(store: CRMStore, box, day) -> dict[str, Any]:
         "unknown": store.scalar("SELECT count(*) FROM send_ledger WHERE state = 'unknown'"),
         "mailboxes": "dovecot" if box.dovecot else f"none ({box.dovecot_missing})",
         "sends_per_inbox": {r["email"]: r["sends"] for r in inbox_rows},
+    }
+
+
+def read_demo_replies(store: CRMStore, box, instance, defs) -> dict[str, Any]:
+    """What the sandbox's prospects answered: read over IMAP as the reply sensor does, then one
+    ``reply_processing_job`` run through Dagster (so the UI shows it) understands and acts on it."""
+    from jengu_assets.replies.polling import poll_inbox
+    from jengu_assets.sending.inboxes import load_inboxes
+
+    if box.dovecot is None:
+        return {"skipped": f"no mailboxes: {box.dovecot_missing}"}
+    with store.connect() as con:
+        inboxes = [i for i in load_inboxes(con) if i.imap_host]
+    stored = sum(poll_inbox(store, inbox, flag=None).stored for inbox in inboxes)
+    run = defs.resolve_job_def("reply_processing_job").execute_in_process(
+        instance=instance,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        raise_on_error=True,
+    )
+    kinds = {r["kind"]: r["n"] for r in store.query(
+        "SELECT kind, count(*) AS n FROM inbound_messages GROUP BY 1 ORDER BY 2 DESC")}
+    intents = {r["intent"]: r["n"] for r in store.query(
+        "SELECT intent, count(*) AS n FROM replies GROUP BY 1 ORDER BY 2 DESC")}
+    return {
+        "stored_now": stored,
+        "inbound_by_kind": kinds,
+        "reply_intents": intents,
+        "unmatched": store.scalar("SELECT count(*) FROM inbound_messages WHERE status = 'unmatched'"),
+        "delegated_prospects": store.scalar(
+            "SELECT count(*) FROM prospects WHERE parent_prospect_id IS NOT NULL"),
+        "notifications": store.scalar("SELECT count(*) FROM notifications"),
+        "follow_ups_on_hold": store.scalar(
+            "SELECT count(*) FROM prospects WHERE follow_up_hold_until IS NOT NULL"),
+        "reply_job_run_id": run.run_id,
     }
 
 
@@ -261,6 +297,15 @@ def print_summary(summary: dict[str, Any]) -> None:
         f"{_fmt(d['outcomes'])}; {d['suppressed_by_bounces']} suppressed by hard bounces, "
         f"{d['unknown']} unknown; {len(d['sends_per_inbox'])} inboxes, Sent folders: {d['mailboxes']}"
     )
+    r = summary["replies"]
+    if "skipped" in r:
+        print(f"  replies:            {r['skipped']}")
+    else:
+        print(
+            f"  replies:            inbound {_fmt(r['inbound_by_kind'])}; intents "
+            f"{_fmt(r['reply_intents'])}; {r['delegated_prospects']} delegated prospects, "
+            f"{r['notifications']} notifications, {r['unmatched']} unmatched"
+        )
     if c["sample_email"]:
         sample = c["sample_email"]
         print(f"\nA composed email, to {sample['to_email']}:\n  Subject: {sample['subject']}")

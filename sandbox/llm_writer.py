@@ -1,9 +1,11 @@
-"""The sandbox's "model": it writes the first email from the research block of the prompt.
+"""The sandbox's "model": it writes the first email from the research block of the prompt, and
+reads a reply's intent from the reply block.
 
 A real model would write something new each time; this one answers deterministically with the
 template email for the report it was given, so the demo goes through the real SDK path (Grok's
-OpenAI-compatible API) and still produces emails that pass the gates. Requests without a research
-block get the LLM server's default answer (a minimal document for the named schema).
+OpenAI-compatible API) and still produces emails that pass the gates. A reply-intent request is
+answered by the offline rules, so the demo's replies also go through the SDK path and come out right.
+Other requests get the LLM server's default answer (a minimal document for the named schema).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 from jengu_assets.composition.prompts import report_from_prompt
 from jengu_assets.composition.templates import first_email
+from jengu_assets.replies import prompts
+from jengu_assets.replies.intent import offline_intent
 from jengu_assets.research.models import ResearchReport
 from sandbox.llm_api import default_responder
 
@@ -29,8 +33,15 @@ def _prompt_text(request_json: dict[str, Any]) -> str:
 
 
 def sandbox_writer(api: str, request_json: dict[str, Any]) -> str:
+    prompt = _prompt_text(request_json)
+    if prompts.REPLY_BEGIN in prompt:
+        try:
+            text, subject = prompts.reply_from_prompt(prompt)
+        except ValueError:
+            return default_responder(api, request_json)
+        return offline_intent(text, subject).model_dump_json()
     try:
-        report = report_from_prompt(_prompt_text(request_json))
+        report = report_from_prompt(prompt)
     except ValueError:
         return default_responder(api, request_json)
     # The same hotel researched twice gets the same email: the server shares the benchmark's

@@ -51,6 +51,12 @@ def test_demo_runs_today_and_is_idempotent(tmp_path, monkeypatch):
     assert sending["outcomes"]["delivered"] >= composition["queued"] * 0.85
     assert sending["accepted_by_server"] == sending["outcomes"]["delivered"] + sending["unknown"]
     assert sending["suppressed_by_bounces"] == sending["outcomes"].get("hard", 0) > 0
+    # The sandbox's prospects answered some of it into the inboxes' mailboxes (Dovecot, installed
+    # by the test command): read over IMAP, understood and acted on through reply_processing_job.
+    replies = first["replies"]
+    assert replies["inbound_by_kind"].get("human_reply", 0) > 5
+    assert len(replies["reply_intents"]) >= 3
+    assert replies["unmatched"] == 0
     assert first["crm_path"].startswith(str(tmp_path))
 
     second = demo()
@@ -58,10 +64,12 @@ def test_demo_runs_today_and_is_idempotent(tmp_path, monkeypatch):
     assert second["composition"]["emails"] == first["composition"]["emails"]
     assert second["job_postings_today"] == first["job_postings_today"]
     assert second["sending"]["accepted_by_server"] == 0     # nothing is ever sent twice
+    assert second["replies"]["stored_now"] == 0
+    assert second["replies"]["inbound_by_kind"] == replies["inbound_by_kind"]
 
     # Both runs are in the Dagster instance under JENGU_HOME, where the UI will find them.
     monkeypatch.setenv("DAGSTER_HOME", first["dagster_home"])
     with dg.DagsterInstance.get() as instance:
         runs = instance.get_runs()
         assert {r.run_id for r in runs} >= {first["run_id"], second["run_id"]}
-        assert {r.job_name for r in runs} == {"daily_pipeline_job", "send_job"}
+        assert {r.job_name for r in runs} == {"daily_pipeline_job", "send_job", "reply_processing_job"}
