@@ -32,6 +32,7 @@ chained onto ours (their request objects carry the auth headers).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import random
@@ -232,8 +233,10 @@ def _summarise(exc: ValidationError, limit: int = 10) -> str:
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
+@functools.lru_cache(maxsize=256)
 def system_prompt(system: str, schema: type[BaseModel]) -> str:
-    """The caller's system prompt followed by the schema the answer must validate against."""
+    """The caller's system prompt followed by the schema the answer must validate against.
+    Cached: rendering a schema costs milliseconds, and every call of a task asks for the same."""
     rendered = json.dumps(schema.model_json_schema(), separators=(",", ":"), ensure_ascii=False)
     instruction = SCHEMA_INSTRUCTION.format(schema=rendered)
     return f"{system.rstrip()}\n\n{instruction}" if system.strip() else instruction

@@ -343,6 +343,37 @@ service lmtp {{
             # One recipient, so the one reply after DATA is its verdict.
             lmtp.sendmail(sender or "<>", [recipient], data)
 
+    def bulk_append(self, login: str, password: str, messages: list[bytes],
+                    folder: str = "INBOX") -> None:
+        """Store many messages fast, a thousand per IMAP APPEND (RFC 3502 MULTIAPPEND with RFC 7888
+        non-synchronizing literals): LMTP delivers about 500 a second, this some thousands."""
+
+        with socket.create_connection((self.host, self.imap_port), timeout=60) as sock:
+            reader = sock.makefile("rb")
+            reader.readline()
+            sock.sendall(f'L LOGIN "{login}" "{password}"\r\n'.encode())
+            if not _tagged(reader, b"L").startswith(b"L OK"):
+                raise RuntimeError(f"IMAP login as {login} refused")
+            sock.sendall(f'C CREATE "{folder}"\r\n'.encode())
+            _tagged(reader, b"C")   # NO when it exists already: fine
+            for start in range(0, len(messages), 1000):
+                command = bytearray(f'A APPEND "{folder}"'.encode())
+                for raw in messages[start:start + 1000]:
+                    data = re.sub(rb"\r?\n", b"\r\n", raw)
+                    command += b" {%d+}\r\n" % len(data) + data
+                sock.sendall(bytes(command) + b"\r\n")
+                answer = _tagged(reader, b"A")
+                if not answer.startswith(b"A OK"):
+                    raise RuntimeError(f"APPEND refused: {answer[:200]!r}")
+            sock.sendall(b"Z LOGOUT\r\n")
+
+
+def _tagged(reader, tag: bytes) -> bytes:
+    while not (line := reader.readline()).startswith(tag + b" "):
+        if not line:
+            raise ConnectionError("the IMAP server closed the connection")
+    return line
+
 
 def start_dovecot(users: Mapping[str, str]) -> Dovecot:
     """A started ``Dovecot`` for ``users``. Raises ``DovecotUnavailable`` (with the install

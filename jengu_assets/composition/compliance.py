@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 import duckdb
 
 from jengu_assets import stages
+from jengu_resources.crm_store import insert_rows
 
 HELD_COUNTRIES_ENV = "JENGU_HELD_COUNTRIES"
 
@@ -91,23 +92,37 @@ def suppress_address(
     Prospects are matched case-insensitively because imported lists keep whatever case the
     source used. Returns the ids of the prospects it moved.
     """
-    address = (email or "").strip().lower()
-    if not address:
-        raise ValueError("cannot suppress an empty address")
-    con.execute(
-        "INSERT INTO suppression_list (email, reason, source) VALUES (?, ?, ?) "
-        "ON CONFLICT (email) DO NOTHING",
-        [address, reason, source],
-    )
-    ids = [
-        row[0]
-        for row in con.execute(
-            "SELECT id FROM prospects WHERE lower(trim(email)) = ? AND stage <> ? ORDER BY id",
-            [address, stages.Stage.SUPPRESSED.value],
-        ).fetchall()
-    ]
-    stages.transition_many(con, ids, stages.Stage.SUPPRESSED, reason=reason, actor=actor)
-    return ids
+    return suppress_addresses(con, [(email, reason, source)], actor=actor).get(
+        (email or "").strip().lower(), [])
+
+
+def suppress_addresses(
+    con: duckdb.DuckDBPyConnection, entries: Iterable[tuple[str, str, str]], *, actor: str
+) -> dict[str, list[str]]:
+    """``suppress_address`` for many (address, reason, source) entries in a few statements.
+    Returns address -> ids of the prospects moved."""
+    first: dict[str, tuple[str, str]] = {}
+    for email, reason, source in entries:
+        address = (email or "").strip().lower()
+        if not address:
+            raise ValueError("cannot suppress an empty address")
+        first.setdefault(address, (reason, source))
+    if not first:
+        return {}
+    insert_rows(con, "suppression_list",
+                [{"email": a, "reason": r, "source": src} for a, (r, src) in first.items()],
+                on_conflict="ON CONFLICT (email) DO NOTHING")
+    found = con.execute(
+        "SELECT id, lower(trim(email)) FROM prospects WHERE lower(trim(email)) IN (SELECT unnest(?)) "
+        "AND stage <> ? ORDER BY id", [list(first), stages.Stage.SUPPRESSED.value]).fetchall()
+    moved: dict[str, list[str]] = {}
+    by_reason: dict[str, list[str]] = {}
+    for pid, address in found:
+        moved.setdefault(address, []).append(pid)
+        by_reason.setdefault(first[address][0], []).append(pid)
+    for reason, ids in by_reason.items():
+        stages.transition_many(con, ids, stages.Stage.SUPPRESSED, reason=reason, actor=actor)
+    return moved
 
 
 __all__ = [
@@ -116,6 +131,7 @@ __all__ = [
     "jurisdiction_check",
     "parse_jurisdiction_rules",
     "suppress_address",
+    "suppress_addresses",
     "suppressed",
     "suppression_check",
 ]

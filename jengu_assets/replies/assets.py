@@ -10,7 +10,9 @@ marked ``failed`` with the error, and the run goes on: one bad message never sto
 
 import asyncio
 import json
+import time
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -18,16 +20,17 @@ from typing import Any
 import dagster as dg
 
 from jengu_assets.acquisition.reporting import markdown_table
+from jengu_assets.composition.compliance import suppress_addresses
 from jengu_assets.replies import prompts
-from jengu_assets.replies.actions import Analysis, Inbound, Outcome, act
+from jengu_assets.replies.actions import Analysis, Inbound, Outcome, act, act_on_replies
 from jengu_assets.replies.intent import offline_handler, offline_intent
-from jengu_assets.replies.matching import NO_MATCH, Match, match
+from jengu_assets.replies.matching import Match, match_many
 from jengu_assets.replies.understanding import Understanding, understand
-from jengu_resources.crm_store import CRMStore, fetch_dicts
+from jengu_resources.crm_store import CRMStore, fetch_dicts, update_rows
 from jengu_resources.llm import LLM, LLMError
 
 GROUP = "replies"
-BATCH = 200
+BATCH = 1000
 IN_FLIGHT = 16
 
 
@@ -40,6 +43,7 @@ class ProcessReport:
     actions: Counter = field(default_factory=Counter)
     failed: dict[str, str] = field(default_factory=dict)
     preview: list[dict] = field(default_factory=list)
+    seconds: Counter = field(default_factory=Counter)   # understand | intent | write (write overlaps)
 
 
 def _to_inbound(row: dict, u: Understanding, analysis: Analysis | None) -> Inbound:
@@ -56,15 +60,23 @@ def _to_inbound(row: dict, u: Understanding, analysis: Analysis | None) -> Inbou
     )
 
 
-def _match(con, u: Understanding) -> Match:
+def _query(u: Understanding) -> dict:
+    """What matching needs from one message (see ``matching.match``)."""
     if u.kind in ("own", "malformed"):
-        return NO_MATCH
-    original_id = (u.bounce.original_message_id if u.bounce else
-                   u.complaint.original_message_id if u.complaint else None)
-    original_rcpt = (u.bounce.recipient if u.bounce else u.complaint.recipient if u.complaint else None)
-    return match(con, in_reply_to=u.parsed.in_reply_to, references=u.parsed.references,
-                 original_message_id=original_id, original_recipient=original_rcpt,
-                 from_address=None if u.kind in ("bounce", "complaint") else u.parsed.from_address)
+        return {}
+    report = u.bounce or u.complaint
+    return {
+        "in_reply_to": u.parsed.in_reply_to, "references": u.parsed.references,
+        "original_message_id": report.original_message_id if report else None,
+        "original_recipient": report.recipient if report else None,
+        "from_address": None if report else u.parsed.from_address,
+    }
+
+
+def _analysis(value: prompts.ReplyAnalysis, provider: str) -> Analysis:
+    return Analysis(intent=value.intent, sentiment=value.sentiment, confidence=float(value.confidence),
+                    reasoning=value.reasoning, details=value.details.model_dump(mode="json"),
+                    provider=provider)
 
 
 async def _analyse(llm: LLM, crm: CRMStore, items: list[tuple[dict, Understanding]]
@@ -84,11 +96,13 @@ async def _analyse(llm: LLM, crm: CRMStore, items: list[tuple[dict, Understandin
             except LLMError:
                 value = offline_intent(u.reply_text or "", u.parsed.subject)
                 provider = "offline"
-        out[row["id"]] = Analysis(
-            intent=value.intent, sentiment=value.sentiment, confidence=float(value.confidence),
-            reasoning=value.reasoning, details=value.details.model_dump(mode="json"),
-            provider=provider)
+        out[row["id"]] = _analysis(value, provider)
 
+    if items and not (llm.xai_api_key or llm.anthropic_api_key):
+        # No provider configured: the offline rules answer, without a chain to go through.
+        for row, u in items:
+            out[row["id"]] = _analysis(offline_intent(u.reply_text or "", u.parsed.subject), "offline")
+        return out
     if items:
         async with llm.session(crm=crm, offline_handlers={
                 prompts.REPLY_INTENT_TASK: offline_handler}) as session:
@@ -96,7 +110,7 @@ async def _analyse(llm: LLM, crm: CRMStore, items: list[tuple[dict, Understandin
     return out
 
 
-def _record(con, row: dict, u: Understanding, found: Match, outcome: Outcome, now: datetime) -> None:
+def _details(u: Understanding) -> str:
     details: dict[str, Any] = {}
     if u.bounce:
         details["bounce"] = {"recipient": u.bounce.recipient, "status": u.bounce.status,
@@ -104,75 +118,119 @@ def _record(con, row: dict, u: Understanding, found: Match, outcome: Outcome, no
     if u.auto_reply:
         details["auto_reply"] = {"return_date": str(u.auto_reply.return_date)
                                  if u.auto_reply.return_date else None}
-    con.execute(
-        "UPDATE inbound_messages SET status = ?, kind = ?, reason = ?, from_email = ?, subject = ?, "
-        "in_reply_to = ?, prospect_id = ?, email_id = ?, matched_by = ?, details = ?, actions = ?, "
-        "processed_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'new'",
-        [outcome.status, u.kind, outcome.reason, u.parsed.from_address, (u.parsed.subject or "")[:998],
-         u.parsed.in_reply_to, found.prospect_id, found.email_id, found.matched_by,
-         json.dumps(details), json.dumps(outcome.actions), now, row["id"]])
+    return json.dumps(details)
 
 
-def _apply(con, row: dict, u: Understanding, analysis: Analysis | None, now: datetime,
-           actor: str) -> tuple[Match, Outcome]:
-    found = _match(con, u)
-    outcome = act(con, _to_inbound(row, u, analysis), found, now=now, actor=actor)
-    _record(con, row, u, found, outcome, now)
-    return found, outcome
+def _apply(con, batch: list[tuple[dict, Understanding]], analyses: dict[str, Analysis],
+           now: datetime, actor: str) -> list[tuple[dict, Understanding, Match, Outcome]]:
+    """Match and act on a batch inside the caller's transaction, and mark each message processed.
+    Messages another run processed meanwhile are left alone."""
+    still_new = {r[0] for r in con.execute(
+        "SELECT id FROM inbound_messages WHERE status = 'new' AND id IN (SELECT unnest(?))",
+        [[row["id"] for row, _ in batch]]).fetchall()}
+    batch = [(row, u) for row, u in batch if row["id"] in still_new]
+    matches = match_many(con, [_query(u) for _, u in batch])
+    outcomes: dict[str, Outcome] = {}
+    replies_now, suppressions = [], []
+    for (row, u), found in zip(batch, matches):
+        inbound = _to_inbound(row, u, analyses.get(row["id"]))
+        if u.kind == "human_reply" and found.prospect_id is not None:
+            replies_now.append((inbound, found))
+        else:
+            outcomes[row["id"]] = act(con, inbound, found, now=now, actor=actor,
+                                      suppressions=suppressions)
+    for (inbound, _), outcome in zip(replies_now, act_on_replies(
+            con, replies_now, now=now, actor=actor, suppressions=suppressions)):
+        outcomes[inbound.id] = outcome
+    suppress_addresses(con, suppressions, actor=actor)
+    update_rows(con, "inbound_messages", [{
+        "id": row["id"], "status": outcomes[row["id"]].status, "kind": u.kind,
+        "reason": outcomes[row["id"]].reason, "from_email": u.parsed.from_address,
+        "subject": (u.parsed.subject or "")[:998], "in_reply_to": u.parsed.in_reply_to,
+        "prospect_id": found.prospect_id, "email_id": found.email_id, "matched_by": found.matched_by,
+        "details": _details(u), "actions": json.dumps(outcomes[row["id"]].actions), "processed_at": now,
+    } for (row, u), found in zip(batch, matches)], key=("id",))
+    return [(row, u, found, outcomes[row["id"]]) for (row, u), found in zip(batch, matches)]
+
+
+def _write(crm: CRMStore, understood: list[tuple[dict, Understanding]], analyses: dict[str, Analysis],
+           now: datetime, actor: str) -> tuple[list, dict[str, str]]:
+    """Apply one batch in one transaction; if that fails, one message per transaction, so that a
+    message whose actions fail is marked ``failed`` with the error and the others go through."""
+    try:
+        with crm.transaction() as con:
+            return _apply(con, understood, analyses, now, actor), {}
+    except Exception:
+        results, failed = [], {}
+        for row, u in understood:
+            try:
+                with crm.transaction() as con:
+                    results += _apply(con, [(row, u)], analyses, now, actor)
+            except Exception as exc:  # recorded, and the run goes on
+                failed[row["id"]] = f"{type(exc).__name__}: {exc}"[:500]
+                with crm.transaction() as con:
+                    con.execute("UPDATE inbound_messages SET status = 'failed', reason = ?, "
+                                "attempts = attempts + 1 WHERE id = ?", [failed[row["id"]], row["id"]])
+        return results, failed
+
+
+def _timed_write(report: ProcessReport, crm: CRMStore, understood, analyses, now, actor):
+    started = time.perf_counter()
+    results, failed = _write(crm, understood, analyses, now, actor)
+    report.seconds["write"] += time.perf_counter() - started
+    return results, failed, analyses
+
+
+def _tally(report: ProcessReport, results: list, failed: dict[str, str],
+           analyses: dict[str, Analysis]) -> None:
+    report.failed.update(failed)
+    for row, u, found, outcome in results:
+        report.processed += 1
+        report.kinds[u.kind] += 1
+        report.statuses[outcome.status] += 1
+        analysis = analyses.get(row["id"])
+        if analysis:
+            report.intents[analysis.intent] += 1
+        for action in outcome.actions:
+            report.actions[action.split(":")[0].split(" (")[0]] += 1
+        if len(report.preview) < 20:
+            report.preview.append({
+                "kind": u.kind, "status": outcome.status,
+                "intent": analysis.intent if analysis else "",
+                "matched_by": found.matched_by or "", "actions": "; ".join(outcome.actions)[:120]})
 
 
 def process_pending(crm: CRMStore, llm: LLM, *, actor: str, now: datetime | None = None,
                     batch: int = BATCH) -> ProcessReport:
-    """Work through every ``new`` inbound message, a batch at a time."""
+    """Work through every ``new`` inbound message, a batch at a time. Two stages overlap: while one
+    batch is written (DuckDB works outside the GIL), the next is read and understood."""
     now = now or datetime.now(timezone.utc)
     report = ProcessReport()
-    skip: set[str] = set()
-    while True:
-        with crm.connect() as con:
-            own = {r[0] for r in con.execute("SELECT lower(email) FROM inboxes").fetchall()}
-            rows = fetch_dicts(con, "SELECT id, message_key, inbox_id, raw, received_at FROM inbound_messages "
-                                    "WHERE status = 'new' AND id NOT IN (SELECT unnest(?)) "
-                                    "ORDER BY stored_at, id LIMIT ?", [sorted(skip), batch])
-        if not rows:
-            return report
-        understood = [(row, understand(bytes(row["raw"]), own_addresses=frozenset(own))) for row in rows]
-        analyses = asyncio.run(_analyse(llm, crm, [(r, u) for r, u in understood if u.kind == "human_reply"]))
-        results: list[tuple[dict, Understanding, Match, Outcome]] = []
-        try:
-            with crm.transaction() as con:
-                for row, u in understood:
-                    found, outcome = _apply(con, row, u, analyses.get(row["id"]), now, actor)
-                    results.append((row, u, found, outcome))
-        except Exception:
-            # One message's actions failed: apply them one per transaction to find it.
-            results = []
-            for row, u in understood:
-                try:
-                    with crm.transaction() as con:
-                        found, outcome = _apply(con, row, u, analyses.get(row["id"]), now, actor)
-                    results.append((row, u, found, outcome))
-                except Exception as exc:  # recorded, and the run goes on
-                    error = f"{type(exc).__name__}: {exc}"[:500]
-                    with crm.transaction() as con:
-                        con.execute("UPDATE inbound_messages SET status = 'failed', reason = ?, "
-                                    "attempts = attempts + 1 WHERE id = ?", [error, row["id"]])
-                    report.failed[row["id"]] = error
-                    skip.add(row["id"])
-        for row, u, found, outcome in results:
-            skip.add(row["id"])
-            report.processed += 1
-            report.kinds[u.kind] += 1
-            report.statuses[outcome.status] += 1
-            analysis = analyses.get(row["id"])
-            if analysis:
-                report.intents[analysis.intent] += 1
-            for action in outcome.actions:
-                report.actions[action.split(":")[0].split(" (")[0]] += 1
-            if len(report.preview) < 20:
-                report.preview.append({
-                    "kind": u.kind, "status": outcome.status,
-                    "intent": analysis.intent if analysis else "",
-                    "matched_by": found.matched_by or "", "actions": "; ".join(outcome.actions)[:120]})
+    taken: set[str] = set()     # read by this run: in flight, written, or failed
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="replies-writer") as writer:
+        in_flight: Future | None = None
+        while True:
+            with crm.connect() as con:
+                own = frozenset(r[0] for r in con.execute("SELECT lower(email) FROM inboxes").fetchall())
+                rows = fetch_dicts(con, "SELECT id, message_key, inbox_id, raw, received_at "
+                                        "FROM inbound_messages WHERE status = 'new' "
+                                        "AND id NOT IN (SELECT unnest(?)) ORDER BY stored_at, id LIMIT ?",
+                                   [sorted(taken), batch])
+            if not rows:
+                if in_flight is not None:
+                    _tally(report, *in_flight.result())
+                return report
+            taken.update(row["id"] for row in rows)
+            started = time.perf_counter()
+            understood = [(row, understand(bytes(row["raw"]), own_addresses=own)) for row in rows]
+            report.seconds["understand"] += time.perf_counter() - started
+            started = time.perf_counter()
+            analyses = asyncio.run(_analyse(llm, crm, [(r, u) for r, u in understood
+                                                       if u.kind == "human_reply"]))
+            report.seconds["intent"] += time.perf_counter() - started
+            if in_flight is not None:
+                _tally(report, *in_flight.result())
+            in_flight = writer.submit(_timed_write, report, crm, understood, analyses, now, actor)
 
 
 @dg.asset(

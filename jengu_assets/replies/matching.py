@@ -72,3 +72,29 @@ def match(
         if row:
             return Match(row[0][0], None, None, None, how)
     return NO_MATCH
+
+
+def match_many(con: duckdb.DuckDBPyConnection, queries: Sequence[dict]) -> list[Match]:
+    """``match`` for many messages at once: one query for every thread header of the batch, the
+    address fallback only for those the threads do not place. Each query holds ``match``'s keyword
+    arguments."""
+    ids = set()
+    for q in queries:
+        ids.update(i.strip() for i in (q.get("in_reply_to"), q.get("original_message_id"), *q.get("references", ()))
+                   if i and i.strip())
+    found = _by_message_id(con, sorted(ids))
+    out = []
+    for q in queries:
+        candidates = ([("in_reply_to", q["in_reply_to"].strip())] if q.get("in_reply_to") else []) + \
+            [("references", r.strip()) for r in reversed(q.get("references", ())) if r.strip()] + \
+            ([("bounce_original", q["original_message_id"].strip())] if q.get("original_message_id") else [])
+        hit = next(((how, m) for how, m in candidates if m in found), None)
+        if hit:
+            prospect_id, email_id, inbox_id, step = found[hit[1]]
+            out.append(Match(prospect_id, email_id, inbox_id, step, hit[0]))
+        elif q.get("original_recipient") or q.get("from_address"):
+            out.append(match(con, in_reply_to=None, original_recipient=q.get("original_recipient"),
+                             from_address=q.get("from_address")))
+        else:
+            out.append(NO_MATCH)
+    return out

@@ -42,8 +42,8 @@ CREATE TABLE inbound_messages (
     processed_at  TIMESTAMPTZ,
     attempts      INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX inbound_messages_status ON inbound_messages (status);
-CREATE INDEX inbound_messages_prospect ON inbound_messages (prospect_id);
+-- No index on status or prospect_id: processing updates both, and DuckDB rewrites a whole row
+-- (raw bytes included) when an indexed column changes. Scans of this table are cheap enough.
 
 -- One row per human reply: the new text and what it means.
 CREATE TABLE replies (
