@@ -12,6 +12,7 @@
     jengu emergency-stop on|off|status            stop every send at once
     jengu sends review | resolve MESSAGE_ID ...   sends whose delivery is unknown
     jengu inspect-email PATH [PATH ...] [--json]  what each raw email is (bounce, auto-reply, reply...)
+    jengu inbound review [--json]                 inbound mail kept for a person (unmatched, failed)
 
 Exit status: 0 on success, 1 on an unexpected failure, 2 on bad input (unreadable file, bad usage).
 """

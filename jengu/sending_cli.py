@@ -7,6 +7,7 @@
     jengu sends review [--json]        sends whose delivery is unknown
     jengu sends resolve MESSAGE_ID (--delivered | --not-delivered)
     jengu sends run [--json]           one send tick now, outside Dagster (same code as send_job)
+    jengu inbound review [--json]      inbound mail kept for a person: unmatched or failed
 """
 
 from __future__ import annotations
@@ -165,6 +166,24 @@ def cmd_sends(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_inbound(args: argparse.Namespace) -> int:
+    with CRMStore().connect() as con:
+        from jengu_resources.crm_store import fetch_dicts
+
+        rows = fetch_dicts(con, "SELECT id, status, kind, from_email, subject, reason, received_at "
+                                "FROM inbound_messages WHERE status IN ('unmatched', 'failed') "
+                                "ORDER BY received_at DESC NULLS LAST LIMIT ?", [args.limit])
+    for row in rows:
+        if args.json:
+            print(json.dumps(row, default=str, ensure_ascii=False))
+        else:
+            print(f"{row['id']}  {row['status']:<9}  {row['kind'] or '-':<11}  {row['from_email'] or '-'}"
+                  f"  {(row['subject'] or '')[:60]!r}  {row['reason'] or ''}")
+    if not rows and not args.json:
+        print("nothing to review: every inbound message was matched and processed")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the sending commands to the ``jengu`` parser."""
     inbox = sub.add_parser("inbox", help="manage the inbox pool")
@@ -213,4 +232,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     verdict.add_argument("--not-delivered", dest="delivered", action="store_false")
     run = sends_sub.add_parser("run", help="one send tick now (the schedule does this every 5 min)")
     run.add_argument("--json", action="store_true")
+
+    inbound = sub.add_parser("inbound", help="inbound mail kept for review")
+    inbound_sub = inbound.add_subparsers(dest="inbound_command", required=True)
+    review_in = inbound_sub.add_parser("review", help="unmatched or failed inbound messages")
+    review_in.add_argument("--json", action="store_true")
+    review_in.add_argument("--limit", type=int, default=100)
+    inbound.set_defaults(func=cmd_inbound)
     sends.set_defaults(func=cmd_sends)

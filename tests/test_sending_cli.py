@@ -80,3 +80,13 @@ def test_sends_review_and_resolve(home, crm, capsys):
     assert "no unknown sends" in jengu(capsys, "sends", "review")[1]
     status, _, err = jengu(capsys, "sends", "resolve", "<u1@x>", "--not-delivered")
     assert status == 2 and "not an unknown send" in err
+
+
+def test_inbound_review_lists_unmatched_mail(home, crm, capsys):
+    with crm.transaction() as con:
+        con.execute("INSERT INTO inbound_messages (id, message_key, raw, size_bytes, status, kind, "
+                    "from_email, subject, reason) VALUES ('in_1', '<x@y>', 'raw', 3, 'unmatched', "
+                    "'human_reply', 'who@else.example', 'Hello?', 'no thread or address match')")
+    status, out, _ = jengu(capsys, "inbound", "review", "--json")
+    assert status == 0 and json.loads(out)["id"] == "in_1"
+    assert "no thread or address match" in jengu(capsys, "inbound", "review")[1]
