@@ -28,7 +28,7 @@ from jengu_assets.sending.inboxes import (
     set_paused,
     usage_on,
 )
-from jengu_resources.crm_store import CRMStore
+from jengu_resources.crm_store import CRMStore, fetch_dicts
 
 BAD_INPUT = 2
 
@@ -155,33 +155,29 @@ def cmd_sends(args: argparse.Namespace) -> int:
         return 0
     with store.connect() as con:
         rows = ledger.unknown_sends(con)
+    return _print_rows(rows, args.json, "no unknown sends", lambda row: (
+        f"{row['message_id']}  {row['inbox_email']} -> {row['to_email']}  step "
+        f"{row['sequence_step']}  claimed {row['claimed_at']:%Y-%m-%d %H:%M}  {row['detail']}"))
+
+
+def _print_rows(rows: list[dict], as_json: bool, empty: str, line) -> int:
+    """JSON Lines with ``--json``, else one line per row (or ``empty`` when there is none)."""
     for row in rows:
-        if args.json:
-            print(json.dumps(row, default=str))
-        else:
-            print(f"{row['message_id']}  {row['inbox_email']} -> {row['to_email']}  step "
-                  f"{row['sequence_step']}  claimed {row['claimed_at']:%Y-%m-%d %H:%M}  {row['detail']}")
-    if not rows and not args.json:
-        print("no unknown sends")
+        print(json.dumps(row, default=str, ensure_ascii=False) if as_json else line(row))
+    if not rows and not as_json:
+        print(empty)
     return 0
 
 
 def cmd_inbound(args: argparse.Namespace) -> int:
     with CRMStore().connect() as con:
-        from jengu_resources.crm_store import fetch_dicts
-
         rows = fetch_dicts(con, "SELECT id, status, kind, from_email, subject, reason, received_at "
                                 "FROM inbound_messages WHERE status IN ('unmatched', 'failed') "
                                 "ORDER BY received_at DESC NULLS LAST LIMIT ?", [args.limit])
-    for row in rows:
-        if args.json:
-            print(json.dumps(row, default=str, ensure_ascii=False))
-        else:
-            print(f"{row['id']}  {row['status']:<9}  {row['kind'] or '-':<11}  {row['from_email'] or '-'}"
-                  f"  {(row['subject'] or '')[:60]!r}  {row['reason'] or ''}")
-    if not rows and not args.json:
-        print("nothing to review: every inbound message was matched and processed")
-    return 0
+    return _print_rows(
+        rows, args.json, "nothing to review: every inbound message was matched and processed",
+        lambda row: (f"{row['id']}  {row['status']:<9}  {row['kind'] or '-':<11}  "
+                     f"{row['from_email'] or '-'}  {(row['subject'] or '')[:60]!r}  {row['reason'] or ''}"))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
