@@ -1180,33 +1180,44 @@ def _garbage(ctx: _Context) -> Scripted:
     if threaded and sent.message_id:
         common += f"In-Reply-To: {sent.message_id}\r\nReferences: {_references(sent)}\r\n"
     head = common.encode("latin-1", "replace")
+    # Each variant loses the words on the way, for people and programs alike: what is left to
+    # read is binary, shifted bytes, MIME source or nothing. (A wrong label on intact text is
+    # not garbage: readers decode that, as they should.)
     if variant == "bad_charset":
-        # Declared UTF-8, written in Latin-1 by an old webmail, subject unencoded 8-bit.
+        # Declared UTF-8 text, subject unencoded 8-bit, but an old webmail filled the body with
+        # the binary of the document its editor saved: no charset makes words of it.
+        body = base64.encodebytes(rng.randbytes(600)).replace(b"\n", b"\r\n")
         raw = (head + b"Subject: " + subject_words.encode("latin-1", "replace") + " – Grüße"
                .encode("latin-1", "replace") + b"\r\nMIME-Version: 1.0\r\n"
-               b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
-               + text.encode("latin-1", "replace") + " ½ à ü ß".encode("latin-1") + b"\r\n")
+               b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n"
+               b"\r\n" + body)
     elif variant == "unknown_charset":
-        body = base64.b64encode(text.encode("utf-16-le"))[:-3] + b"*#!"
+        # A charset nobody knows, and base64 that lost its first character in transit: every
+        # byte after it decodes shifted.
+        body = base64.b64encode(text.encode("utf-16-le"))[1:-3] + b"*#!"
         raw = (head + f"Subject: {_encoded_header(subject_words)}\r\n".encode()
                + b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=\"x-mac-klingon\"\r\n"
                b"Content-Transfer-Encoding: base64\r\n\r\n" + body + b"\r\n")
     elif variant == "broken_multipart":
-        # A header line without a colon ends the header early; the parts use another boundary.
+        # A header line without a colon ends the header early, so the parts (base64, as webmails
+        # write UTF-8) show as MIME source; they use another boundary besides.
+        plain = base64.encodebytes(text.encode()).replace(b"\n", b"\r\n")
+        rich = base64.encodebytes(f"<p>{html.escape(text)}</p>".encode()).replace(b"\n", b"\r\n")
         raw = (head + f"Subject: {_encoded_header(subject_words)}\r\n".encode()
                + b"MIME-Version: 1.0\r\nX-Mailer WebMail Pro 2.1 (build 118)\r\n"
                b"Content-Type: multipart/alternative; boundary=\"=_part_A\"\r\n\r\n"
-               b"--=_part_B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-               + text.encode() + b"\r\n--=_part_B\r\nContent-Type: text/html\r\n\r\n<p>"
-               + text.encode() + b"\r\n")
+               b"--=_part_B\r\nContent-Type: text/plain; charset=utf-8\r\n"
+               b"Content-Transfer-Encoding: base64\r\n\r\n" + plain
+               + b"--=_part_B\r\nContent-Type: text/html; charset=utf-8\r\n"
+               b"Content-Transfer-Encoding: base64\r\n\r\n" + rich)
     else:
-        # Cut off in the middle of an attachment by a relay that gave up.
+        # Cut off in the middle of the attachment, which came before the text (as Apple Mail
+        # orders them), by a relay that gave up: the text never arrived.
         attachment = base64.encodebytes(rng.randbytes(3000)).replace(b"\n", b"\r\n")
         raw = (head + f"Subject: {_encoded_header(subject_words)}\r\n".encode()
                + b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"cut\"\r\n\r\n"
-               b"--cut\r\nContent-Type: text/plain; charset=utf-8\r\n"
-               b"Content-Transfer-Encoding: 8bit\r\n\r\n" + text.encode() + b"\r\n--cut\r\n"
-               b"Content-Type: application/pdf; name=\"prices 2027.pdf\"\r\n"
+               b"--cut\r\nContent-Type: application/pdf; name=\"prices 2027.pdf\"\r\n"
+               b"Content-Disposition: attachment; filename=\"prices 2027.pdf\"\r\n"
                b"Content-Transfer-Encoding: base64\r\n\r\n" + attachment[:1531] + b"\r\n")
     expected = ctx.base_expected("unknown", threaded=threaded and bool(sent.message_id))
     expected["variant"] = variant

@@ -27,8 +27,10 @@ def test_demo_runs_today_and_is_idempotent(tmp_path, monkeypatch):
 
     first = demo()
     assert first["prospects"] >= 200
-    assert set(first["stages"]) <= {"enriched", "failed", "ready", "composed", "queued", "sent",
-                                    "suppressed"}
+    # Composition, sending and the sandbox's answers move prospects along; nothing is left in a
+    # transient stage (enriching, researching, composing, sending).
+    assert set(first["stages"]) <= {"new", "enriched", "failed", "ready", "composed", "queued", "sent",
+                                    "suppressed", "engaged", "replied", "meeting", "lost"}
     enrichment = first["enrichment"]
     assert enrichment["website_rate"] >= 0.85
     assert enrichment["personal_sendable_rate"] >= 0.75

@@ -480,6 +480,75 @@ def test_offline_intent(text: str, intent: str):
     assert offline_intent(text).intent == intent
 
 
+@pytest.mark.parametrize("text, intent", [
+    # Interest stated, then how to go on: a step forward, not a question before deciding.
+    ("Yes, we are interested. What would the next steps be?", "interested"),
+    ("Ja, wir sind interessiert. Wie geht es jetzt weiter?", "interested"),
+    # A topical question still comes first, stated interest or not.
+    ("Yes, we are interested. How much does it cost per month?", "needs_more_info"),
+    # A generic question without stated interest asks before deciding.
+    ("Sounds interesting. What is it exactly?", "needs_more_info"),
+    # Asking for a proposal is asking to go on; asking for prices is information.
+    ("Das klingt gut. Schicken Sie mir gerne ein Angebot.", "interested"),
+    ("Mi mandi pure una proposta.", "interested"),
+    ("Could you send me more information about prices?", "needs_more_info"),
+    # A day with a time, offered to talk or asked as a question, proposes a meeting.
+    ("Happy to talk. How about Monday 16 March at 2 pm?", "meeting_request"),
+    ("Gerne können wir sprechen. Passt Ihnen Dienstag, 10. März, um 14:00 Uhr?",
+     "meeting_request"),
+    ("Volontiers, parlons-en. Que diriez-vous de lundi 16 mars à 14 h ?", "meeting_request"),
+    ("Would Thursday 12 March at 11:30 suit you?", "meeting_request"),
+    # A day and a time that only say when someone is away propose nothing.
+    ("Thanks, we are interested. I am away on Monday 16 March at 2 pm.", "interested"),
+    # Handed over to a named person, in every language's wording.
+    ("Recruiting is handled by Hannah Carter (HR Manager). Please write to Hannah directly at "
+     "hannah.carter@hotel.co.uk.", "delegated"),
+    ("Um Personalthemen kümmert sich bei uns Anja Weber, Personalleiterin. Bitte schreiben Sie "
+     "direkt an a.weber@hotel.de.", "delegated"),
+    ("Le recrutement est géré par Nicolas Roux (Responsable RH). Merci d'écrire directement à "
+     "n.roux@hotel.fr.", "delegated"),
+    ("De la selección de personal se encarga Pablo García (Responsable de RR. HH.). Escriba "
+     "directamente a pablo@hotel.es.", "delegated"),
+    ("Della selezione del personale si occupa Elena Galli (Responsabile risorse umane). Scriva "
+     "direttamente a elena@hotel.it.", "delegated"),
+    # Asking us to contact the writer is no delegation.
+    ("Feel free to contact me at tom@hotel.com if you have questions.", "needs_more_info"),
+    ("N'hésitez pas à me contacter au 01 23 45 67 89.", "needs_more_info"),
+    # Off the list, or no more mail, in any wording.
+    ("We do not wish to receive any further emails.", "unsubscribe"),
+    ("Merci de nous retirer de votre liste de diffusion.", "unsubscribe"),
+    ("Nous ne souhaitons plus recevoir vos e-mails.", "unsubscribe"),
+    ("Por favor, elimínennos de su lista de distribución.", "unsubscribe"),
+    ("Baja. Por favor, no escriban más a esta dirección.", "unsubscribe"),
+    ("Cancellazione. Per favore non scrivete più a questo indirizzo.", "unsubscribe"),
+    # A word that means unsubscribe elsewhere in a sentence is no request.
+    ("La baja temporada es tranquila, nos interesa.", "interested"),
+])
+def test_offline_intent_weighs_the_whole_reply(text: str, intent: str):
+    assert offline_intent(text).intent == intent
+
+
+@pytest.mark.parametrize("text, name, title, email", [
+    ("Please get in touch with Charlotte Foster, our Front Office Manager, at "
+     "charlotte@hotel.co.uk. I have copied Charlotte in.", "Charlotte Foster",
+     "Front Office Manager", "charlotte@hotel.co.uk"),
+    ("Bitte wenden Sie sich an Jürgen Krämer (Leiter Rezeption) unter jurgen.kraemer@hotel.de.",
+     "Jürgen Krämer", "Leiter Rezeption", "jurgen.kraemer@hotel.de"),
+    ("Merci de contacter Hélène Roux, Cheffe de réception, à l'adresse h.roux@hotel.fr.",
+     "Hélène Roux", "Cheffe de réception", "h.roux@hotel.fr"),
+    # The address names the person only by first name, written without the accent.
+    ("Por favor, contacte con Inés López, Jefa de recepción, en ines@hotel.es.", "Inés López",
+     "Jefa de recepción", "ines@hotel.es"),
+    ("La prego di contattare Niccolò Rossi, Capo ricevimento, all'indirizzo n.rossi@hotel.it.",
+     "Niccolò Rossi", "Capo ricevimento", "n.rossi@hotel.it"),
+])
+def test_delegated_contact_after_the_handover(text: str, name: str, title: str, email: str):
+    analysis = offline_intent(text)
+    assert analysis.intent == "delegated"
+    contact = analysis.details.delegated_contact
+    assert (contact.name, contact.title, contact.email) == (name, title, email)
+
+
 def test_delegated_contact_details():
     analysis = offline_intent("Please contact our GM Maria Rossi at maria.rossi@hotel.it")
     contact = analysis.details.delegated_contact
@@ -616,6 +685,38 @@ def test_mime_bombs_are_malformed_fast(message: bytes, reason: str):
     assert result.kind == "malformed" and result.reason.startswith(reason)
     # Still matchable: the envelope is read even when the body is refused.
     assert result.parsed.message_id == "<big@hotel.example>"
+
+
+@pytest.mark.parametrize("message, reason", [
+    # Bytes no charset makes words of, declared as text.
+    (HEAD + b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+     + base64.encodebytes(random.Random(7).randbytes(600)), "the body decodes to binary"),
+    # A header without its colon ends the headers: the parts show as MIME source and base64.
+    (HEAD + b"X-Mailer WebMail Pro 2.1\r\nContent-Type: multipart/alternative; boundary=A\r\n\r\n"
+     b"--A\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+     + base64.encodebytes("Yes, we are interested in a call on Tuesday.".encode()) + b"--A--\r\n",
+     "only MIME source"),
+    # Cut off inside the attachment that came before the text.
+    (HEAD + b"Content-Type: multipart/mixed; boundary=cut\r\n\r\n--cut\r\n"
+     b"Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+     + base64.encodebytes(bytes(900))[:700], "the body is empty"),
+])
+def test_mail_without_a_word_to_read_is_malformed(message: bytes, reason: str):
+    result = understand(message)
+    assert result.kind == "malformed" and reason in result.reason, result.reason
+    assert result.parsed.message_id == "<big@hotel.example>"
+
+
+@pytest.mark.parametrize("message", [
+    # Intact and empty: a reply that says nothing, for the intent to judge.
+    HEAD + b"Content-Type: text/plain\r\n\r\n\r\n",
+    # A stray control character in real text.
+    HEAD + b"Content-Type: text/plain\r\n\r\nYes, we are interested.\x0b\r\n",
+    # No blank line after the headers: the text starts inside them.
+    HEAD + b"Content-Type: text/plain\r\nYes, we are interested.\r\n",
+])
+def test_readable_or_empty_replies_are_replies(message: bytes):
+    assert understand(message).kind == "human_reply"
 
 
 def test_huge_headers():

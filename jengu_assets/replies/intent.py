@@ -5,7 +5,11 @@ phrases) sort the new text of a reply (``understanding.reply_text``) into one in
 several apply, the order of ``prompts.SYSTEM_PROMPT`` decides, the same order the remote models
 are given: unsubscribe, delegated, not_interested, meeting_request, needs_more_info, interested.
 Negations are matched first and masked, so "not interested" or "no nos interesa" never count as
-interest.
+interest. Some phrases weigh more than their words: asking for a proposal or for the next steps
+is interest, not a question; a generic question ("what would...?") needs more information only
+when the reply states no interest, a topical one (price, how it works) always; a day with a time
+offered to talk or asked as a question is a meeting request; the person a reply hands us over to
+is the name right after "contact", "wenden Sie sich an", "géré par", "se encarga", "si occupa"...
 
 Confidence is what the rules can honestly claim: 0.75-0.9 for a clear phrase, below 0.7 when the
 evidence is weak (a bare question, a lone "gerne") or contradicts itself (an unsubscribe request
@@ -15,6 +19,8 @@ that also asks for a call), so such replies go to a person.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from jengu_assets.replies.prompts import (
@@ -48,6 +54,7 @@ _UNSUBSCRIBE = _rules(
     r"\b(do not|don't|dont|never) (contact|e-?mail|write to|message|spam) (me|us)\b",
     r"\bopt(ed)?[- ]?out\b", r"\b(no|any) (more|further) (e-?mails|emails|messages|mails)\b",
     r"\bdelete (my|our) (data|details|address|e-?mail|contact)",
+    r"\b(do not|don't|no longer) (wish|want) to receive\b",
     # de
     r"\babmelden\b", r"\babmeldung\b", r"\baustragen\b", r"\btragen sie (mich|uns) .{0,60}\baus\b",
     r"\bkeine (weiteren |weitere )?(e-?mails|nachrichten|werbung|mails|zuschriften)\b",
@@ -58,16 +65,26 @@ _UNSUBSCRIBE = _rules(
     r"\bretirer (mon|notre|nos) (adresse|e-?mail|coordonnées)",
     r"\bne (plus )?(me|nous) (plus )?(contacter|écrire|envoyer|solliciter)",
     r"\bsupprime[zr] (mon|notre|nos|mes) (adresse|e-?mail|coordonnées|données)",
+    r"\b(nous|me) (retirer|supprimer|enlever|radier) (de|des) (votre|vos|la|les) (liste|fichier)",
+    r"\bne (souhait|veu|voul|désir)\w* plus (rien )?recevoir\b",
+    r"\bne plus (nous |me )?(écrire|contacter|envoyer|solliciter)\b",
     # es
     r"\bdar(me|nos)? de baja\b", r"\bden de baja\b", r"\bde baja de\b",
     r"\bno (me|nos) (contacten|escriban|envíen|vuelvan a)",
     r"\belimin(en|ar) (mi|nuestro|nuestra|mis|nuestros) (correo|dirección|datos|email|e-mail)",
     r"\bborr(en|ar) (mis|nuestros) datos",
+    r"\b(elimín|elimin|borr|sac|quit)\w*(me|nos) de (su|sus|la|las|vuestra) (lista|base|listado)",
+    r"\bno (dese|quer|quier)\w* recibir más\b",
+    r"\bno (me |nos )?(contacten|escriban|envíen|manden) más\b",
     # it
     r"\bcancellami\b", r"\bcancellarmi\b", r"\bcancellateci\b", r"\bdisiscri",
     r"\brimuover(e|mi|ci)\b.{0,40}\b(indirizzo|lista|email|e-mail|mail|contatti)",
     r"\bnon (mi|ci) (contatti|scriva|contattate|scrivete|inviate)\b",
     r"\bnon (contattarmi|contattateci|scrivetemi|scriveteci)\b",
+    r"\bnon (desider|vogli)\w* (più )?ricevere (altr|più|ulterior)",
+    r"\bnon (mi |ci )?(contatti|scriva|contattate|scrivete|inviate|mandate) più\b",
+    # The request in one word, opening a line.
+    r"(?m:^)[ \t]*(baja|cancellazione|disiscrizione|désinscription|abmeldung|unsubscribe)[ \t]*[.!]",
     # nl, pt
     r"\bafmelden\b", r"\buitschrijven\b", r"\bverwijder (mij|ons|mijn|onze)\b",
     r"\bgeen (e-?mails|berichten|mails) meer\b", r"\bdescadastr",
@@ -140,7 +157,7 @@ _MEETING = _rules(
 )
 _INFO = _rules(
     r"\bprice", r"\bpricing\b", r"\bcosts?\b", r"\bhow much\b", r"\bfees?\b",
-    r"\bhow (does|do|would|can|will|long)\b", r"\bwhat (is|are|does|do|would)\b",
+    r"\bhow (does|do|would|will) (it|this|that) work\b", r"\bhow long\b",
     r"\bmore (info|information|details)\b", r"\bbrochure\b", r"\bcase stud", r"\breferences?\b",
     r"\bintegrat", r"\bgdpr\b", r"\bcontract\b", r"\btrial\b", r"\bquote\b", r"\boffer\b",
     r"\bpreis", r"\bkosten", r"\bwie ?viel\b", r"\bwas kostet\b", r"\bwie funktioniert\b",
@@ -156,12 +173,70 @@ _INFO = _rules(
 )
 _INFO_REQUEST = _rules(
     r"\b(send|share|forward) (me|us) (some |more |further )?(info|information|details|a brochure"
-    r"|an offer|a proposal|prices|pricing|documentation)",
-    r"\b(schicken|senden) sie (mir|uns) .{0,40}(informationen|unterlagen|angebot|preise)",
+    r"|prices|pricing|documentation)",
+    r"\b(schicken|senden) sie (mir|uns) .{0,40}(informationen|unterlagen|preise)",
     r"\bmehr informationen\b", r"\b(envoyez|transmettez)[- ](moi|nous)\b", r"\bplus d'informations\b",
     r"\b(envíe|envíenos|mándenos|mande)\b.{0,30}(información|precios|presupuesto)",
     r"\bmás información\b", r"\b(inviate|mandate|mi invii|ci invii)\b.{0,30}(informazioni|prezzi|preventivo)",
     r"\b(maggiori|più) informazioni\b", r"\bmeer informatie\b", r"\bmais informaç",
+)
+# Questions any reply may ask ("what is...", "how would..."): information only without a stated
+# interest; topical questions (price, how it works) are _INFO.
+_INFO_GENERIC = _rules(
+    r"\bhow (does|do|would|can|will)\b", r"\bwhat (is|are|does|do|would)\b",
+)
+# First-person statements of interest: they outweigh a generic question, never a topical one.
+_INTEREST_EXPLICIT = _rules(
+    r"\b(we are|we're|i am|i'm|we would be|we'd be|i would be|i'd be) (very |definitely "
+    r"|certainly |really |quite )?interested\b", r"\bcount (me|us) in\b",
+    r"\b(wir sind|ich bin|wir wären|ich wäre) (sehr |durchaus |grundsätzlich )?interessiert\b",
+    r"\b(nous sommes|je suis|nous serions|je serais) (très |vraiment )?intéressée?s?\b",
+    r"\b(cela|ça|ceci) (nous|m') ?intéresse\b",
+    r"\b(estamos|estoy|estaríamos|estaría) (muy )?interesad[oa]s?\b", r"\b(nos|me) interesa\b",
+    r"\b(siamo|sono|saremmo|sarei) (molto )?interessat[oaie]\b", r"\b(ci|mi) interessa\b",
+)
+# Asking how to go on is a step forward, not a question before deciding.
+_NEXT_STEPS = _rules(
+    r"\bnext steps?\b", r"\bwhat happens next\b", r"\bhow (do|should|shall|can) we "
+    r"(proceed|go ahead|get started|start|move forward)\b", r"\bhow to proceed\b",
+    r"\bnächsten? schritte?\b", r"\bwie geht es (jetzt |nun |dann )?weiter\b",
+    r"\bwie (gehen wir|machen wir) (jetzt |nun |dann )?(weiter|vor)\b",
+    r"\bprochaines? étapes?\b", r"\bcomment (procéder|procédons-nous|on procède)\b",
+    r"\bquelle est la suite\b",
+    r"\b(siguientes|próximos) pasos\b", r"\bcómo (procedemos|seguimos)\b",
+    r"\bprossimi passi\b", r"\bcome procediamo\b",
+    r"\bvolgende stappen\b", r"\bpróximos passos\b",
+)
+# Asking for a proposal is asking to go on; a price or a quote is information (_INFO).
+_PROPOSAL_REQUEST = _rules(
+    r"\b(send|share|forward|prepare|make) (me |us )?(over )?(your|a|an) (proposal|offer)\b",
+    r"\b(schicken|senden|machen|erstellen|unterbreiten) sie (mir|uns) (gerne |bitte |doch )*"
+    r"(ein|ihr) angebot\b",
+    r"\b(envoyer|adresser|transmettre|faire parvenir|envoyez|adressez)(-moi|-nous)? (une|votre) "
+    r"(proposition|offre)\b",
+    r"\b(envíe|envíeme|envíenos|mande|mándeme|mándenos|enviar|enviarnos|mandarnos) (una|su) "
+    r"(propuesta|oferta)\b",
+    r"\b(mandi|invii|mandate|inviate|mandarmi|inviarmi|mandarci|inviarci) (pure )?(una|la sua|la "
+    r"vostra) (proposta|offerta)\b",
+)
+# A day with a time ("Tuesday 10 March at 2 pm") is a slot; with any of these around it, or asked
+# as a question, the reply proposes a meeting.
+_TALK = _rules(
+    r"\b(talk|speak|chat)\b", r"\b(sprechen|besprechen|telefonieren|austauschen)\b",
+    r"\bparl(er|ons)(-en)?\b", r"\béchanger\b", r"\bhabl(ar|amos|emos|arlo)\b",
+    r"\bparl(are|iamo|iamone|arne)\b", r"\bsentir(ci|si)\b",
+)
+_SLOT_OFFER = _rules(
+    r"\b(how|what) about\b", r"\bare you (free|available)\b", r"\bwould you have time\b",
+    r"\b(works?|suits?) (for )?you\b", r"\bpasst (es )?ihnen\b", r"\b(hätten|haben) sie .{0,60}zeit\b",
+    r"\bque diriez-vous\b", r"\b(seriez|êtes)-vous disponible", r"\bvous convien",
+    r"\ble viene bien\b", r"\btendría tiempo\b", r"\b(está|estaría) disponible\b",
+    r"\ble andrebbe bene\b", r"\ble va bene\b", r"\bavrebbe tempo\b", r"\bsarebbe disponibile\b",
+)
+_CALL_ME = _rules(
+    r"\b(reach|call|ring|phone) (me|us) (on|at|under)\b", r"\b(sie erreichen|rufen sie) (mich|uns)\b",
+    r"\b(me|nous) joindre\b", r"\bm'appeler\b", r"\bllám(eme|enos)\b", r"\bllamar(me|nos) al\b",
+    r"\bmi chiami\b", r"\bchiamar(mi|ci) al\b",
 )
 _DELEGATION_CUE = _rules(
     r"\b(please )?(contact|reach out to|write to|e-?mail|get in touch with|speak (to|with)"
@@ -172,16 +247,20 @@ _DELEGATION_CUE = _rules(
     r"\bnot the (right|best|correct) (person|contact)\b", r"\b(responsible|in charge) (for|of)\b",
     r"\bhandles? (all |our )?(supplier|purchasing|marketing|it|these|such)\b",
     r"\b(i('ve| have) )?(cc'?d|copied|cc'?ing|copying) (in )?(my|our)\b", r"\bmy colleague\b",
+    r"\b(handled|managed|dealt with|taken care of|looked after|run) by\b",
     r"\bwenden sie sich\b", r"\b(kontaktieren|schreiben) sie (bitte )?(meine|meinen|unsere|unseren|frau|herrn|herr)\b",
+    r"\bschreiben sie (bitte )?(direkt )?an\b", r"\bkümmert sich\b",
     r"\bzuständig\b", r"\bweitergeleitet\b", r"\bleite .{0,40}\bweiter\b", r"\bansprechpartner",
     r"\b(meine|meinen|meiner) (kollegin|kollegen)\b", r"\bin kopie\b",
-    r"\bcontactez\b", r"\badressez[- ]vous\b", r"\b(je|j'ai) (transmets|transmis|transféré|transfère)\b",
+    r"\bcontactez\b", r"(?<!me )(?<!nous )\bcontacter\b", r"\badressez[- ]vous\b",
+    r"\b(je|j'ai) (transmets|transmis|transféré|transfère)\b", r"\bgérée? par\b",
+    r"(?<!m')\bécrire (directement )?à\b",
     r"\b(le|la) responsable\b", r"\ben charge de\b", r"\bs'occupe\b", r"\b(mon|ma) collègue\b",
     r"\ben copie\b",
     r"\b(contacte|contactar|póngase en contacto|escriba)\b.{0,20}\b(con|a)\b", r"\breenviado\b",
-    r"\breenvío\b", r"\bencargad[oa]\b", r"\b(mi|nuestro|nuestra) compañer[oa]\b",
+    r"\breenvío\b", r"\bencargad[oa]\b", r"\bse encarga\b", r"\b(mi|nuestro|nuestra) compañer[oa]\b",
     r"\ben copia\b",
-    r"\bcontatt(are|i|ate)\b", r"\bsi rivolga\b", r"\brivolgersi\b", r"\bscriva a\b",
+    r"\bcontatt(are|i|ate)\b", r"\bsi rivolga\b", r"\brivolgersi\b", r"\bscriva (direttamente )?a\b",
     r"\binoltrato\b", r"\binoltro\b", r"\b(il|la) responsabile\b", r"\bsi occupa\b",
     r"\b(mio|mia) collega\b", r"\bin copia\b",
     r"\bneem contact op\b", r"\bcontact opnemen\b", r"\bdoorgestuurd\b", r"\b(mijn|onze) collega\b",
@@ -200,21 +279,27 @@ _TITLES = (
     "general manager", "hotel manager", "managing director", "director of sales",
     "director of sales and marketing", "sales director", "sales manager", "revenue manager",
     "marketing manager", "marketing director", "front office manager", "reservations manager",
-    "operations manager", "it manager", "e-commerce manager", "owner", "ceo", "gm", "manager",
+    "operations manager", "it manager", "e-commerce manager", "hr manager", "hr director",
+    "head of hr", "people manager", "owner", "ceo", "gm", "manager",
     "director", "assistant", "colleague",
     "hoteldirektorin", "hoteldirektor", "direktorin", "direktor", "geschäftsführerin",
     "geschäftsführer", "inhaberin", "inhaber", "verkaufsleiterin", "verkaufsleiter",
     "marketingleiterin", "marketingleiter", "empfangsleiterin", "empfangsleiter",
-    "kollegin", "kollegen", "kollege", "revenue managerin",
+    "kollegin", "kollegen", "kollege", "revenue managerin", "personalleiterin", "personalleiter",
+    "leiterin rezeption", "leiter rezeption", "empfangschefin", "empfangschef",
     "directeur général", "directrice générale", "directeur commercial",
     "directrice commerciale", "directeur", "directrice", "responsable commercial",
-    "responsable commerciale", "responsable marketing", "gérante", "gérant", "collègue",
+    "responsable commerciale", "responsable marketing", "responsable rh", "chef de réception",
+    "cheffe de réception", "gérante", "gérant", "collègue",
     "propriétaire",
     "director general", "directora general", "director comercial", "directora comercial",
-    "directora", "gerente", "jefe de ventas", "jefa de ventas", "compañero", "compañera",
+    "directora", "gerente", "jefe de ventas", "jefa de ventas", "jefe de recepción",
+    "jefa de recepción", "responsable de rr. hh.", "responsable de recursos humanos", "compañero",
+    "compañera",
     "propietario", "propietaria",
     "direttore generale", "direttrice generale", "direttore commerciale", "direttore",
-    "direttrice", "responsabile commerciale", "responsabile marketing", "responsabile",
+    "direttrice", "responsabile commerciale", "responsabile marketing",
+    "responsabile risorse umane", "capo ricevimento", "responsabile",
     "titolare", "proprietario", "collega",
     "directeur", "eigenaar", "diretor geral", "diretora geral", "diretor", "diretora",
     "responsável", "colega", "proprietário",
@@ -231,6 +316,35 @@ _TITLE_THEN_NAME = re.compile(
 _NAME_THEN_TITLE = re.compile(
     rf"(?P<name>{_NAME})[ \t]*,[ \t]*(?i:{_POSSESSIVE}[ \t]+(?P<title>{_TITLE_RE}))\b")
 _HONORIFIC_NAME = re.compile(rf"\b{_HONORIFIC}[ \t]+(?P<name>{_NAME})")
+# Whom the reply hands us over to: the name right after "contact", "wenden Sie sich an",
+# "géré par", "se encarga", "si occupa"..., possibly behind a title ("our GM Maria Rossi").
+_HANDOVER = (
+    r"contact(?:ez|er|e con|ar con|are)?|get in touch with|reach out to|write to"
+    r"|speak (?:to|with)|talk (?:to|with)|e-?mail|ask for"
+    r"|(?:handled|managed|dealt with|taken care of|looked after|run) by"
+    r"|forward(?:ed)? (?:it|this|your (?:e-?mail|message|request)) to"
+    r"|wenden sie sich (?:bitte )?an|kümmert sich|kontaktieren sie|schreiben sie (?:bitte )?an"
+    r"|weitergeleitet an|zuständig ist|adressez-vous à|écrire à|gérée? par|s'occupe"
+    r"|póngase en contacto con|escriba a|se encarga|diríjase a|hable con"
+    r"|contattare|contatti|si rivolga a|rivolgersi a|scriva a|si occupa"
+)
+_FILLER = (r"(?:(?:please|directly|bitte|direkt|bei uns|plutôt|directement|directamente"
+           r"|direttamente|por favor|per favore)[ \t,]+)*")
+_NAME_AFTER_HANDOVER = re.compile(
+    rf"(?i:\b(?:{_HANDOVER})[ \t]+{_FILLER}(?:{_POSSESSIVE}[ \t]+)?"
+    rf"(?:(?P<title>{_TITLE_RE})[ \t]*,?[ \t]+)?)(?:{_HONORIFIC}[ \t]+)?(?P<name>{_NAME})")
+# A title in apposition after the name: "Thomas Ellis, our HR Manager," or "Anja Weber
+# (Personalleiterin)". Taken only when it holds a word of a job title.
+_APPOSITION = re.compile(
+    rf"[ \t]*(?:\((?P<paren>[^()\n]{{2,60}})\)|,[ \t]*(?i:{_POSSESSIVE}[ \t]+)?"
+    rf"(?:(?P<comma>[^,()\n]{{2,60}}),|(?P<stop>[^,()\n.]{{2,60}})))")
+_TITLE_WORD = re.compile(
+    r"\b(manager|directora?|head|chief|owner|assistant|coordinator|supervisor|hr|inhaberin"
+    r"|inhaber|chef|cheffe|responsable|directeur|directrice|gérante?|jef[ae]|gerente|rr\. ?hh"
+    r"|capo|direttore|direttrice|responsabile|titolare)\b"
+    # German titles are compounds ("Personalleiterin"): the title word is their last part.
+    r"|(leiterin|leiter|direktorin|direktor|chefin|managerin)\b",
+    re.IGNORECASE)
 _ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}")
 _NAME_BEFORE_ADDRESS = re.compile(
     rf"(?P<name>{_NAME})[ \t]*(?:\(|<|\bat\b|:|-|–|\bvia\b|\bunter\b|\bà\b|\ba\b|all'indirizzo"
@@ -269,6 +383,9 @@ _TIMES = re.compile(
     r"|sera|ochtend|middag|avond|manhã|noite)\b",
     re.IGNORECASE)
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
+# How far apart a day and a time may be written and still make one slot ("Dienstag, 10. März,
+# um 14:00 Uhr").
+_SLOT_GAP = 20
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "\u00a0": " "})
 
@@ -283,22 +400,34 @@ def offline_intent(text: str, subject: str | None = None) -> ReplyAnalysis:
             return _analysis("unsubscribe", 0.8, ["subject asks to unsubscribe"], text)
         return _analysis("needs_more_info", 0.2, ["the reply has no text"], text)
 
-    unsubscribe = _hits(_UNSUBSCRIBE, text) + _hits(_UNSUBSCRIBE, clean_subject)
-    refusals = _hits(_NOT_INTERESTED, text)
+    # Each rule set scans the text once: the big ones cost most of the time here.
+    unsubscribing = list(_UNSUBSCRIBE.finditer(text))
+    refusing = list(_NOT_INTERESTED.finditer(text))
+    unsubscribe = _texts(unsubscribing) + _hits(_UNSUBSCRIBE, clean_subject)
+    refusals = _texts(refusing)
     # Negated phrases must not count as the positive words they contain.
-    masked = _mask(text, [m for m in _UNSUBSCRIBE.finditer(text)]
-                   + [m for m in _NOT_INTERESTED.finditer(text)])
-    interest = _hits(_INTERESTED_STRONG, masked)
+    masked = _mask(text, [m.span() for m in unsubscribing + refusing])
+    # Asking for a proposal or for the next steps moves the conversation on: interest, and the
+    # words in it ("offer", "what would...?") ask nothing before deciding.
+    proposing = list(_PROPOSAL_REQUEST.finditer(masked))
+    next_steps = list(_NEXT_STEPS.finditer(masked))
+    going_on = _texts(proposing + next_steps)
+    masked = _mask(masked, [m.span() for m in proposing]
+                   + [_sentence_around(masked, m) for m in next_steps])
+    interest = _hits(_INTERESTED_STRONG, masked) + going_on
+    explicit_interest = bool(_INTEREST_EXPLICIT.search(masked) or going_on)
     weak_interest = _hits(_INTERESTED_WEAK, masked)
-    meeting = _hits(_MEETING, masked)
     questions = _questions(text)
+    open_questions = [q for q in questions if not _NEXT_STEPS.search(q)]
     info = _hits(_INFO, masked)
+    generic_info = _hits(_INFO_GENERIC, masked)
     info_request = _hits(_INFO_REQUEST, masked)
     delegation = _hits(_DELEGATION_CUE, masked)
     contact = _delegated_contact(text) if delegation else None
     days = _unique(m.group().strip() for m in _DAYS.finditer(masked))
     days += [text[d.start:d.end] for d in find_dates(masked)][:3]
     times = _unique(m.group().strip() for m in _TIMES.finditer(masked))
+    meeting = _hits(_MEETING, masked) or _proposed_slots(masked)
     positive = bool(interest or meeting or weak_interest)
 
     if unsubscribe:
@@ -319,13 +448,17 @@ def offline_intent(text: str, subject: str | None = None) -> ReplyAnalysis:
                                              times=", ".join(times)[:200] or None)
         return _analysis("meeting_request", confidence, meeting, text, meeting=meeting_details,
                          questions=questions)
-    if info_request or (info and questions):
-        confidence = 0.8 if (info and questions) or info_request else 0.7
-        return _analysis("needs_more_info", confidence, info_request or info, text,
+    # A topical question (price, how it works) comes before deciding, whatever else the reply
+    # says; a generic one ("what would...?") only when the reply states no interest.
+    topical = info_request or (info if open_questions else [])
+    generic = generic_info if open_questions and not explicit_interest else []
+    if topical or generic:
+        confidence = 0.8 if topical else 0.7
+        return _analysis("needs_more_info", confidence, topical or generic, text,
                          questions=questions)
     if interest:
         return _analysis("interested", 0.8, interest, text, questions=questions)
-    if questions:
+    if open_questions:
         return _analysis("needs_more_info", 0.55, ["a question without a known topic"], text,
                          questions=questions)
     if weak_interest:
@@ -343,12 +476,37 @@ def offline_handler(context: PromptContext) -> ReplyAnalysis:
 
 
 def _hits(pattern: re.Pattern[str], text: str) -> list[str]:
-    return [m.group().strip() for m in pattern.finditer(text) if m.group().strip()][:5]
+    return _texts(pattern.finditer(text))
 
 
-def _mask(text: str, matches: list[re.Match[str]]) -> str:
-    for match in sorted(matches, key=lambda m: m.start()):
-        start, end = match.span()
+def _texts(matches: Iterable[re.Match[str]]) -> list[str]:
+    return [m.group().strip() for m in matches if m.group().strip()][:5]
+
+
+def _sentence_around(text: str, match: re.Match[str]) -> tuple[int, int]:
+    start = max(text.rfind(c, 0, match.start()) for c in ".!?\n") + 1
+    ends = [i for i in (text.find(c, match.end()) for c in ".!?\n") if i >= 0]
+    return start, (min(ends) + 1 if ends else len(text))
+
+
+def _proposed_slots(text: str) -> list[str]:
+    """Days with a time ("Tuesday 10 March at 2 pm") the reply proposes: asked as a question, or
+    next to an offer to talk, a "how about" or a "call me"."""
+    days = [(m.start(), m.end()) for m in _DAYS.finditer(text)]
+    days += [(d.start, d.end) for d in find_dates(text)]
+    times = [(m.start(), m.end()) for m in _TIMES.finditer(text)]
+    slots = [(min(d[0], t[0]), max(d[1], t[1])) for d in days for t in times
+             if t[0] - d[1] <= _SLOT_GAP and d[0] - t[1] <= _SLOT_GAP]
+    if not slots:
+        return []
+    cue = _TALK.search(text) or _SLOT_OFFER.search(text) or _CALL_ME.search(text)
+    asked = [s for s in slots if re.match(r"[^.!?\n]{0,60}\?", text[s[1]:])]
+    chosen = slots if cue else asked
+    return _unique(text[a:b].strip() for a, b in sorted(chosen))
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    for start, end in sorted(spans):
         text = text[:start] + " " * (end - start) + text[end:]
     return text
 
@@ -376,7 +534,15 @@ def _delegated_contact(text: str) -> DelegatedContact | None:
     """The person a delegating reply names: name, title and address as written."""
     addresses = [m.group().rstrip(".").lower() for m in _ADDRESS.finditer(text)]
     name = title = None
-    for pattern in (_TITLE_THEN_NAME, _NAME_THEN_TITLE):
+    for match in _NAME_AFTER_HANDOVER.finditer(text):
+        candidate = _clean_name(match.group("name"))
+        # A first name alone ("write to Hannah directly") yields to a full one said elsewhere.
+        if candidate and (name is None or len(candidate.split()) > len(name.split())):
+            name = candidate
+            title = match.group("title") or _apposition_title(text, match.end("name"))
+            if len(candidate.split()) > 1:
+                break
+    for pattern in () if name else (_TITLE_THEN_NAME, _NAME_THEN_TITLE):
         for match in pattern.finditer(text):
             candidate = _clean_name(match.group("name"))
             if candidate:
@@ -399,6 +565,14 @@ def _delegated_contact(text: str) -> DelegatedContact | None:
     return DelegatedContact(name=name, title=title, email=address)
 
 
+def _apposition_title(text: str, at: int) -> str | None:
+    match = _APPOSITION.match(text, at)
+    if match is None:
+        return None
+    title = (match.group("paren") or match.group("comma") or match.group("stop") or "").strip()
+    return title if _TITLE_WORD.search(title) else None
+
+
 def _clean_name(value: str) -> str | None:
     words = value.split()
     while words and words[-1].lower().strip(".,") in _GENERIC_WORDS:
@@ -412,12 +586,20 @@ def _address_for(name: str | None, addresses: list[str]) -> str | None:
     if not addresses:
         return None
     if name:
-        parts = [p.lower() for p in re.findall(r"\w+", name) if len(p) > 1]
+        # Addresses are ASCII: "Jürgen Krämer" is jurgen.kramer@ or j.kraemer@.
+        parts = {_fold(p) for p in re.findall(r"\w+", name) if len(p) > 1}
+        parts |= {p.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
+                  for p in re.findall(r"\w+", name) if len(p) > 1}
         for address in addresses:
             local = address.split("@", 1)[0]
             if any(p in local for p in parts):
                 return address
     return addresses[0]
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.lower().replace("ß", "ss"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _name_from_address(address: str) -> str | None:

@@ -11,7 +11,9 @@ the original message's headers).
 ===========  =====================================================================================
 kind         when
 ===========  =====================================================================================
-malformed    empty input, not an email at all, or a MIME bomb (nesting, part count, size)
+malformed    empty input, not an email at all, a MIME bomb (nesting, part count, size), or a
+             reply without a word to read (binary, undecodable, MIME source, cut before its
+             text)
 own          sent from one of our inboxes (``own_addresses``): never a reply, only the pipeline
              sees it
 complaint    an ARF feedback report (RFC 5965)
@@ -930,7 +932,55 @@ def understand_parsed(parsed: Parsed,
     auto = auto_reply_of(parsed, text)
     if auto is not None:
         return Understanding("auto_reply", parsed, auto_reply=auto, reply_text=text)
+    unreadable = unreadable_reason(parsed)
+    if unreadable:
+        return Understanding("malformed", parsed, reason=unreadable)
     return Understanding("human_reply", parsed, reply_text=text)
+
+
+# -- unreadable bodies ----------------------------------------------------------------------------
+
+# Control characters (other than line ends and tabs) and replacement characters: text has next to
+# none, while binary or wrongly decoded bytes are full of them.
+_JUNK_SAMPLE_CHARS = 4000
+_JUNK_SHARE = 0.05
+_JUNK_MIN = 8
+_MIME_SOURCE = re.compile(
+    r"^[ \t]*--[^\s]{1,200}[ \t]*$"                                    # a boundary line
+    r"|^[ \t]*(?:content-[a-z-]+|mime-version)[ \t]*:.*$"               # a part header
+    # base64: full lines, and the short line that ends a block
+    r"|^(?:[A-Za-z0-9+/]{16,}={0,2}[ \t]*(?:\n|$))+(?:[A-Za-z0-9+/]+={0,2}[ \t]*$)?",
+    re.IGNORECASE | re.MULTILINE)
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_HEADER_LINE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,75}[ \t]*:")
+
+
+def unreadable_reason(parsed: Parsed) -> str | None:
+    """Why nobody can read the text of ``parsed``, or None when there is text to read.
+
+    Damaged mail that still carries its words is read (a wrong charset, a lost closing
+    boundary); this is for mail whose words did not survive: bytes that decode to control
+    characters, and a damaged message with nothing left once its MIME source (boundaries, part
+    headers, base64) is set aside, or no body at all. A reply that is empty but intact is no
+    such message: it says nothing, which is for the intent to judge."""
+    text = parsed.text
+    sample = text[:_JUNK_SAMPLE_CHARS]
+    junk = sum(1 for c in sample if c == "\ufffd" or (c < " " and c not in "\t\n\r\f")
+               or "\x7f" <= c <= "\x9f")
+    if junk >= max(_JUNK_MIN, _JUNK_SHARE * len(sample)):
+        return "no readable text: the body decodes to binary (a wrong or unknown charset)"
+    if not parsed.defects:
+        return None
+    rest = sample.partition("\n")[2]
+    if "a non-header line inside the headers" in parsed.defects and _HEADER_LINE.match(rest):
+        # Headers go on after the line that ended them: it is a header that lost its colon, not
+        # the first line of the text.
+        sample = rest
+    if _WORD.search(_MIME_SOURCE.sub("", sample)):
+        return None
+    if not text.strip():
+        return f"no readable text: the body is empty ({parsed.defects[0]})"
+    return f"no readable text: only MIME source and encoded data ({parsed.defects[0]})"
 
 
 # -- complaints -----------------------------------------------------------------------------------
