@@ -104,7 +104,7 @@ def main() -> None:
         started = time.monotonic()
         polls = stored = 0
         while True:
-            result = poll_inbox(store, inbox, flag=None, limit=500)
+            result = poll_inbox(store, inbox, flag=None)
             polls += 1
             stored += result.stored
             if not result.fetched:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import dagster as dg
@@ -34,7 +35,9 @@ PASSWORD_ENV = "JENGU_E2E_INBOX_PASSWORD"
 @pytest.fixture
 def world(crm, dovecot_server, monkeypatch):
     monkeypatch.setenv(PASSWORD_ENV, "e2e-secret")
-    logins = [f"sender{n}@jengu-e2e.example" for n in range(2)]
+    # Dovecot lives for the whole session: each test gets mailboxes of its own.
+    domain = f"jengu-e2e-{uuid.uuid4().hex[:8]}.example"
+    logins = [f"sender{n}@{domain}" for n in range(2)]
     for login in logins:
         dovecot_server.add_user(login, "e2e-secret")
     kinds = {f"guest{n}@hotel.example": kind for n, kind in enumerate(SCRIPT)}
@@ -49,7 +52,7 @@ def world(crm, dovecot_server, monkeypatch):
         with crm.transaction() as con:
             queue_emails(con, len(SCRIPT), zones=ZONES)
             warm_inboxes(con, 2, smtp_host=smtp.host, smtp_ports=[smtp.port], min_gap_seconds=1,
-                         domain="jengu-e2e.example", imap_host=dovecot_server.host,
+                         domain=domain, imap_host=dovecot_server.host,
                          imap_port=dovecot_server.imap_port, imap_tls_mode="none",
                          password_env=PASSWORD_ENV)
         settings = SendSettings(pacing=PacingSettings(skip_probability=0.0), seed=1)
@@ -155,3 +158,16 @@ def _snapshot(crm) -> dict:
         "transitions": crm.scalar("SELECT count(*) FROM state_transitions"),
         "alerts": crm.scalar("SELECT count(*) FROM alerts"),
     }
+
+
+def test_a_backlog_is_read_by_worker_processes_with_the_same_result(crm, world):
+    """More pending messages than one batch: understanding moves to worker processes; the outcome
+    is the same as in-process (same stages as the end-to-end test above)."""
+    from jengu_assets.replies.assets import process_pending
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        _poll(instance)
+    report = process_pending(crm, LLM(), actor="pytest", batch=4)
+    assert report.processed == len(SCRIPT) - 1 and not report.failed
+    assert [_stage(crm, n) for n in (1, 2, 5, 7)] == ["meeting", "lost", "suppressed", "suppressed"]
+    assert crm.scalar("SELECT count(*) FROM inbound_messages WHERE status = 'new'") == 0

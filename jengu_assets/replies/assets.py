@@ -10,9 +10,11 @@ marked ``failed`` with the error, and the run goes on: one bad message never sto
 
 import asyncio
 import json
+import multiprocessing
 import time
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -31,6 +33,7 @@ from jengu_resources.llm import LLM, LLMError
 
 GROUP = "replies"
 BATCH = 1000
+READERS = 2     # worker processes understanding a backlog, each half of a batch
 IN_FLIGHT = 16
 
 
@@ -43,7 +46,7 @@ class ProcessReport:
     actions: Counter = field(default_factory=Counter)
     failed: dict[str, str] = field(default_factory=dict)
     preview: list[dict] = field(default_factory=list)
-    seconds: Counter = field(default_factory=Counter)   # understand | intent | write (write overlaps)
+    seconds: Counter = field(default_factory=Counter)   # understand (+ offline intent) | intent | write
 
 
 def _to_inbound(row: dict, u: Understanding, analysis: Analysis | None) -> Inbound:
@@ -98,11 +101,6 @@ async def _analyse(llm: LLM, crm: CRMStore, items: list[tuple[dict, Understandin
                 provider = "offline"
         out[row["id"]] = _analysis(value, provider)
 
-    if items and not (llm.xai_api_key or llm.anthropic_api_key):
-        # No provider configured: the offline rules answer, without a chain to go through.
-        for row, u in items:
-            out[row["id"]] = _analysis(offline_intent(u.reply_text or "", u.parsed.subject), "offline")
-        return out
     if items:
         async with llm.session(crm=crm, offline_handlers={
                 prompts.REPLY_INTENT_TASK: offline_handler}) as session:
@@ -200,14 +198,31 @@ def _tally(report: ProcessReport, results: list, failed: dict[str, str],
                 "matched_by": found.matched_by or "", "actions": "; ".join(outcome.actions)[:120]})
 
 
+def read_batch(raws: list[bytes], own: frozenset[str], offline: bool
+               ) -> list[tuple[Understanding, prompts.ReplyAnalysis | None]]:
+    """Understanding, and the offline intent of human replies when no provider is configured: pure
+    CPU work, so a backlog has it done in a worker process while this one writes."""
+    out = []
+    for raw in raws:
+        u = understand(raw, own_addresses=own)
+        value = (offline_intent(u.reply_text or "", u.parsed.subject)
+                 if offline and u.kind == "human_reply" else None)
+        out.append((u, value))
+    return out
+
+
 def process_pending(crm: CRMStore, llm: LLM, *, actor: str, now: datetime | None = None,
                     batch: int = BATCH) -> ProcessReport:
-    """Work through every ``new`` inbound message, a batch at a time. Two stages overlap: while one
-    batch is written (DuckDB works outside the GIL), the next is read and understood."""
+    """Work through every ``new`` inbound message, a batch at a time. Stages overlap: while one
+    batch is written (a thread; DuckDB works outside the GIL), the next is read and understood (in a
+    worker process when there is a backlog of more than one batch)."""
     now = now or datetime.now(timezone.utc)
     report = ProcessReport()
+    offline = not (llm.xai_api_key or llm.anthropic_api_key)
     taken: set[str] = set()     # read by this run: in flight, written, or failed
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="replies-writer") as writer:
+    with ExitStack() as stack:
+        writer = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="replies-writer"))
+        reader: ProcessPoolExecutor | None = None
         in_flight: Future | None = None
         while True:
             with crm.connect() as con:
@@ -221,12 +236,27 @@ def process_pending(crm: CRMStore, llm: LLM, *, actor: str, now: datetime | None
                     _tally(report, *in_flight.result())
                 return report
             taken.update(row["id"] for row in rows)
+            if reader is None and len(rows) == batch:
+                reader = stack.enter_context(ProcessPoolExecutor(
+                    max_workers=READERS, mp_context=multiprocessing.get_context("spawn")))
             started = time.perf_counter()
-            understood = [(row, understand(bytes(row["raw"]), own_addresses=own)) for row in rows]
+            raws = [bytes(row["raw"]) for row in rows]
+            if reader:
+                half = (len(raws) + 1) // 2
+                parts = [reader.submit(read_batch, raws[i:i + half], own, offline)
+                         for i in range(0, len(raws), half)]
+                read = [item for part in parts for item in part.result()]
+            else:
+                read = read_batch(raws, own, offline)
+            understood = [(row, u) for row, (u, _) in zip(rows, read)]
             report.seconds["understand"] += time.perf_counter() - started
             started = time.perf_counter()
-            analyses = asyncio.run(_analyse(llm, crm, [(r, u) for r, u in understood
-                                                       if u.kind == "human_reply"]))
+            if offline:
+                analyses = {row["id"]: _analysis(value, "offline")
+                            for row, (_, value) in zip(rows, read) if value is not None}
+            else:
+                analyses = asyncio.run(_analyse(llm, crm, [(r, u) for r, u in understood
+                                                           if u.kind == "human_reply"]))
             report.seconds["intent"] += time.perf_counter() - started
             if in_flight is not None:
                 _tally(report, *in_flight.result())

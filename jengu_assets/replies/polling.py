@@ -24,7 +24,7 @@ from jengu_resources.crm_store import CRMStore, insert_rows
 from jengu_resources.imap import FetchBatch, ImapSettings, fetch_new, mark_seen
 
 INBOX_FOLDER = "INBOX"
-DEFAULT_LIMIT = 500
+DEFAULT_LIMIT = 1000
 _HEADERS = BytesHeaderParser(policy=compat32)
 
 
