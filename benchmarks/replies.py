@@ -5,7 +5,7 @@
 N answers to emails Jengu sent (the sandbox's realistic mix: interest, meeting requests, refusals,
 delegations, questions, unsubscribes, out-of-office in five languages, bounces, complaints, broken
 MIME) are stored in a real Dovecot mailbox; the clock then starts. The reply sensor's code reads
-them over IMAP (``poll_inbox``, 500 per call) and stores them raw in the CRM file; the ``replies``
+them over IMAP (``poll_inbox``, 1,000 per call) and stores them raw in the CRM file; the ``replies``
 asset's code (``process_pending``, offline intent rules: no LLM key) understands, matches and acts
 on every one. JSON: messages/s end to end and per phase, outcomes, peak RSS.
 """
