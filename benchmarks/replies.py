@@ -137,6 +137,8 @@ def main() -> None:
         "second_run_processed": rerun.processed,
         "mix": dict(Counter(k for k, _ in MIX)),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        # The largest finished child: a reader process (or Dovecot, which is far smaller).
+        "child_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
     }
     summary.pop("mix")
     shutil.rmtree(work, ignore_errors=True)
