@@ -107,7 +107,7 @@ class CRMStore(dg.ConfigurableResource):
         while True:
             try:
                 return duckdb.connect(str(path))
-            except (duckdb.IOException, duckdb.Error) as exc:
+            except duckdb.Error as exc:
                 if not is_lock_conflict(exc):
                     raise
                 attempt += 1

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -31,16 +32,24 @@ def daily_pipeline_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequ
     return dg.RunRequest(run_key=day, partition_key=day)
 
 
+def _read_store(read: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
+    """What ``read`` returns from a short connection, or a SkipReason when the store is busy: the
+    next tick reads it again."""
+    try:
+        with CRMStore(lock_timeout_seconds=10).connect() as con:
+            return read(con)
+    except StoreBusyError as exc:
+        return dg.SkipReason(f"CRM store busy, trying at the next tick: {exc}")
+
+
 def _runs_per_partition(
     read_days: Callable[[duckdb.DuckDBPyConnection], list[date]], *, tick: str, nothing: str
 ) -> list[dg.RunRequest] | dg.SkipReason:
     """One run per partition the CRM names, keyed by partition and tick so that a tick never
-    launches a partition twice. A busy store skips the tick: the next one reads it again."""
-    try:
-        with CRMStore(lock_timeout_seconds=10).connect() as con:
-            days = read_days(con)
-    except StoreBusyError as exc:
-        return dg.SkipReason(f"CRM store busy, trying at the next tick: {exc}")
+    launches a partition twice. A busy store skips the tick."""
+    days = _read_store(read_days)
+    if isinstance(days, dg.SkipReason):
+        return days
     if not days:
         return dg.SkipReason(nothing)
     return [
@@ -97,12 +106,12 @@ def send_schedule(context: dg.ScheduleEvaluationContext):
     """Every 5 minutes: one send run. The run key is the tick, so a repeated tick is one run; the run
     queue holds a second send run until the first is done; business hours are the run's business.
     The emergency stop and an empty inbox pool skip the tick with the reason (visible in the UI)."""
-    try:
-        with CRMStore(lock_timeout_seconds=10).connect() as con:
-            stop = emergency_stop(con)
-            inboxes = con.execute("SELECT count(*) FROM inboxes WHERE NOT paused").fetchone()[0]
-    except StoreBusyError as exc:
-        return dg.SkipReason(f"CRM store busy, trying at the next tick: {exc}")
+    state = _read_store(lambda con: (
+        emergency_stop(con),
+        con.execute("SELECT count(*) FROM inboxes WHERE NOT paused").fetchall()[0][0]))
+    if isinstance(state, dg.SkipReason):
+        return state
+    stop, inboxes = state
     if stop:
         return dg.SkipReason(
             f"emergency stop is on (since {stop['changed_at']:%Y-%m-%d %H:%M} UTC, by "

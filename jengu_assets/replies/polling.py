@@ -14,30 +14,16 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 
 import duckdb
 
+from jengu_assets.replies.understanding import message_key
 from jengu_assets.sending.inboxes import Inbox
 from jengu_resources.crm_store import CRMStore, insert_rows
 from jengu_resources.imap import FetchBatch, ImapSettings, fetch_new, mark_seen
 
 INBOX_FOLDER = "INBOX"
 DEFAULT_LIMIT = 1000
-_HEADERS = BytesHeaderParser(policy=compat32)
-
-
-def message_key(raw: bytes) -> str:
-    """The message's identity: its Message-ID, else a hash of its bytes (never empty)."""
-    try:
-        header = _HEADERS.parsebytes(raw[:65536]).get("Message-ID")
-    except Exception:  # a header block the parser cannot read is still a message to keep
-        header = None
-    value = " ".join(str(header).split()) if header else ""
-    if value.startswith("<") and value.endswith(">") and "@" in value and len(value) <= 998:
-        return value
-    return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
 def inbound_id(key: str) -> str:

@@ -281,6 +281,19 @@ def _hash_key(raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
+_HEADER_BLOCK = email.parser.BytesHeaderParser(policy=email_policy.compat32)
+
+
+def message_key(raw: bytes) -> str:
+    """A message's identity, as ``parse`` gives it (its Message-ID, else a hash of its bytes),
+    read from the header block alone: cheap enough for storing mail as it is fetched."""
+    try:
+        header = _HEADER_BLOCK.parsebytes(raw[:MAX_HEADER_CHARS * 4]).get("Message-ID")
+    except Exception:  # a header block the parser cannot read is still a message to keep
+        header = None
+    return _message_id(header) or _hash_key(raw)
+
+
 def _multipart_containers(raw: bytes) -> int:
     """An upper bound on the multipart containers, from their boundary parameters (plain byte
     counting: a case-insensitive regex over 25 MB costs a fifth of a second)."""

@@ -30,7 +30,6 @@ from jengu_assets.alerts import record_alert
 from jengu_assets.composition.compliance import suppress_address
 from jengu_assets.sending.bounces import Classification, soft_retry_delay
 from jengu_assets.sending.inboxes import (
-    COUNTS_AGAINST_QUOTA,
     HEALTH_DELIVERED,
     HEALTH_HARD_BOUNCE,
     HEALTH_INBOX_FAILURE,
@@ -38,7 +37,7 @@ from jengu_assets.sending.inboxes import (
     MAX_BOUNCE_RATE,
     backoff_delay,
     bounce_rate,
-    day_bounds,
+    usage_on,
 )
 from jengu_assets.sending.pacing import MIN_CONTACT_INTERVAL
 from jengu_assets.stages import Stage, transition_many
@@ -202,19 +201,12 @@ def _ledger_row(c: Claim, owner: str, attempts: int) -> dict[str, Any]:
 
 
 def _inbox_usage(con, claims: Sequence[Claim]) -> dict[str, tuple[int, datetime | None]]:
+    """Each claiming inbox's sends on its claim's day and its latest attempt, from the ledger."""
     out: dict[str, tuple[int, datetime | None]] = {}
     for day in sorted({c.at.date() for c in claims}):
-        start, end = day_bounds(day)
         ids = sorted({c.inbox_id for c in claims if c.at.date() == day})
-        for inbox_id, count, last in con.execute(
-            f"""SELECT a.inbox_id,
-                       count(*) FILTER (WHERE a.claimed_at >= ? AND a.claimed_at < ?
-                                        AND {COUNTS_AGAINST_QUOTA}),
-                       max(a.claimed_at)
-                  FROM send_attempts a WHERE a.inbox_id IN (SELECT unnest(?)) GROUP BY a.inbox_id""",
-            [start, end, ids],
-        ).fetchall():
-            out[inbox_id] = (count, last)
+        for inbox_id, used in usage_on(con, day, ids).items():
+            out[inbox_id] = (used.sent_today, used.last_attempt_at)
     return out
 
 

@@ -278,14 +278,12 @@ def _outgoing(inbox: Inbox, claim: ledger.Claim, row: dict, settings: SendSettin
 async def _reconcile(store: CRMStore, unknown: list[dict], inboxes: list[Inbox], now: datetime,
                      settings: SendSettings, env: Mapping[str, str], actor: str,
                      find_sent: SentFinder, report: SendReport) -> None:
-    """Unknown sends of inboxes with IMAP: found in Sent -> sent; absent well after the attempt ->
-    failed (it never left, so it may go again). Inboxes without IMAP keep theirs for review."""
+    """Unknown sends of inboxes with IMAP (``unknown`` holds only theirs): found in Sent -> sent;
+    absent well after the attempt -> failed (it never left, so it may go again)."""
     pool = {i.id: i for i in inboxes}
     by_inbox: dict[str, list[dict]] = {}
     for row in unknown:
-        inbox = pool.get(row["inbox_id"])
-        if inbox is not None and inbox.imap_host:
-            by_inbox.setdefault(inbox.id, []).append(row)
+        by_inbox.setdefault(row["inbox_id"], []).append(row)
     for inbox_id, rows in by_inbox.items():
         inbox = pool[inbox_id]
         try:
