@@ -52,12 +52,7 @@ def inbox_rows(store: CRMStore, now: datetime) -> list[dict]:
     for inbox in inboxes:
         used = usage[inbox.id].sent_today if inbox.id in usage else 0
         cap = inbox.cap_on(now.date())
-        if inbox.paused:
-            status = f"paused: {inbox.pause_reason or 'by an operator'}"
-        elif inbox.backoff_until and inbox.backoff_until > now:
-            status = f"backing off until {inbox.backoff_until:%H:%M} UTC"
-        else:
-            status = "active"
+        status = inbox.held(now) or "active"
         week = ((now.date() - inbox.warmup_start).days // 7 + 1) if inbox.warmup_start else None
         rows.append({
             "email": inbox.email, "status": status, "sent_today": used, "cap_today": cap,

@@ -141,16 +141,16 @@ def _utc(value: datetime) -> datetime:
 
 
 def _retrying(write: Callable[[], T]) -> T:
-    """Run one short write, again after a clash with another writer in this process: a write
-    conflict on the same rows (the other claimer won), or DuckDB refusing to open the file while
-    another thread is closing it ("Unique file handle conflict")."""
+    """Run one short write, again after a write conflict with another writer in this process on the
+    same rows (the other claimer won). Opening the file while another thread closes it is retried
+    by the store itself."""
     for attempt in range(STORE_TRIES):
         try:
             return write()
-        except (duckdb.TransactionException, duckdb.ResourceInUseException):
+        except duckdb.TransactionException:
             if attempt == STORE_TRIES - 1:
                 raise
-            # The other writer is mid-commit or mid-close; a jittered pause lets it finish first.
+            # The other writer is mid-commit; a jittered pause lets it finish first.
             time.sleep(random.uniform(0.005, 0.05 * (attempt + 1)))
     raise AssertionError("unreachable")
 

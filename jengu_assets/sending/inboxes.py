@@ -98,6 +98,14 @@ class Inbox:
     def cap_on(self, day: date) -> int:
         return warmup_cap(day, self.warmup_start, self.warmup_ramp, self.daily_cap)
 
+    def held(self, now: datetime) -> str | None:
+        """Why the inbox may not send at ``now`` whatever its quota (paused, backing off), or None."""
+        if self.paused:
+            return f"paused: {self.pause_reason or 'by an operator'}"
+        if self.backoff_until and self.backoff_until > now:
+            return f"backing off until {self.backoff_until.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
+        return None
+
     @property
     def domain(self) -> str:
         return self.email.rpartition("@")[2]

@@ -73,11 +73,9 @@ def inbox_slots(
     rng: random.Random, plan: Plan,
 ) -> list[datetime]:
     """The moments this inbox may send during the tick starting at ``now`` (possibly none)."""
-    if inbox.paused:
-        plan.inboxes[inbox.id] = f"paused: {inbox.pause_reason or 'by an operator'}"
-        return []
-    if inbox.backoff_until and inbox.backoff_until > now:
-        plan.inboxes[inbox.id] = f"backing off until {inbox.backoff_until.isoformat(timespec='seconds')}"
+    held = inbox.held(now)
+    if held:
+        plan.inboxes[inbox.id] = held
         return []
     used = usage.sent_today if usage else 0
     remaining = inbox.cap_on(now.date()) - used
