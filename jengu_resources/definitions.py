@@ -90,6 +90,26 @@ NOTIFY_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "smtp_tls_mode": ("JENGU_NOTIFY_SMTP_TLS_MODE", str),
     "smtp_username": ("JENGU_NOTIFY_SMTP_USERNAME", str),
 }
+# Where operational alerts go (failed checks and runs, sender health): people on call, often not
+# the ones reading reply notifications. Used when JENGU_ALERT_WEBHOOK_URL or JENGU_ALERT_EMAIL_TO
+# is set; the SMTP server and sender default to the notification ones. Otherwise alerts go to the
+# notification channels.
+ALERT_SECRETS = {
+    "webhook_url": "JENGU_ALERT_WEBHOOK_URL",
+    "smtp_password": "JENGU_ALERT_SMTP_PASSWORD",
+}
+ALERT_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "webhook_format": ("JENGU_ALERT_WEBHOOK_FORMAT", str),
+    "email_to": ("JENGU_ALERT_EMAIL_TO", str),
+    "email_from": ("JENGU_ALERT_EMAIL_FROM", str),
+    "smtp_host": ("JENGU_ALERT_SMTP_HOST", str),
+    "smtp_port": ("JENGU_ALERT_SMTP_PORT", int),
+    "smtp_tls_mode": ("JENGU_ALERT_SMTP_TLS_MODE", str),
+    "smtp_username": ("JENGU_ALERT_SMTP_USERNAME", str),
+}
+ALERT_CHANNEL_VARS = ("JENGU_ALERT_WEBHOOK_URL", "JENGU_ALERT_EMAIL_TO")
+SHARED_SMTP_FIELDS = ("email_from", "smtp_host", "smtp_port", "smtp_tls_mode", "smtp_username",
+                      "smtp_password")
 
 
 def _secrets(mapping: dict[str, str]) -> dict[str, Any]:
@@ -113,6 +133,17 @@ def fetcher_from_env() -> SafeFetcher:
     return SafeFetcher(**_settings(FETCHER_SETTINGS))
 
 
+def alert_notifier_from_env() -> Notifier:
+    """The alert channels: JENGU_ALERT_* when one of ALERT_CHANNEL_VARS is set, else the
+    notification channels."""
+    notify = {**_secrets(NOTIFY_SECRETS), **_settings(NOTIFY_SETTINGS)}
+    if not any(os.environ.get(var) for var in ALERT_CHANNEL_VARS):
+        return Notifier(**notify)
+    shared = {k: v for k, v in notify.items() if k in SHARED_SMTP_FIELDS}
+    return Notifier(env_prefix="JENGU_ALERT",
+                    **{**shared, **_secrets(ALERT_SECRETS), **_settings(ALERT_SETTINGS)})
+
+
 def build_resources() -> dict[str, Any]:
     return {
         "crm": CRMStore(),
@@ -126,4 +157,5 @@ def build_resources() -> dict[str, Any]:
         "llm": LLM(**_secrets(LLM_SECRETS), **_settings(LLM_SETTINGS)),
         "spam_checker": SpamChecker(**_settings(SPAM_SETTINGS)),
         "notifier": Notifier(**_secrets(NOTIFY_SECRETS), **_settings(NOTIFY_SETTINGS)),
+        "alert_notifier": alert_notifier_from_env(),
     }

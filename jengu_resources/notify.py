@@ -2,7 +2,8 @@
 
 ``Notifier`` is the resource; ``Notifier.session()`` opens one HTTP client and, on the first email,
 one SMTP connection for a batch of deliveries. ``render`` turns a notification's payload into what
-a person reads, with personal email addresses masked.
+a person reads, with personal email addresses masked; ``render_alert`` does the same for an
+operational alert (jengu_assets/alerting.py delivers them through a second ``Notifier``).
 
 The webhook goes through a throttle ``Provider`` (a rate limit, retries on connection errors and on
 429/5xx honouring ``Retry-After`` up to ``max_retry_wait_seconds``, a circuit breaker that stops
@@ -29,6 +30,7 @@ request URL at INFO; a filter on its logger blanks registered webhook URLs) or a
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import threading
@@ -162,6 +164,45 @@ def render(kind: str, payload: Mapping[str, Any]) -> tuple[str, str, dict[str, s
         "Prospect": _clean(p.get("prospect_id")),
     }
     return title, text.strip(), {k: v for k, v in fields.items() if v}
+
+
+def _alert_value(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(
+            json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (dict, list))
+            else str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+    return _quote(value)
+
+
+def render_alert(alert_type: str, severity: str, message: str, payload: Mapping[str, Any],
+                 *, repeats: int = 0, fold_minutes: int = 5,
+                 first_seen: datetime | None = None) -> tuple[str, str, dict[str, str]]:
+    """(title, text, fields) of an operational alert. Every payload entry becomes a field (lists
+    joined, nested values as JSON), and every email address anywhere in it is masked: a payload
+    is whatever its writer put there, so no key is trusted to be free of personal data."""
+    label = alert_type.replace("_", " ").strip().capitalize() or "Alert"
+    title = f"[{_clean(severity).upper() or 'ALERT'}] {_clean(message) or label}"
+    text = ""
+    if len(title) > _SLACK_HEADER:
+        # Chat headers are short: the whole message goes in the text instead.
+        title = title[:_SLACK_HEADER - 1].rstrip() + "…"
+        text = mask_addresses(message.strip())
+    if repeats:
+        times = "time" if repeats == 1 else "times"
+        text += (f"\n\nRepeated {repeats} more {times} within {fold_minutes} minutes; the "
+                 "repeats were folded into this alert.")
+    fields = {"Alert": label}
+    if repeats:
+        fields["Repeats"] = str(repeats)
+    if first_seen is not None:
+        fields["First seen"] = first_seen.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    for key, value in (payload or {}).items():
+        shown = _alert_value(value)
+        if shown:
+            fields[_clean(key).replace("_", " ").capitalize()] = shown
+    return title, text.strip(), fields
 
 
 def _slack_escape(text: str) -> str:
@@ -335,6 +376,11 @@ class Notifier(dg.ConfigurableResource):
         description="Longest Retry-After waited for in-process; a longer one defers the "
         "notification to a later tick instead of holding this one up.",
     )
+    env_prefix: str = Field(
+        default="JENGU_NOTIFY",
+        description="Prefix of the environment variables this notifier was configured from, "
+        "named in configuration problems (JENGU_ALERT for the alert channels).",
+    )
 
     def channels(self) -> list[str]:
         """The configured channels, in delivery order."""
@@ -347,23 +393,24 @@ class Notifier(dg.ConfigurableResource):
 
     def problems(self) -> list[str]:
         """Configuration mistakes that would fail every delivery the same way (no secrets)."""
+        env = self.env_prefix
         problems = []
         if self.webhook_url.strip():
             scheme = urlsplit(self.webhook_url.strip()).scheme.lower()
             if scheme not in ("http", "https"):
-                problems.append("JENGU_NOTIFY_WEBHOOK_URL must be an http(s) URL")
+                problems.append(f"{env}_WEBHOOK_URL must be an http(s) URL")
             if self.webhook_format.strip().lower() not in FORMATS:
-                problems.append(f"JENGU_NOTIFY_WEBHOOK_FORMAT={self.webhook_format!r} is not one "
+                problems.append(f"{env}_WEBHOOK_FORMAT={self.webhook_format!r} is not one "
                                 f"of {', '.join(FORMATS)}")
         if self.email_to.strip():
             if "@" not in self.email_to:
-                problems.append("JENGU_NOTIFY_EMAIL_TO is not an email address")
+                problems.append(f"{env}_EMAIL_TO is not an email address")
             if "@" not in self.email_from:
-                problems.append("JENGU_NOTIFY_EMAIL_FROM must be set to a sender address")
+                problems.append(f"{env}_EMAIL_FROM must be set to a sender address")
             if not self.smtp_host.strip():
-                problems.append("JENGU_NOTIFY_SMTP_HOST must be set for the email channel")
+                problems.append(f"{env}_SMTP_HOST must be set for the email channel")
             if self.smtp_tls_mode not in TLS_MODES:
-                problems.append(f"JENGU_NOTIFY_SMTP_TLS_MODE={self.smtp_tls_mode!r} is not one "
+                problems.append(f"{env}_SMTP_TLS_MODE={self.smtp_tls_mode!r} is not one "
                                 f"of {', '.join(TLS_MODES)}")
         return problems
 
@@ -546,5 +593,5 @@ class NotifierSession:
 
 __all__ = [
     "EMAIL", "FORMATS", "WEBHOOK", "Notifier", "NotifierSession", "NotifyError", "email_text",
-    "mask_addresses", "message_id_for", "render", "webhook_body",
+    "mask_addresses", "message_id_for", "render", "render_alert", "webhook_body",
 ]
