@@ -50,7 +50,9 @@ SENDING_TAGS = {"jengu/kind": "send", "jengu/sending": "true"}
 
 send_job = dg.define_asset_job(
     "send_job",
-    selection=dg.AssetSelection.assets(sent_emails),
+    # Every 5 minutes: the checks of sent_emails read the whole ledger and its attempts, work for
+    # the nightly integrity_job (and the UI), not for each tick.
+    selection=dg.AssetSelection.assets(sent_emails).without_checks(),
     description="One tick of sending: claim due emails in the ledger, deliver them over SMTP.",
     tags=SENDING_TAGS,
 )

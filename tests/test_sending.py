@@ -217,16 +217,14 @@ def test_suppressed_and_unverified_recipients_are_never_sent(crm, smtp):
 
 
 def test_send_asset_and_schedule(crm, smtp, home):
-    from jengu_assets.sending.assets import sent_emails, unknown_sends_reviewed
+    from jengu_assets.sending.assets import sent_emails
     from sensors.schedules import send_schedule
 
     _setup(crm, smtp, emails=2, inboxes=1)
-    result = dg.materialize([sent_emails, unknown_sends_reviewed], resources={"crm": crm})
+    result = dg.materialize([sent_emails], resources={"crm": crm})
     assert result.success
     metadata = result.asset_materializations_for_node("sent_emails")[0].metadata
     assert {"sent", "planned", "due", "emergency_stop", "not_due", "skipped", "inboxes"} <= set(metadata)
-    check = result.get_asset_check_evaluations()[0]
-    assert check.passed
 
     context = dg.build_schedule_context(scheduled_execution_time=WEDNESDAY)
     request = send_schedule(context)

@@ -2,18 +2,16 @@
 
 ``sent_emails`` is not partitioned: sending is a stream over every queued email, not a day's batch.
 Its metadata answers the operator's questions about the tick (what was sent, skipped and why, what
-each inbox did, whether the emergency stop held everything), and its check lists the sends the ledger
-cannot vouch for, so they are reviewed in the UI rather than resent.
+each inbox did, whether the emergency stop held everything). Its checks (``integrity/checks.py``) run
+nightly, among them the unknown sends older than a day, which a person reviews rather than resends.
 """
 
 import asyncio
-import json
 
 import dagster as dg
 
 from jengu_assets.acquisition.reporting import markdown_table
 from jengu_assets.pools import POOL_LIMITS
-from jengu_assets.sending.ledger import unknown_sends
 from jengu_assets.sending.sender import run_tick
 from jengu_resources.crm_store import CRMStore
 
@@ -25,7 +23,8 @@ assert SMTP_POOL in POOL_LIMITS
 @dg.asset(
     group_name=GROUP,
     pool=SMTP_POOL,
-    kinds={"duckdb", "smtp"},
+    kinds={"duckdb", "smtp", "imap"},
+    owners=["team:data-engineering", "team:outreach"],
     description="One tick of sending: due emails claimed in the once-only ledger and delivered over "
     "SMTP at a human pace from the inbox pool.",
 )
@@ -53,19 +52,3 @@ def sent_emails(context: dg.AssetExecutionContext, crm: CRMStore) -> dg.Material
         "sent_message_ids": dg.MetadataValue.json(report.sent_ids[:50]),
     })
 
-
-@dg.asset_check(asset=sent_emails, description="Sends whose delivery nobody can vouch for (a crash "
-                "between claim and answer, no IMAP to reconcile): review them, never resend blindly.")
-def unknown_sends_reviewed(crm: CRMStore) -> dg.AssetCheckResult:
-    with crm.connect() as con:
-        rows = unknown_sends(con)
-    sample = [{"message_id": r["message_id"], "inbox": r["inbox_email"], "prospect": r["prospect_id"],
-               "step": r["sequence_step"], "claimed_at": str(r["claimed_at"])} for r in rows[:20]]
-    return dg.AssetCheckResult(
-        passed=not rows,
-        severity=dg.AssetCheckSeverity.WARN,
-        description=("no unknown sends" if not rows else
-                     f"{len(rows)} unknown sends: `jengu sends review` resolves them"),
-        metadata={"unknown": dg.MetadataValue.int(len(rows)),
-                  "sample": dg.MetadataValue.json(json.loads(json.dumps(sample)))},
-    )

@@ -1,0 +1,20 @@
+"""The nightly integrity run: every asset check in the code location, and nothing else by default.
+
+``INTEGRITY_SELECTION`` is the one place that says what the run covers, so that other nightly work
+(the analytics refresh) joins it by extending that selection.
+"""
+
+import dagster as dg
+
+INTEGRITY_SELECTION: dg.AssetSelection = dg.AssetSelection.all_asset_checks()
+
+integrity_job = dg.define_asset_job(
+    "integrity_job",
+    selection=INTEGRITY_SELECTION,
+    description="Every integrity check on the CRM store (orphans, duplicates, deliveries, stage "
+    "history, required fields, inbox rates, backlogs), with counts and sample ids in metadata.",
+    tags={"jengu/kind": "integrity"},
+    # One check op per guarded asset, each a short read of the same DuckDB file: in one process
+    # they run back to back instead of queueing on the file's lock after ~2 s of process start each.
+    executor_def=dg.in_process_executor,
+)
