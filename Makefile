@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 LOCK_HASH := $(shell cat requirements.lock pyproject.toml 2>/dev/null | sha1sum | cut -c1-12)
 STAMP := $(VENV)/.installed-$(LOCK_HASH)
 # Debian packages the demo and the tests need (installed when run as root, else listed).
-DEB_PACKAGES := spamassassin spamd spamc dovecot-imapd dovecot-lmtpd chromium
+DEB_PACKAGES := spamassassin spamd spamc dovecot-imapd dovecot-lmtpd chromium postgresql-client
 
 .PHONY: demo test ui install system-deps services validate clean
 

@@ -20,7 +20,8 @@ GROUP = "lead_acquisition"
 @dg.asset(
     partitions_def=daily_partitions,
     group_name=GROUP,
-    kinds={"duckdb", "python"},
+    kinds={"duckdb", "http"},
+    owners=["team:data-engineering"],
     pool="web_api",
     retry_policy=dg.RetryPolicy(max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL),
 )
@@ -68,7 +69,12 @@ class LeadImportConfig(dg.Config):
     """CSV files to import. Empty: every file in JENGU_HOME/imports not imported before."""
 
 
-@dg.asset(partitions_def=daily_partitions, group_name=GROUP, kinds={"duckdb", "csv"})
+@dg.asset(
+    partitions_def=daily_partitions,
+    group_name=GROUP,
+    kinds={"duckdb", "csv"},
+    owners=["team:data-engineering"],
+)
 def lead_imports(
     context: dg.AssetExecutionContext, config: LeadImportConfig, crm: CRMStore
 ) -> dg.MaterializeResult:
@@ -117,7 +123,8 @@ def lead_imports(
 @dg.asset(
     partitions_def=daily_partitions,
     group_name=GROUP,
-    kinds={"duckdb"},
+    kinds={"duckdb", "python"},
+    owners=["team:data-engineering"],
     deps=[job_postings, lead_imports],
 )
 def prospects(context: dg.AssetExecutionContext, crm: CRMStore) -> dg.MaterializeResult:

@@ -318,7 +318,8 @@ def _hold_kind(reason: str) -> str:
 @dg.asset(
     partitions_def=daily_partitions,
     group_name=GROUP,
-    kinds={"duckdb", "python"},
+    kinds={"duckdb", "llm", "spamassassin"},
+    owners=["team:data-engineering", "team:outreach"],
     deps=[dg.AssetKey("research_reports")],
     pool="llm",
 )

@@ -235,7 +235,8 @@ def flush(crm: CRMStore, composed: Sequence[Composed], *, day: date, actor: str,
 @dg.asset(
     partitions_def=daily_partitions,
     group_name=GROUP,
-    kinds={"duckdb", "python"},
+    kinds={"duckdb", "llm", "spamassassin"},
+    owners=["team:data-engineering", "team:outreach"],
     deps=[dg.AssetKey("composed_emails")],
     pool="llm",
 )

@@ -21,7 +21,8 @@ GROUP = "enrichment"
 @dg.asset(
     partitions_def=daily_partitions,
     group_name=GROUP,
-    kinds={"duckdb", "python"},
+    kinds={"duckdb", "http"},
+    owners=["team:data-engineering"],
     deps=[prospects],
     pool="web_api",
 )

@@ -266,7 +266,8 @@ def process_pending(crm: CRMStore, llm: LLM, *, actor: str, now: datetime | None
 @dg.asset(
     group_name=GROUP,
     pool="llm",
-    kinds={"duckdb", "python"},
+    kinds={"duckdb", "llm", "python"},
+    owners=["team:data-engineering", "team:outreach"],
     description="Inbound mail understood (bounce, auto-reply, complaint, human reply), matched to "
     "our emails and acted on: stages, suppression, holds, delegations, notifications.",
 )

@@ -219,7 +219,8 @@ def preview(outcomes: list[Outcome], limit: int = 10) -> str:
 @dg.asset(
     partitions_def=daily_partitions,
     group_name=GROUP,
-    kinds={"duckdb", "python"},
+    kinds={"duckdb", "http"},
+    owners=["team:data-engineering"],
     deps=[enriched_contacts],
     pool="web_api",
 )
