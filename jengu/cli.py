@@ -13,6 +13,9 @@
     jengu sends review | resolve MESSAGE_ID ...   sends whose delivery is unknown
     jengu inspect-email PATH [PATH ...] [--json]  what each raw email is (bounce, auto-reply, reply...)
     jengu inbound review [--json]                 inbound mail kept for a person (unmatched, failed)
+    jengu repair [--apply] [--only KIND] [--json] delete orphans, merge duplicates, reset stuck stages
+    jengu publish-analytics [--json]              publish the analyst file (analytics.duckdb) now
+    jengu doctor [--json] [--timeout S]           check store, instance, inbox logins, keys, disk
 
 Exit status: 0 on success, 1 on an unexpected failure, 2 on bad input (unreadable file, bad usage).
 """
@@ -223,10 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8025)
     p.set_defaults(func=cmd_unsubscribe_server)
 
-    from jengu import inspect_email, sending_cli
+    from jengu import analytics_cli, doctor, inspect_email, integrity_cli, sending_cli
 
     sending_cli.register(sub)
     inspect_email.register(sub)
+    integrity_cli.register(sub)
+    analytics_cli.register(sub)
+    doctor.register(sub)
     return parser
 
 

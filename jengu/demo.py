@@ -74,6 +74,7 @@ def run_demo(llm: str = "sandbox") -> dict[str, Any]:
             )
             sending["send_job_run_id"] = send_run.run_id
             replies = read_demo_replies(CRMStore(), box, instance, defs)
+            integrity = run_demo_integrity(instance, defs)
     finally:
         instance.dispose()
 
@@ -97,6 +98,7 @@ def run_demo(llm: str = "sandbox") -> dict[str, Any]:
     return {
         "sending": sending,
         "replies": replies,
+        "integrity": integrity,
         "enrichment": enrichment_summary(store),
         "composition": composition_summary(store, llm=llm, spam_scorer=spam_scorer),
         "partition": day.isoformat(),
@@ -214,6 +216,25 @@ def read_demo_replies(store: CRMStore, box, instance, defs) -> dict[str, Any]:
     }
 
 
+def run_demo_integrity(instance, defs) -> dict[str, Any]:
+    """The nightly integrity/sync run, now: every asset check on the store the demo just filled,
+    and the analyst file published (``integrity_job``, as the 03:00 schedule launches it)."""
+    run = defs.resolve_job_def("integrity_job").execute_in_process(
+        instance=instance,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        raise_on_error=True,
+    )
+    evaluations = run.get_asset_check_evaluations()
+    failed = {e.check_name: e.description or "" for e in evaluations if not e.passed}
+    return {
+        "checks": len(evaluations),
+        "passed": len(evaluations) - len(failed),
+        "failed": failed,
+        "analytics_path": str(jengu_home().analytics_path),
+        "integrity_job_run_id": run.run_id,
+    }
+
+
 def enrichment_summary(store: CRMStore) -> dict[str, Any]:
     """Hit rates over every prospect enrichment has finished with, from the store alone."""
     from jengu_assets.enrichment.website_finder import classify_url
@@ -306,6 +327,9 @@ def print_summary(summary: dict[str, Any]) -> None:
             f"{_fmt(r['reply_intents'])}; {r['delegated_prospects']} delegated prospects, "
             f"{r['notifications']} notifications, {r['unmatched']} unmatched"
         )
+    i = summary["integrity"]
+    failed = "; ".join(f"{name}: {why}" for name, why in i["failed"].items())
+    print(f"  integrity checks:   {i['passed']}/{i['checks']} passed" + (f" ({failed})" if failed else ""))
     if c["sample_email"]:
         sample = c["sample_email"]
         print(f"\nA composed email, to {sample['to_email']}:\n  Subject: {sample['subject']}")
@@ -318,6 +342,8 @@ def print_summary(summary: dict[str, Any]) -> None:
     print(f"  .venv/bin/jengu sql \"{summary['example_sql']}\"")
     print("  or in Python: duckdb.connect(PATH, read_only=True).sql(QUERY).pl()")
     print("  (a connection you keep open locks the file: close it before the next run)")
+    print(f"Analyst file (DuckDB, safe to keep open read-only): {i['analytics_path']}")
+    print(f"  duckdb -readonly {i['analytics_path']} \"SELECT * FROM funnel_daily\"  (docs/analytics.md)")
     print(f"Dagster UI: {summary['ui']}  (the run above is in its Runs tab)")
     print(f"Done in {summary['seconds']} s.")
 

@@ -28,6 +28,8 @@ lead_import_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(lead_imports, prospects),
     description="Import one CSV lead file and admit its rows as prospects.",
     tags={"jengu/kind": "import"},
+    # Two steps in a line and the prospects checks: one process is seconds faster than one each.
+    executor_def=dg.in_process_executor,
 )
 
 enrichment_job = dg.define_asset_job(

@@ -60,6 +60,11 @@ def test_demo_runs_today_and_is_idempotent(tmp_path, monkeypatch):
     assert len(replies["reply_intents"]) >= 3
     assert replies["unmatched"] == 0
     assert first["crm_path"].startswith(str(tmp_path))
+    # The store the real pipeline made is clean: every integrity check passes, and the analyst
+    # file is published next to it.
+    integrity = first["integrity"]
+    assert integrity["checks"] >= 16 and integrity["failed"] == {}
+    assert Path(integrity["analytics_path"]).is_file()
 
     second = demo()
     assert second["prospects"] == first["prospects"]
@@ -76,10 +81,12 @@ def test_demo_runs_today_and_is_idempotent(tmp_path, monkeypatch):
     assert second["sending"]["accepted_by_server"] == 0     # nothing is ever sent twice
     assert second["replies"]["stored_now"] == 0
     assert second["replies"]["inbound_by_kind"] == replies["inbound_by_kind"]
+    assert second["integrity"]["failed"] == {}
 
     # Both runs are in the Dagster instance under JENGU_HOME, where the UI will find them.
     monkeypatch.setenv("DAGSTER_HOME", first["dagster_home"])
     with dg.DagsterInstance.get() as instance:
         runs = instance.get_runs()
         assert {r.run_id for r in runs} >= {first["run_id"], second["run_id"]}
-        assert {r.job_name for r in runs} == {"daily_pipeline_job", "send_job", "reply_processing_job"}
+        assert {r.job_name for r in runs} == {"daily_pipeline_job", "send_job", "reply_processing_job",
+                                              "integrity_job"}
