@@ -49,7 +49,7 @@ from jengu_assets.sending.unsubscribe import SECRET_ENV
 from jengu_resources.crm_store import available_migrations, is_lock_conflict
 from jengu_resources.imap import ImapError, check_login
 from jengu_resources.paths import JenguHome, jengu_home
-from jengu_resources.smtp import SmtpSession, SmtpSettings, _Failed
+from jengu_resources.smtp import SmtpSession, SmtpSettings
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 _SEVERITY = {OK: 0, WARN: 1, FAIL: 2}
@@ -237,24 +237,15 @@ def _daemon(beats: Mapping, required: Sequence[str], now: float) -> Check:
 
 # -- inboxes --------------------------------------------------------------------------------------
 
-class LoginProbe(SmtpSession):
-    """The send session's own connect, EHLO, STARTTLS or implicit TLS and AUTH, and QUIT on exit:
-    the doctor tries exactly what a send tick does before its first MAIL FROM."""
-
-    async def login(self) -> str | None:
-        """None when the login went through; else where and why it stopped."""
-        try:
-            await self._connected()
-        except _Failed as failed:
-            outcome = failed.outcome
-            code = f" {outcome.code}" if outcome.code else ""
-            return f"{outcome.stage}{code}: {outcome.message}"
-        return None
-
-
 async def _smtp_login(settings: SmtpSettings) -> str | None:
-    async with LoginProbe(settings) as probe:
-        return await probe.login()
+    """The send session's own login, then QUIT: None when it went through, else where and why it
+    stopped."""
+    async with SmtpSession(settings) as session:
+        outcome = await session.check_login()
+    if outcome is None:
+        return None
+    code = f" {outcome.code}" if outcome.code else ""
+    return f"{outcome.stage}{code}: {outcome.message}"
 
 
 def inbox_probes(inbox: Inbox, env: Mapping[str, str], timeout: float

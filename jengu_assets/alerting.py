@@ -44,12 +44,10 @@ import httpx
 
 from jengu_assets.alerts import record_alert
 from jengu_assets.notifications import (
-    FIRST_DELAY,
     LEASE,
-    MAX_ATTEMPTS,
     DeliveryReport,
-    _retrying,
-    next_delay,
+    after_failure,
+    retry_write_conflicts,
 )
 from jengu_resources.crm_store import CRMStore, StoreBusyError, fetch_dicts
 from jengu_resources.notify import (
@@ -320,7 +318,7 @@ def fold_repeats(store: CRMStore, *, now: datetime) -> int:
                 folded += 1
             return folded
 
-    return _retrying(write)
+    return retry_write_conflicts(write)
 
 
 @dataclass(frozen=True)
@@ -381,7 +379,7 @@ def claim(store: CRMStore, *, now: datetime, limit: int) -> tuple[list[DueAlert]
                 con.executemany("UPDATE alerts SET next_attempt_at = ? WHERE id = ?", waiting)
             return taken, len(waiting)
 
-    taken, waiting = _retrying(write)
+    taken, waiting = retry_write_conflicts(write)
     return [DueAlert(id=r["id"], alert_type=r["alert_type"], severity=r["severity"],
                      message=r["message"], payload=_payload(r["payload"]),
                      created_at=_utc(r["created_at"]), attempts=r["attempts"],
@@ -400,7 +398,7 @@ def release(store: CRMStore, rows: Sequence[DueAlert], *, now: datetime) -> None
                 [(now, row.id, row.lease_until) for row in rows],
             )
 
-    _retrying(write)
+    retry_write_conflicts(write)
 
 
 # -- delivery --------------------------------------------------------------------------------------
@@ -420,14 +418,8 @@ def record(store: CRMStore, row: DueAlert, outcome: Outcome, *, now: datetime) -
     attempts = row.attempts + (1 if outcome.channel or tried else 0)
     if outcome.channel:
         status, next_at = DELIVERED, None
-    elif tried and attempts >= MAX_ATTEMPTS:
-        status, next_at = FAILED, None
-    elif tried:
-        hinted = max((e.retry_after or 0.0 for e in tried), default=0.0)
-        status, next_at = PENDING, now + max(next_delay(attempts), timedelta(seconds=hinted))
     else:
-        # No channel was tried (each one's breaker is open after failures earlier in the batch).
-        status, next_at = PENDING, now + FIRST_DELAY
+        status, next_at = after_failure(tried, attempts, now=now)
 
     def write() -> list[Any]:
         with store.transaction() as con:
@@ -439,7 +431,7 @@ def record(store: CRMStore, row: DueAlert, outcome: Outcome, *, now: datetime) -
                  row.lease_until],
             ).fetchall()
 
-    return status if _retrying(write) else None
+    return status if retry_write_conflicts(write) else None
 
 
 async def deliver_one(session: NotifierSession, row: DueAlert, channels: Sequence[str],

@@ -124,6 +124,20 @@ def next_delay(attempts: int) -> timedelta:
     return min(FIRST_DELAY * 2 ** max(0, attempts - 1), MAX_DELAY)
 
 
+def after_failure(tried: Sequence[NotifyError], attempts: int, *, now: datetime
+                  ) -> tuple[str, datetime | None]:
+    """(status, next attempt) of a row no channel took, after ``attempts`` counted attempts:
+    ``failed`` after the last, else pending after the backoff or the receiver's Retry-After,
+    whichever is longer. Nothing tried (every channel's breaker open) is not the row's fault: due
+    again in a minute."""
+    if not tried:
+        return PENDING, now + FIRST_DELAY
+    if attempts >= MAX_ATTEMPTS:
+        return FAILED, None
+    hinted = max((e.retry_after or 0.0 for e in tried), default=0.0)
+    return PENDING, now + max(next_delay(attempts), timedelta(seconds=hinted))
+
+
 def _as_dict(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         try:
@@ -140,7 +154,7 @@ def _utc(value: datetime) -> datetime:
 # -- claiming --------------------------------------------------------------------------------------
 
 
-def _retrying(write: Callable[[], T]) -> T:
+def retry_write_conflicts(write: Callable[[], T]) -> T:
     """Run one short write, again after a write conflict with another writer in this process on the
     same rows (the other claimer won). Opening the file while another thread closes it is retried
     by the store itself."""
@@ -177,7 +191,7 @@ def claim(store: CRMStore, *, now: datetime, limit: int) -> list[Claimed]:
                  payload=_as_dict(r["payload"]), dedup_key=r["dedup_key"],
                  attempts=r["attempts"], channels=_as_dict(r["channels"]),
                  lease_until=lease_until)
-         for r in _retrying(write)),
+         for r in retry_write_conflicts(write)),
         key=lambda c: c.id,
     )
 
@@ -194,7 +208,7 @@ def release(store: CRMStore, rows: Sequence[Claimed], *, now: datetime) -> None:
                     [now, row.id, row.lease_until],
                 )
 
-    _retrying(write)
+    retry_write_conflicts(write)
 
 
 def record(
@@ -213,15 +227,8 @@ def record(
         status, next_at = DELIVERED, None
         delivered_at = max((datetime.fromisoformat(channels[c]) for c in configured),
                            default=now)
-    elif tried and attempts >= MAX_ATTEMPTS:
-        status, next_at = FAILED, None
-    elif tried:
-        wait = next_delay(attempts)
-        hinted = max((e.retry_after or 0.0 for e in tried), default=0.0)
-        status, next_at = PENDING, now + max(wait, timedelta(seconds=hinted))
     else:
-        # Nothing was tried (the channel's breaker was open): not the row's fault, no attempt.
-        status, next_at = PENDING, now + FIRST_DELAY
+        status, next_at = after_failure(tried, attempts, now=now)
 
     def write() -> list[Any]:
         with store.transaction() as con:
@@ -233,7 +240,7 @@ def record(
                  delivered_at, row.id, row.lease_until],
             ).fetchall()
 
-    return status if _retrying(write) else None
+    return status if retry_write_conflicts(write) else None
 
 
 # -- delivering ------------------------------------------------------------------------------------
@@ -342,5 +349,6 @@ async def _deliver(
 
 __all__ = [
     "DELIVERED", "FAILED", "MAX_ATTEMPTS", "NOTHING_PENDING", "NO_CHANNEL", "PENDING", "Claimed",
-    "DeliveryReport", "claim", "deliver_pending", "enqueue", "next_delay", "record", "release",
+    "DeliveryReport", "after_failure", "claim", "deliver_pending", "enqueue", "next_delay", "record",
+    "release", "retry_write_conflicts",
 ]

@@ -326,6 +326,15 @@ class SmtpSession:
         await self._rcpt(client, recipient)
         return await self._data(client, data)
 
+    async def check_login(self) -> SendOutcome | None:
+        """Connect, EHLO, STARTTLS or implicit TLS and AUTH, exactly as before a first MAIL FROM,
+        and send nothing. None when all went through; else the outcome naming where it stopped."""
+        try:
+            await self._connected()
+        except _Failed as failed:
+            return failed.outcome
+        return None
+
     async def _connected(self) -> aiosmtplib.SMTP:
         if self._client is not None and self._client.is_connected:
             return self._client
