@@ -55,7 +55,7 @@ class UI:
     checks: dict[str, dict[str, bool]]              # asset -> check name -> passed
 
     def page(self):
-        context = self.browser.new_context(viewport={"width": 1600, "height": 1000})
+        context = self.browser.new_context(viewport={"width": 1920, "height": 1080})
         # The UI greets a first visit with a "Join the Dagster community" dialog over the page;
         # this is the flag its Skip button stores.
         context.add_init_script("window.localStorage.setItem('communityNux', '1')")

@@ -268,6 +268,7 @@ def process_pending(crm: CRMStore, llm: LLM, *, actor: str, now: datetime | None
     pool="llm",
     kinds={"duckdb", "llm", "python"},
     owners=["team:data-engineering", "team:outreach"],
+    deps=["sent_emails"],   # the answers to what was sent (lineage only)
     description="Inbound mail understood (bounce, auto-reply, complaint, human reply), matched to "
     "our emails and acted on: stages, suppression, holds, delegations, notifications.",
 )

@@ -25,6 +25,8 @@ assert SMTP_POOL in POOL_LIMITS
     pool=SMTP_POOL,
     kinds={"duckdb", "smtp", "imap"},
     owners=["team:data-engineering", "team:outreach"],
+    # What it sends: the queued first emails and follow-ups (lineage only; each tick reads the CRM).
+    deps=["composed_emails", "follow_up_emails"],
     description="One tick of sending: due emails claimed in the once-only ledger and delivered over "
     "SMTP at a human pace from the inbox pool.",
 )
