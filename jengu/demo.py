@@ -343,7 +343,8 @@ def print_summary(summary: dict[str, Any]) -> None:
     print("  or in Python: duckdb.connect(PATH, read_only=True).sql(QUERY).pl()")
     print("  (a connection you keep open locks the file: close it before the next run)")
     print(f"Analyst file (DuckDB, safe to keep open read-only): {i['analytics_path']}")
-    print(f"  duckdb -readonly {i['analytics_path']} \"SELECT * FROM funnel_daily\"  (docs/analytics.md)")
+    print(f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{i['analytics_path']}', "
+          "read_only=True).sql('SELECT * FROM funnel_daily').show()\"  (more in docs/analytics.md)")
     print(f"Dagster UI: {summary['ui']}  (the run above is in its Runs tab)")
     print(f"Done in {summary['seconds']} s.")
 
