@@ -30,8 +30,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from jengu_assets.composition.compliance import suppress_address
-from jengu_assets.sending.unsubscribe import SECRET_ENV, TokenError, mask_address, read_token
+from jengu_assets.sending.unsubscribe import SECRET_ENV, TokenError, read_token
 from jengu_resources.crm_store import CRMStore, StoreBusyError
+from jengu_resources.redaction import mask_addresses, mask_email
 
 log = logging.getLogger("jengu.unsubscribe")
 
@@ -49,7 +50,6 @@ _DRAIN_LIMIT = 64 * 1024
 
 _TOKEN_ROUTE = re.compile(r"/u/([^/]+)")
 _TOKEN_IN_TEXT = re.compile(r"/u/([^\s\"'?#/]*)[^\s\"']*")
-_ADDRESS_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ENCODED_AT = re.compile(r"%40", re.IGNORECASE)
 
 
@@ -63,13 +63,13 @@ def scrub(text: str, secret: str) -> str:
 
     def token(match: re.Match[str]) -> str:
         try:
-            return f"/u/<{mask_address(read_token(match.group(1), secret))}>"
+            return f"/u/<{mask_email(read_token(match.group(1), secret))}>"
         except TokenError:
             return "/u/<invalid token>"
 
     text = _TOKEN_IN_TEXT.sub(token, text)
     text = _ENCODED_AT.sub("@", text)
-    return _ADDRESS_IN_TEXT.sub(lambda m: mask_address(m.group(0)), text)
+    return mask_addresses(text)
 
 
 def _page(title: str, *paragraphs: str, form: bool = False) -> bytes:
@@ -92,7 +92,7 @@ def _page(title: str, *paragraphs: str, form: bool = False) -> bytes:
 def _confirm_page(address: str) -> bytes:
     return _page(
         "Unsubscribe",
-        f"Stop all emails from us to {html.escape(mask_address(address))}?",
+        f"Stop all emails from us to {html.escape(mask_email(address))}?",
         form=True,
     )
 
@@ -100,7 +100,7 @@ def _confirm_page(address: str) -> bytes:
 def _done_page(address: str) -> bytes:
     return _page(
         "You are unsubscribed",
-        f"We will not write to {html.escape(mask_address(address))} again.",
+        f"We will not write to {html.escape(mask_email(address))} again.",
     )
 
 
@@ -180,18 +180,18 @@ class _Handler(BaseHTTPRequestHandler):
                 moved = suppress_address(con, address, reason=reason, source=SOURCE, actor=ACTOR)
         except StoreBusyError:
             log.warning("CRM store busy; asked the client to retry the unsubscribe of %s",
-                        mask_address(address))
+                        mask_email(address))
             self._send(503, _page("Please try again", "We could not record your request just "
                                   "now. Please try again in a minute."),
                        extra={"Retry-After": "60"})
             return
         except Exception as exc:
-            log.error("unsubscribe of %s failed: %s", mask_address(address),
+            log.error("unsubscribe of %s failed: %s", mask_email(address),
                       scrub(f"{type(exc).__name__}: {exc}", self.server.secret))
             self._send(500, _page("Something went wrong", "Please reply to our email with the "
                                   "word unsubscribe instead."))
             return
-        log.info("%s: %s, %d prospect(s) suppressed", mask_address(address), reason, len(moved))
+        log.info("%s: %s, %d prospect(s) suppressed", mask_email(address), reason, len(moved))
         self._send(200, _done_page(address))
 
     # -- helpers -----------------------------------------------------------------------------

@@ -54,10 +54,9 @@ from jengu_resources.notify import (
     Notifier,
     NotifierSession,
     NotifyError,
-    mask_addresses,
     render_alert,
 )
-from jengu_resources.redaction import redact
+from jengu_resources.redaction import mask_addresses, redact
 
 PENDING, DELIVERED, FOLDED, FAILED = "pending", "delivered", "folded", "failed"
 CHECK_FAILED, RUN_FAILED = "check_failed", "run_failed"

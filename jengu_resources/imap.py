@@ -188,18 +188,27 @@ def _any_of(keys: list[str]) -> str:
     return f"OR {_any_of(keys[:middle])} {_any_of(keys[middle:])}"
 
 
+def _chunked(items: Iterable[T], cost: Callable[[T], int], *, max_items: int,
+             max_cost: int) -> Iterator[list[T]]:
+    """``items`` in order, cut into lists of at most ``max_items`` whose costs add up to at most
+    ``max_cost``; an item costlier than that alone still gets a list of its own."""
+    chunk: list[T] = []
+    total = 0
+    for item in items:
+        price = cost(item)
+        if chunk and (len(chunk) >= max_items or total + price > max_cost):
+            yield chunk
+            chunk, total = [], 0
+        chunk.append(item)
+        total += price
+    if chunk:
+        yield chunk
+
+
 def _batches(ids: list[str]) -> Iterator[list[str]]:
-    batch: list[str] = []
-    size = 0
-    for message_id in ids:
-        cost = len(message_id) + 25
-        if batch and (len(batch) >= SEARCH_BATCH_IDS or size + cost > SEARCH_BATCH_BYTES):
-            yield batch
-            batch, size = [], 0
-        batch.append(message_id)
-        size += cost
-    if batch:
-        yield batch
+    """Message-IDs per SEARCH command: each costs its length plus the ``OR HEADER ...`` around it."""
+    return _chunked(ids, lambda message_id: len(message_id) + 25, max_items=SEARCH_BATCH_IDS,
+                    max_cost=SEARCH_BATCH_BYTES)
 
 
 def _message_id_headers(box: BaseMailBox, uids: list[str]) -> Iterator[str]:
@@ -455,17 +464,9 @@ def _parse_internal_date(value: bytes) -> datetime | None:
 
 
 def _chunks(uids: list[int], sizes: dict[int, int]) -> Iterator[list[int]]:
-    chunk: list[int] = []
-    total = 0
-    for uid in uids:
-        size = sizes.get(uid, 0)
-        if chunk and (len(chunk) >= FETCH_CHUNK_MESSAGES or total + size > FETCH_CHUNK_BYTES):
-            yield chunk
-            chunk, total = [], 0
-        chunk.append(uid)
-        total += size
-    if chunk:
-        yield chunk
+    """UIDs per FETCH command, by count and by the messages' sizes."""
+    return _chunked(uids, lambda uid: sizes.get(uid, 0), max_items=FETCH_CHUNK_MESSAGES,
+                    max_cost=FETCH_CHUNK_BYTES)
 
 
 def _bodies(box: BaseMailBox, uids: list[int], sizes: dict[int, int]) -> dict[int, FetchedMessage]:

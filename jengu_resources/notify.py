@@ -44,7 +44,7 @@ import dagster as dg
 import httpx
 from pydantic import Field
 
-from jengu_resources.redaction import mask_email
+from jengu_resources.redaction import mask_addresses, mask_email
 from jengu_resources.smtp import OutgoingEmail, SmtpSession, SmtpSettings, _secret_forms
 from jengu_resources.throttle import (
     CircuitOpenError,
@@ -63,7 +63,6 @@ MAX_ERROR_CHARS = 300
 # endpoint would otherwise cost every queued notification its full timeout and retries.
 CHANNEL_BREAKER_FAILURES = 2
 
-_EMAIL_IN_TEXT = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
 _HEADER_SAFE = re.compile(r"^[!-~]{1,200}$")
 
 # Chat platforms' documented size limits; longer values are refused with a 400, not cut.
@@ -89,11 +88,6 @@ class NotifyError(RuntimeError):
 
 
 # -- what people read ------------------------------------------------------------------------------
-
-
-def mask_addresses(text: str) -> str:
-    """``text`` with every email address in it masked (a reply's signature often carries one)."""
-    return _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
 
 
 def _clean(value: Any) -> str:
@@ -593,5 +587,5 @@ class NotifierSession:
 
 __all__ = [
     "EMAIL", "FORMATS", "WEBHOOK", "Notifier", "NotifierSession", "NotifyError", "email_text",
-    "mask_addresses", "message_id_for", "render", "render_alert", "webhook_body",
+    "message_id_for", "render", "render_alert", "webhook_body",
 ]

@@ -1,4 +1,5 @@
-"""Keys in URLs never reach a log or an error message; personal addresses in alerts are masked.
+"""Keys in URLs never reach a log or an error message; personal addresses in alerts, notifications
+and logs are masked.
 
 Job boards (``app_key``, ``api_key``) and MillionVerifier (``api``) take their key as a query
 parameter, and httpx logs every request URL at INFO. ``redact`` blanks those values; importing
@@ -11,6 +12,7 @@ import logging
 import re
 
 _SECRET_PARAMS = re.compile(r"(?i)\b((?:app_key|api_key|api)=)[^&\s\"'#]+")
+_ADDRESS_IN_TEXT = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def redact(text: str) -> str:
@@ -26,6 +28,11 @@ def mask_email(address: str | None) -> str:
     if not at:
         return address[:2] + "***"
     return f"{local[:2]}***@{domain}"
+
+
+def mask_addresses(text: str) -> str:
+    """``text`` with every email address in it masked (a reply's signature often carries one)."""
+    return _ADDRESS_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
 
 
 class _RedactSecrets(logging.Filter):

@@ -16,7 +16,6 @@ import imaplib
 import itertools
 import re
 import secrets
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ _user_numbers = itertools.count(1)
 class Inbox:
     login: str
     settings: ImapSettings
+    server: Dovecot
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def inbox(dovecot_server: Dovecot) -> Inbox:
     dovecot_server.add_user(login, password)
     return Inbox(login, ImapSettings(host=dovecot_server.host, port=dovecot_server.imap_port,
                                      tls_mode="none", username=login, password=password,
-                                     timeout_seconds=10.0))
+                                     timeout_seconds=10.0), dovecot_server)
 
 
 def _reply(n: int, *, body: str = "") -> bytes:
@@ -71,28 +71,8 @@ def _reply(n: int, *, body: str = "") -> bytes:
 
 
 def _multiappend(inbox: Inbox, folder: str, messages: list[bytes]) -> None:
-    """Store ``messages`` in order, a thousand per APPEND command (RFC 3502 MULTIAPPEND, with
-    RFC 7888 non-synchronizing literals so that nothing waits for a continuation)."""
-    settings = inbox.settings
-    with socket.create_connection((settings.host, settings.port), timeout=30) as sock:
-        reader = sock.makefile("rb")
-        assert reader.readline().startswith(b"* OK")
-        sock.sendall(f'L LOGIN "{inbox.login}" "{settings.password}"\r\n'.encode())
-        login = _tagged(reader, b"L")
-        assert b"MULTIAPPEND" in login and b"LITERAL+" in login, login
-        for start in range(0, len(messages), 1000):
-            command = bytearray(f'A APPEND "{folder}"'.encode())
-            for raw in messages[start:start + 1000]:
-                command += b" {%d+}\r\n" % len(raw) + raw
-            sock.sendall(bytes(command) + b"\r\n")
-            assert _tagged(reader, b"A").startswith(b"A OK"), "APPEND refused"
-        sock.sendall(b"Z LOGOUT\r\n")
-
-
-def _tagged(reader, tag: bytes) -> bytes:
-    while not (line := reader.readline()).startswith(tag + b" "):
-        assert line, "connection closed"
-    return line
+    """Store ``messages`` in order, a thousand per APPEND command (the sandbox's MULTIAPPEND)."""
+    inbox.server.bulk_append(inbox.login, inbox.settings.password, messages, folder=folder)
 
 
 def _flags(inbox: Inbox, folder: str) -> dict[int, set[str]]:

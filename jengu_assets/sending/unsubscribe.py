@@ -134,14 +134,6 @@ def secret_from_env() -> str | None:
     return os.environ.get(SECRET_ENV, "").strip() or None
 
 
-def mask_address(email: str) -> str:
-    """``jo***@example.com``: enough to tell log lines apart, not enough to mail anyone."""
-    local, at, domain = (email or "").partition("@")
-    if not at:
-        return "***"
-    return f"{local[:2]}***@{domain}"
-
-
 __all__ = [
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
@@ -151,7 +143,6 @@ __all__ = [
     "UnsubscribeLinks",
     "mailto_link",
     "make_token",
-    "mask_address",
     "read_token",
     "secret_from_env",
     "unsubscribe_links",
