@@ -47,9 +47,11 @@ from jengu_assets.notifications import (
     LEASE,
     DeliveryReport,
     after_failure,
+    deliver_leased,
     retry_write_conflicts,
+    utc,
 )
-from jengu_resources.crm_store import CRMStore, StoreBusyError, fetch_dicts
+from jengu_resources.crm_store import CRMStore, fetch_dicts
 from jengu_resources.notify import (
     Notifier,
     NotifierSession,
@@ -282,10 +284,6 @@ def _evaluation(record: dg.EventLogRecord) -> CheckEvaluation | None:
 # -- folding and the rate limit --------------------------------------------------------------------
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-
-
 def fold_repeats(store: CRMStore, *, now: datetime) -> int:
     """Fold each new due alert into the first alert of its type and fingerprint created at most
     FOLD_WINDOW before it, if there is one. Returns how many were folded."""
@@ -355,7 +353,7 @@ def claim(store: CRMStore, *, now: datetime, limit: int) -> tuple[list[DueAlert]
                 "SELECT alert_type, delivered_at FROM alerts WHERE delivery_status = 'delivered'"
                 " AND delivered_at > ? ORDER BY delivered_at", [now - RATE_WINDOW],
             ).fetchall():
-                sent.setdefault(alert_type, []).append(_utc(at))
+                sent.setdefault(alert_type, []).append(utc(at))
             due = fetch_dicts(
                 con,
                 "SELECT id, alert_type, severity, message, payload, created_at, attempts,"
@@ -381,7 +379,7 @@ def claim(store: CRMStore, *, now: datetime, limit: int) -> tuple[list[DueAlert]
     taken, waiting = retry_write_conflicts(write)
     return [DueAlert(id=r["id"], alert_type=r["alert_type"], severity=r["severity"],
                      message=r["message"], payload=_payload(r["payload"]),
-                     created_at=_utc(r["created_at"]), attempts=r["attempts"],
+                     created_at=utc(r["created_at"]), attempts=r["attempts"],
                      folded_count=r["folded_count"], lease_until=lease_until)
             for r in taken], waiting
 
@@ -494,7 +492,7 @@ def deliver_alerts(
     problems = notifier.problems()
     if problems:
         return AlertReport(skipped="alert channel misconfigured: " + "; ".join(problems))
-    now = _utc(now or datetime.now(timezone.utc))
+    now = utc(now or datetime.now(timezone.utc))
     folded = fold_repeats(store, now=now)
     rows, waiting = claim(store, now=now, limit=limit)
     if rows:
@@ -523,35 +521,19 @@ async def _deliver(
         return now + timedelta(seconds=time.monotonic() - started)
 
     async with notifier.session(transport=transport) as session:
-        for index, row in enumerate(rows):
-            if time.monotonic() - started > budget_seconds:
-                rest = rows[index:]
-                try:
-                    release(store, rest, now=now)
-                    report.postponed = len(rest)
-                except StoreBusyError as exc:
-                    report.errors.append(f"{len(rest)} alerts stay leased until "
-                                         f"{rest[0].lease_until:%H:%M} UTC: {exc}")
-                break
+
+        async def attempt(row: DueAlert) -> Outcome:
             outcome = await deliver_one(session, row, channels, clock)
             report.errors.extend(f"alert {row.id} ({row.alert_type}) {error}"
                                  for error in outcome.errors if error.attempted)
-            try:
-                status = record(store, row, outcome, now=now)
-            except StoreBusyError as exc:
-                report.errors.append(f"alert {row.id}: outcome not recorded, the rest of the "
-                                     f"batch stays leased: {exc}")
-                break
+            return outcome
+
+        async for _, outcome, status in deliver_leased(
+                rows, attempt, lambda row, outcome: record(store, row, outcome, now=now),
+                lambda rest: release(store, rest, now=now), report,
+                budget_seconds=budget_seconds, noun="alert"):
             if status == DELIVERED:
-                report.delivered += 1
                 report.by_channel[outcome.channel] = report.by_channel.get(outcome.channel, 0) + 1
-            elif status == FAILED:
-                report.failed += 1
-            elif status == PENDING:
-                report.retried += 1
-            else:
-                report.errors.append(f"alert {row.id}: lease lost to another delivery; its "
-                                     "outcome was not recorded")
     return report
 
 

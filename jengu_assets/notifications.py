@@ -23,10 +23,10 @@ import asyncio
 import json
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import duckdb
 import httpx
@@ -147,7 +147,7 @@ def _as_dict(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
-def _utc(value: datetime) -> datetime:
+def utc(value: datetime) -> datetime:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
@@ -286,12 +286,73 @@ def deliver_pending(
     problems = notifier.problems()
     if problems:
         return DeliveryReport(skipped="notifier misconfigured: " + "; ".join(problems))
-    now = _utc(now or datetime.now(timezone.utc))
+    now = utc(now or datetime.now(timezone.utc))
     rows = claim(store, now=now, limit=limit)
     if not rows:
         return DeliveryReport(skipped=NOTHING_PENDING)
     return asyncio.run(_deliver(store, notifier, rows, configured, now=now,
                                 budget_seconds=budget_seconds, transport=transport))
+
+
+class Leased(Protocol):
+    """A claimed row: what the delivery loop reads of a notification or an alert."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def lease_until(self) -> datetime: ...
+
+
+Row = TypeVar("Row", bound=Leased)
+Result = TypeVar("Result")
+
+
+async def deliver_leased(
+    rows: Sequence[Row],
+    attempt: Callable[[Row], Awaitable[Result]],
+    write_outcome: Callable[[Row, Result], str | None],
+    hand_back: Callable[[Sequence[Row]], None],
+    report: DeliveryReport,
+    *,
+    budget_seconds: float,
+    noun: str,
+) -> AsyncIterator[tuple[Row, Result, str]]:
+    """Attempt leased rows one by one and write each outcome as soon as it is known, counting it
+    in ``report``; yields each recorded row with its outcome and new status. Rows not started
+    within ``budget_seconds`` are handed back untried. The notification and alert queues share it.
+    """
+    deadline = time.monotonic() + budget_seconds
+    for index, row in enumerate(rows):
+        if time.monotonic() > deadline:
+            rest = rows[index:]
+            try:
+                hand_back(rest)
+                report.postponed = len(rest)
+            except StoreBusyError as exc:
+                report.errors.append(f"{len(rest)} {noun}s stay leased until "
+                                     f"{rest[0].lease_until:%H:%M} UTC: {exc}")
+            return
+        outcome = await attempt(row)
+        try:
+            status = write_outcome(row, outcome)
+        except StoreBusyError as exc:
+            # Delivered but unrecorded: the lease runs out and the row is tried again; the
+            # receiver folds the repeat by its key. Further rows would only add to that.
+            report.errors.append(f"{noun} {row.id}: outcome not recorded, the rest of "
+                                 f"the batch stays leased: {exc}")
+            return
+        if status == DELIVERED:
+            report.delivered += 1
+        elif status == FAILED:
+            report.failed += 1
+        elif status == PENDING:
+            report.retried += 1
+        else:
+            report.errors.append(f"{noun} {row.id}: lease lost to another delivery; "
+                                 "its outcome was not recorded")
+            continue
+        yield row, outcome, status
 
 
 async def _deliver(
@@ -306,41 +367,22 @@ async def _deliver(
 ) -> DeliveryReport:
     report = DeliveryReport()
     not_tried: dict[str, int] = {}
-    deadline = time.monotonic() + budget_seconds
     async with notifier.session(transport=transport) as session:
-        for index, row in enumerate(rows):
-            if time.monotonic() > deadline:
-                rest = rows[index:]
-                try:
-                    release(store, rest, now=now)
-                    report.postponed = len(rest)
-                except StoreBusyError as exc:
-                    report.errors.append(f"{len(rest)} notifications stay leased until "
-                                         f"{rest[0].lease_until:%H:%M} UTC: {exc}")
-                break
+
+        async def attempt(row: Claimed) -> Outcome:
             outcome = await deliver_one(session, row, configured)
             for error in outcome.errors:
                 if error.attempted:
                     report.errors.append(f"notification {row.id} ({row.kind}) {error}")
                 else:
                     not_tried[error.channel] = not_tried.get(error.channel, 0) + 1
-            try:
-                status = record(store, row, outcome, configured, now=now)
-            except StoreBusyError as exc:
-                # Delivered but unrecorded: the lease runs out and the row is tried again; the
-                # receiver folds the repeat by its key. Further rows would only add to that.
-                report.errors.append(f"notification {row.id}: outcome not recorded, the rest of "
-                                     f"the batch stays leased: {exc}")
-                break
-            if status == DELIVERED:
-                report.delivered += 1
-            elif status == FAILED:
-                report.failed += 1
-            elif status == PENDING:
-                report.retried += 1
-            else:
-                report.errors.append(f"notification {row.id}: lease lost to another delivery; "
-                                     "its outcome was not recorded")
+            return outcome
+
+        async for _ in deliver_leased(
+                rows, attempt, lambda row, outcome: record(store, row, outcome, configured, now=now),
+                lambda rest: release(store, rest, now=now), report,
+                budget_seconds=budget_seconds, noun="notification"):
+            pass
     for channel, count in not_tried.items():
         report.errors.append(f"{channel}: {count} notifications not tried after repeated "
                              "failures in this batch; they are due again in a minute")
@@ -349,6 +391,6 @@ async def _deliver(
 
 __all__ = [
     "DELIVERED", "FAILED", "MAX_ATTEMPTS", "NOTHING_PENDING", "NO_CHANNEL", "PENDING", "Claimed",
-    "DeliveryReport", "after_failure", "claim", "deliver_pending", "enqueue", "next_delay", "record",
-    "release", "retry_write_conflicts",
+    "DeliveryReport", "after_failure", "claim", "deliver_leased", "deliver_pending", "enqueue",
+    "next_delay", "record", "release", "retry_write_conflicts", "utc",
 ]
