@@ -49,6 +49,7 @@ from jengu_assets.sending.unsubscribe import SECRET_ENV
 from jengu_resources.crm_store import available_migrations, is_lock_conflict
 from jengu_resources.imap import ImapError, check_login
 from jengu_resources.paths import JenguHome, jengu_home
+from jengu_resources.redaction import SecretScrubber
 from jengu_resources.smtp import SmtpSession, SmtpSettings
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
@@ -407,16 +408,12 @@ def _secret_values(env: Mapping[str, str], inboxes: Sequence[Inbox]) -> list[str
     values += [env.get(inbox.password_env, "") for inbox in inboxes if inbox.password_env]
     pg_url = env.get("JENGU_DAGSTER_PG_URL", "")
     values += [pg_url, urlsplit(pg_url).password or ""]
-    # A "secret" of a character or two would blank that text everywhere and hide nothing real.
-    return sorted({v.strip() for v in values if len(v.strip()) >= 4}, key=len, reverse=True)
+    # Stripped, as they are read; the scrubber ignores any too short to be a real secret.
+    return [v.strip() for v in values]
 
 
 def scrub(checks: list[Check], secrets: Sequence[str]) -> list[Check]:
-    def clean(text: str) -> str:
-        for secret in secrets:
-            text = text.replace(secret, "***")
-        return text
-
+    clean = SecretScrubber(secrets)
     return [replace(c, name=clean(c.name), detail=clean(c.detail)) for c in checks]
 
 

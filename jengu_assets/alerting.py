@@ -58,7 +58,7 @@ from jengu_resources.notify import (
     NotifyError,
     render_alert,
 )
-from jengu_resources.redaction import mask_addresses, redact
+from jengu_resources.redaction import SecretScrubber, mask_addresses, redact
 
 PENDING, DELIVERED, FOLDED, FAILED = "pending", "delivered", "folded", "failed"
 CHECK_FAILED, RUN_FAILED = "check_failed", "run_failed"
@@ -123,7 +123,7 @@ def _env_secrets(environ: Mapping[str, str]) -> list[str]:
         parts = set(name.upper().split("_"))
         if parts & _SECRET_ENV_PARTS or ("://" in value and "@" in value):
             found.append(value)
-    return sorted(found, key=len, reverse=True)
+    return found
 
 
 def _url(match: re.Match[str]) -> str:
@@ -136,8 +136,7 @@ def strip_secrets(text: str, environ: Mapping[str, str] | None = None) -> str:
     whose name says secret (or that is a URL with a login), URL logins, paths and queries (Slack
     and Discord webhooks carry their token in the path), ``password=...``-like assignments,
     Authorization values and the shapes of well-known API keys. Email addresses are masked."""
-    for secret in _env_secrets(os.environ if environ is None else environ):
-        text = text.replace(secret, "***")
+    text = SecretScrubber(_env_secrets(os.environ if environ is None else environ))(text)
     text = _URL.sub(_url, text)
     text = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)} ***", text)
     text = _ASSIGNMENT.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)

@@ -36,6 +36,8 @@ from typing import Literal, TypeVar
 from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessageFlags
 from imap_tools.errors import ImapToolsError, MailboxAppendError, MailboxFolderSelectError
 
+from jengu_resources.redaction import SecretScrubber
+
 TlsMode = Literal["implicit", "starttls", "none"]
 T = TypeVar("T")
 
@@ -98,11 +100,9 @@ def _scrub(text: str, settings: ImapSettings) -> str:
     if not password:
         return text
     plain = f"\0{settings.username}\0{password}".encode()
-    forms = {password, password.replace("\\", "\\\\").replace('"', '\\"'),
-             base64.b64encode(plain).decode()}
-    for form in sorted(forms, key=len, reverse=True):
-        text = text.replace(form, "***")
-    return text
+    forms = [password, password.replace("\\", "\\\\").replace('"', '\\"'),
+             base64.b64encode(plain).decode()]
+    return SecretScrubber(forms, min_length=1)(text)
 
 
 def _error(settings: ImapSettings, step: str, exc: BaseException) -> ImapError:

@@ -51,6 +51,7 @@ from aiolimiter import AsyncLimiter
 from pydantic import BaseModel, Field, ValidationError
 
 from jengu_resources.crm_store import CRMStore, insert_rows
+from jengu_resources.redaction import SecretScrubber
 from jengu_resources.throttle import (
     CircuitBreaker,
     CircuitOpenError,
@@ -282,25 +283,6 @@ def price_for(table: Mapping[str, tuple[float, float]], model: str) -> tuple[flo
     return table[max(prefixes, key=len)] if prefixes else None
 
 
-# -- secrets --------------------------------------------------------------------------------------
-
-
-class _Scrubber:
-    """Removes the configured keys from any text that may be kept or shown."""
-
-    def __init__(self, secrets: Sequence[str | None]):
-        # Longest first, so a key that contains another is blanked whole.
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-    def __repr__(self) -> str:
-        return f"_Scrubber({len(self._secrets)} secrets)"
-
-
 # -- remote backends ------------------------------------------------------------------------------
 
 
@@ -363,7 +345,7 @@ def _api_message(body: object) -> str | None:
 
 def _classify_sdk_error(exc: Exception, *, base: type[Exception], status_error: type[Any],
                         timeout_error: type[Exception], connection_error: type[Exception],
-                        scrub: _Scrubber, timeout_seconds: float) -> _Failure | None:
+                        scrub: SecretScrubber, timeout_seconds: float) -> _Failure | None:
     if isinstance(exc, (TimeoutError, timeout_error)):
         return _Failure(type(exc).__name__, f"no answer within {timeout_seconds:g} s", False)
     if isinstance(exc, status_error):
@@ -384,7 +366,7 @@ class _GrokBackend:
     name = GROK
 
     def __init__(self, *, api_key: str, base_url: str, model: str, timeout_seconds: float,
-                 max_output_tokens: int, scrub: _Scrubber) -> None:
+                 max_output_tokens: int, scrub: SecretScrubber) -> None:
         self.model = model
         self._max_output_tokens = max_output_tokens
         self._timeout = timeout_seconds
@@ -426,7 +408,7 @@ class _ClaudeBackend:
     name = CLAUDE
 
     def __init__(self, *, api_key: str, base_url: str | None, model: str, timeout_seconds: float,
-                 max_output_tokens: int, scrub: _Scrubber) -> None:
+                 max_output_tokens: int, scrub: SecretScrubber) -> None:
         self.model = model
         self._max_output_tokens = max_output_tokens
         self._timeout = timeout_seconds
@@ -508,7 +490,7 @@ class LLMSession:
         self._clock = clock
         self._xai_key = (config.xai_api_key or "").strip() or None
         self._anthropic_key = (config.anthropic_api_key or "").strip() or None
-        self._scrub = _Scrubber([self._xai_key, self._anthropic_key])
+        self._scrub = SecretScrubber([self._xai_key, self._anthropic_key])
         self._prices = parse_prices(config.prices)
         self._remotes: list[_Remote] = []
         self._offline_answers = 0

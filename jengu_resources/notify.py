@@ -33,7 +33,6 @@ import hashlib
 import json
 import logging
 import re
-import threading
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -44,7 +43,7 @@ import dagster as dg
 import httpx
 from pydantic import Field
 
-from jengu_resources.redaction import mask_addresses, mask_email
+from jengu_resources.redaction import SecretScrubber, mask_addresses, mask_email
 from jengu_resources.smtp import OutgoingEmail, SmtpSession, SmtpSettings, _secret_forms
 from jengu_resources.throttle import (
     CircuitOpenError,
@@ -269,25 +268,6 @@ def _header_key(idempotency_key: str) -> str:
 # -- secrets in httpx's request log ----------------------------------------------------------------
 
 
-class _Scrubber:
-    """Replaces known secrets in text. Longest first, so a path goes before its last segment."""
-
-    def __init__(self, secrets: set[str]) -> None:
-        self._lock = threading.Lock()
-        self._secrets: tuple[str, ...] = ()
-        self.add(secrets)
-
-    def add(self, secrets: set[str]) -> None:
-        with self._lock:
-            merged = set(self._secrets) | {s for s in secrets if s}
-            self._secrets = tuple(sorted(merged, key=len, reverse=True))
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "/***" if secret.startswith("/") else "***")
-        return text
-
-
 def _url_secrets(url: str) -> set[str]:
     """The parts of a webhook URL that can hold its secret: the path and the last path segment
     (Slack: /services/T../B../token, Discord: /api/webhooks/id/token), the query, a userinfo.
@@ -319,7 +299,7 @@ class _HttpxLogScrubber(logging.Filter):
 
     def __init__(self) -> None:
         super().__init__()
-        self.scrub = _Scrubber(set())
+        self.scrub = SecretScrubber(min_length=1)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -432,10 +412,10 @@ class Notifier(dg.ConfigurableResource):
             connect_timeout_seconds=self.timeout_seconds,
         )
 
-    def _scrubber(self) -> _Scrubber:
+    def _scrubber(self) -> SecretScrubber:
         secrets = _url_secrets(self.webhook_url)
         secrets.update(_secret_forms(self.smtp_username or None, self.smtp_password or None))
-        return _Scrubber(secrets)
+        return SecretScrubber(secrets, min_length=1)
 
     @asynccontextmanager
     async def session(
@@ -484,7 +464,7 @@ class _RetryLater(Exception):
 class NotifierSession:
     """The clients of one batch: one HTTP client and a lazily opened SMTP connection."""
 
-    def __init__(self, notifier: Notifier, http: httpx.AsyncClient, scrub: _Scrubber) -> None:
+    def __init__(self, notifier: Notifier, http: httpx.AsyncClient, scrub: SecretScrubber) -> None:
         self.notifier = notifier
         self._http = http
         self._scrub = scrub

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from collections.abc import Iterable
 
 _SECRET_PARAMS = re.compile(r"(?i)\b((?:app_key|api_key|api)=)[^&\s\"'#]+")
 _ADDRESS_IN_TEXT = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
@@ -33,6 +35,34 @@ def mask_email(address: str | None) -> str:
 def mask_addresses(text: str) -> str:
     """``text`` with every email address in it masked (a reply's signature often carries one)."""
     return _ADDRESS_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
+
+
+class SecretScrubber:
+    """Blanks known secret values in any text that may be kept or shown: longest first, so a
+    secret that contains another (a URL path and its last segment) is blanked whole. A path keeps
+    its slash (``/***``) so the text still reads as a URL. Values shorter than ``min_length`` are
+    ignored where they would blank ordinary text and hide nothing real. ``add`` is safe while other
+    threads scrub."""
+
+    def __init__(self, secrets: Iterable[str | None] = (), *, min_length: int = 4) -> None:
+        self._min_length = min_length
+        self._lock = threading.Lock()
+        self._secrets: tuple[str, ...] = ()
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str | None]) -> None:
+        with self._lock:
+            merged = set(self._secrets) | {s for s in secrets
+                                           if s and len(s) >= self._min_length}
+            self._secrets = tuple(sorted(merged, key=len, reverse=True))
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "/***" if secret.startswith("/") else "***")
+        return text
+
+    def __repr__(self) -> str:
+        return f"SecretScrubber({len(self._secrets)} secrets)"
 
 
 class _RedactSecrets(logging.Filter):

@@ -32,6 +32,8 @@ from typing import Literal
 
 import aiosmtplib
 
+from jengu_resources.redaction import SecretScrubber
+
 TlsMode = Literal["implicit", "starttls", "none"]
 Stage = Literal["connect", "auth", "mail", "rcpt", "data", "done"]
 
@@ -263,7 +265,8 @@ class SmtpSession:
         self._client: aiosmtplib.SMTP | None = None
         self._lock = asyncio.Lock()
         self._connections_opened = 0
-        self._secrets = _secret_forms(settings.username, settings.password)
+        self._scrub = SecretScrubber(_secret_forms(settings.username, settings.password),
+                                     min_length=1)
 
     @property
     def connections_opened(self) -> int:
@@ -479,19 +482,17 @@ class SmtpSession:
             self._client = None
 
     def _clean(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return " ".join(text.split())[:MAX_MESSAGE_CHARS]
+        return " ".join(self._scrub(text).split())[:MAX_MESSAGE_CHARS]
 
 
-def _secret_forms(username: str | None, password: str | None) -> tuple[str, ...]:
+def _secret_forms(username: str | None, password: str | None) -> list[str]:
     """The password as it could appear in a server's echo: plain, and base64 as AUTH sends it."""
     if not password:
-        return ()
+        return []
     forms = [password, base64.b64encode(password.encode()).decode()]
     if username:
         forms.append(base64.b64encode(f"\0{username}\0{password}".encode()).decode())
-    return tuple(sorted(forms, key=len, reverse=True))
+    return forms
 
 
 def _cause(exc: BaseException) -> str:
