@@ -74,6 +74,7 @@ LLM_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
 SPAM_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "host": ("JENGU_SPAMD_HOST", str),
     "port": ("JENGU_SPAMD_PORT", int),
+    "max_concurrency": ("JENGU_SPAMD_CONCURRENCY", int),
     "threshold": ("JENGU_SPAM_THRESHOLD", float),
 }
 # Where notifications (interested replies, uncertain ones) go: a webhook and/or an email address.

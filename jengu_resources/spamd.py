@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 Source = Literal["spamd", "heuristic"]
 
 DEFAULT_PORT = 783
+# Children of the private spamd (-m), and so the checks one process keeps in flight by default: a
+# message spends ~50 ms in a child, and the drafts waiting for one wait here, not inside spamd.
+SPAMD_CHILDREN = 2
 INSTALL_HINT = "apt-get install -y spamassassin spamc"
 # spamc's own default: larger messages are not worth a daemon's time and are not outreach drafts.
 MAX_MESSAGE_BYTES = 500 * 1024
@@ -471,7 +474,12 @@ class SpamChecker(dg.ConfigurableResource):
 
     host: str = Field(default="127.0.0.1", description="spamd host.")
     port: int = Field(default=DEFAULT_PORT, description="spamd TCP port; 0 disables spamd.")
-    timeout_seconds: float = Field(default=5.0, description="Time limit for one spamd check.")
+    timeout_seconds: float = Field(
+        default=5.0, description="Time limit for one spamd check, once a connection slot is free.")
+    max_concurrency: int = Field(
+        default=SPAMD_CHILDREN, ge=1,
+        description="Checks in flight at once; spamd's own child count (-m). More only queue inside "
+                    "spamd, where the wait would count against the time limit.")
     threshold: float = Field(
         default=5.0, description="Score at or above which a message counts as spam."
     )
@@ -490,9 +498,10 @@ class SpamChecker(dg.ConfigurableResource):
             )
         where = f"{self.host}:{self.port}"
         try:
-            return await spamd_symbols(self.host, self.port, message_bytes,
-                                       timeout_seconds=self.timeout_seconds,
-                                       threshold=self.threshold)
+            async with _slots(self.max_concurrency):
+                return await spamd_symbols(self.host, self.port, message_bytes,
+                                           timeout_seconds=self.timeout_seconds,
+                                           threshold=self.threshold)
         except TimeoutError:
             reason = f"spamd at {where} did not answer within {self.timeout_seconds:g} s"
         except OSError as exc:
@@ -501,6 +510,18 @@ class SpamChecker(dg.ConfigurableResource):
             reason = f"spamd at {where} gave no verdict ({exc})"
         log.warning("%s; using the heuristic spam scorer", reason)
         return heuristic_verdict(message_bytes, self.threshold, detail=reason)
+
+
+_SLOTS: dict[tuple[asyncio.AbstractEventLoop, int], asyncio.Semaphore] = {}
+
+
+def _slots(limit: int) -> asyncio.Semaphore:
+    """One semaphore per event loop and limit: a resource outlives the loops that use it (each
+    ``asyncio.run`` makes a new one), and a semaphore belongs to one loop."""
+    loop = asyncio.get_running_loop()
+    for key in [k for k in _SLOTS if k[0].is_closed()]:
+        del _SLOTS[key]
+    return _SLOTS.setdefault((loop, limit), asyncio.Semaphore(limit))
 
 
 # -- a private spamd for tests and the sandbox ----------------------------------------------------
@@ -599,7 +620,7 @@ def _launch(executable: str, port: int, startup_timeout: float) -> SpamdProcess:
     home = _home_dir()
     command = [
         executable, "-L", "-x", "-i", f"127.0.0.1:{port}", "-A", "127.0.0.1", "-H", str(home),
-        "-m", "2", "-s", "stderr",
+        "-m", str(SPAMD_CHILDREN), "-s", "stderr",
     ]
     if os.geteuid() == 0:
         command[1:1] = ["-u", "nobody"]

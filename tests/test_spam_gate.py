@@ -199,6 +199,37 @@ def test_silent_spamd_times_out_into_the_heuristic() -> None:
     assert elapsed < 2.0
 
 
+def test_checks_wait_for_a_free_spamd_child_instead_of_timing_out() -> None:
+    # A spamd with two children answers each check in 0.1 s: twenty drafts at once would wait up
+    # to a second inside spamd, over the 0.5 s limit; queued here, each gets its full time.
+    async def main() -> tuple[list, int]:
+        in_flight, peak = 0, 0
+
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            await reader.readuntil(b"\r\n\r\n")
+            await asyncio.sleep(0.1)
+            writer.write(b"SPAMD/1.1 0 EX_OK\r\nContent-length: 0\r\n"
+                         b"Spam: False ; 1.0 / 5.0\r\n\r\n")
+            in_flight -= 1
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        async with server:
+            checker = SpamChecker(port=server.sockets[0].getsockname()[1], timeout_seconds=0.5,
+                                  max_concurrency=2)
+            verdicts = await asyncio.gather(*(checker.check(_clean_message()) for _ in range(20)))
+        return verdicts, peak
+
+    verdicts, peak = asyncio.run(main())
+
+    assert [v.source for v in verdicts] == ["spamd"] * 20
+    assert peak == 2
+
+
 def test_a_peer_that_is_not_spamd_gives_the_heuristic() -> None:
     async def main():
         async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
