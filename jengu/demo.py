@@ -125,7 +125,7 @@ HARD_BOUNCE_EVERY, SOFT_BOUNCE_EVERY = 30, 40
 
 
 def send_demo_day(store: CRMStore, box, day) -> dict[str, Any]:
-    """The send schedule's next business day, compressed: every 5-minute tick from 06:00 to 22:00
+    """The send schedule's last business day, compressed: every 5-minute tick from 06:00 to 22:00
     UTC through the real sender, SMTP client and ledger, against the sandbox's mail server."""
     import asyncio
     import zlib
@@ -152,9 +152,12 @@ def send_demo_day(store: CRMStore, box, day) -> dict[str, Any]:
         elif bucket % SOFT_BOUNCE_EVERY == 1:
             box.smtp.set_rule(row["a"], Rule("rcpt", "reply", 451, "4.2.0 mailbox busy, try later"))
 
-    send_day = day + timedelta(days=1)
+    # The business day before today: every send happens before the replies, bounces and
+    # complaints the demo then reads on the real clock, so one timeline holds for the whole store
+    # (the nightly checks compare suppression and send times).
+    send_day = day - timedelta(days=1)
     while send_day.weekday() >= 5:
-        send_day += timedelta(days=1)
+        send_day -= timedelta(days=1)
     start = datetime(send_day.year, send_day.month, send_day.day, 6, tzinfo=timezone.utc)
     settings = SendSettings.from_env(seed=7)
     totals: dict[str, int] = {}

@@ -28,9 +28,10 @@ def test_demo_runs_today_and_is_idempotent(tmp_path, monkeypatch):
     first = demo()
     assert first["prospects"] >= 200
     # Composition, sending and the sandbox's answers move prospects along; nothing is left in a
-    # transient stage (enriching, researching, composing, sending).
+    # transient stage (enriching, researching, composing, sending). The send day is over, so a
+    # delivery without a bounce for 24 h has made its prospect "contacted".
     assert set(first["stages"]) <= {"new", "enriched", "failed", "ready", "composed", "queued", "sent",
-                                    "suppressed", "engaged", "replied", "meeting", "lost"}
+                                    "contacted", "suppressed", "engaged", "replied", "meeting", "lost"}
     enrichment = first["enrichment"]
     assert enrichment["website_rate"] >= 0.85
     assert enrichment["personal_sendable_rate"] >= 0.75
@@ -47,7 +48,7 @@ def test_demo_runs_today_and_is_idempotent(tmp_path, monkeypatch):
     assert first["import_rows_today"].get("accepted", 0) > 0
     assert first["sandbox_requests"] > 0
     assert Path(first["crm_path"]).is_file()
-    # The next business day, compressed, through the real sender and SMTP client: every queued
+    # The last business day, compressed, through the real sender and SMTP client: every queued
     # email went out once; the sandbox's hard bounces were suppressed.
     sending = first["sending"]
     assert sending["outcomes"]["delivered"] >= composition["queued"] * 0.85

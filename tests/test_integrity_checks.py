@@ -3,8 +3,9 @@
 A clean store is built once through the real code paths: admission (prospects and their creation
 rows), the stage machine, the real sender against the sandbox's SMTP server on loopback (a delivery,
 a hard bounce that suppresses), and the reply actions (an unsubscribe, a delegation that creates a
-colleague at the same hotel, an interested reply). Like the demo, it sends on a coming business day,
-so the send clock runs ahead of the wall clock. Each fault test copies that file, injects a known
+colleague at the same hotel, an interested reply). Like the demo, it sends on the last business day
+before today and reads the answers now, so every suppression a send caused comes after it. Each
+fault test copies that file, injects a known
 number of one kind of fault with SQL, and expects ``find_all`` to report exactly that. The Dagster
 side runs ``integrity_job`` from the real Definitions against a real (SQLite) Dagster instance.
 """
@@ -40,16 +41,16 @@ from sandbox.outbox import warm_inboxes
 from sandbox.smtp_server import SandboxSMTP
 
 
-def _next_business_day(at: datetime) -> datetime:
-    day = (at + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+def _last_business_day(at: datetime) -> datetime:
+    day = (at - timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
     while day.weekday() >= 5:
-        day += timedelta(days=1)
+        day -= timedelta(days=1)
     return day
 
 
 TODAY = datetime.now(timezone.utc)
-SEND_AT = _next_business_day(TODAY)           # ahead of the wall clock, as in the demo
-CHECK_AT = SEND_AT + timedelta(days=2)
+SEND_AT = _last_business_day(TODAY)           # before the wall clock, as in the demo
+CHECK_AT = max(SEND_AT + timedelta(days=2), TODAY)
 ACTOR = "pytest"
 # (contact, company, domain): anna's address bounces hard at the sandbox's SMTP server.
 HOTELS = [
@@ -159,15 +160,15 @@ def test_the_pipeline_leaves_a_store_every_check_passes(clean_store: Path):
     with duckdb.connect(str(clean_store), read_only=True) as con:
         found = findings.find_all(con, now=CHECK_AT)
         # The store holds what the checks look at: a delegated colleague sharing its parent's name
-        # and city, a bounce-suppressed address, a reply-suppressed one whose suppression is older
-        # than its send by the wall clock, a held email, an enrichment failure.
+        # and city, a bounce-suppressed address, a reply-suppressed one (after its send, as every
+        # suppression a send caused), a held email, an enrichment failure.
         assert con.execute("SELECT count(*) FROM prospects WHERE parent_prospect_id IS NOT NULL "
                            "AND name_key IN (SELECT name_key FROM prospects WHERE parent_prospect_id IS NULL)"
                            ).fetchall() == [(1,)]
         assert sorted(r[0] for r in con.execute("SELECT source FROM suppression_list").fetchall()) \
             == ["reply", "smtp"]
         assert con.execute("SELECT count(*) FROM send_attempts a JOIN suppression_list s "
-                           "ON s.email = a.to_email WHERE a.state = 'sent' AND s.created_at < a.claimed_at"
+                           "ON s.email = a.to_email WHERE a.state = 'sent' AND s.created_at > a.claimed_at"
                            ).fetchall() == [(1,)]
     assert list(found) == list(FAULT_KINDS)
     assert _counts(found) == {}, {k: f.detail for k, f in found.items() if f.count}
@@ -325,7 +326,7 @@ def test_a_suppression_that_follows_its_send_is_no_fault(store: Path):
                     "'do not contact', 'cli', claimed_at + INTERVAL 1 MINUTE FROM send_attempts "
                     f"WHERE state = 'sent' AND prospect_id = {DELIVERED}")
         assert findings.find(con, "suppressed_send", now=CHECK_AT).count == 0
-        # A second delivery after a reaction suppression is a fault, whatever the clocks say.
+        # A second delivery after the prospect asked to unsubscribe in a reply is a fault.
         con.execute("INSERT INTO send_attempts SELECT * REPLACE ('<later@x>' AS message_id, 2 AS sequence_step, "
                     "claimed_at + INTERVAL 3 DAY AS claimed_at) FROM send_attempts a WHERE state = 'sent' "
                     "AND to_email IN (SELECT email FROM suppression_list WHERE source = 'reply')")

@@ -32,9 +32,6 @@ SAMPLE_SIZE = 20
 # A prospect this far along was written to: it must have an address.
 NEEDS_EMAIL = frozenset({Stage.QUEUED, Stage.SENDING, Stage.SENT, Stage.CONTACTED, Stage.ENGAGED,
                          Stage.REPLIED, Stage.MEETING, Stage.WON, Stage.LOST})
-# Suppressions that answer one of our sends (a bounce, a complaint, an unsubscribe): see
-# ``suppressed_send``.
-REACTION_SOURCES = ("smtp", "dsn", "complaint", "reply", "unsubscribe_link")
 # Attempts the recipient's server answered, and those of them that count as bounces: the same
 # measure as the sender's own pause (``sending.inboxes.bounce_rate``).
 ANSWERED = ("delivered", "soft", "hard", "policy")
@@ -204,21 +201,12 @@ SELECT x.id, x.prospect_id, x.sequence_step
 QUALIFY row_number() OVER (PARTITION BY x.prospect_id, x.sequence_step
                            ORDER BY x.sent_at, x.id) > 1"""),
 
-        # A delivered attempt claimed after its address was suppressed. A suppression that answers
-        # a send (bounce, complaint, unsubscribe) comes after the first send to that address even
-        # when the send clock runs ahead of the wall clock (the demo sends on a simulated business
-        # day), so that first attempt is never held against it.
+        # A delivered attempt claimed after its address was suppressed.
         "suppressed_send": _Kind(ERROR, ("delivery", "deliveries"),
-                                 "to an address suppressed before the send was claimed", f"""{_CLOCK},
-listed AS (
-    SELECT a.message_id, a.prospect_id, a.to_email, a.state, a.claimed_at,
-           s.created_at AS suppressed_at, s.source,
-           min(a.claimed_at) OVER (PARTITION BY s.email) AS first_claim
-      FROM send_attempts a JOIN suppression_list s ON s.email = a.to_email)
-SELECT message_id AS id, prospect_id, source, suppressed_at, claimed_at
-  FROM listed
- WHERE state = 'sent' AND suppressed_at < claimed_at
-   AND NOT (coalesce(source, '') IN ({_quoted(REACTION_SOURCES)}) AND claimed_at = first_claim)"""),
+                                 "to an address suppressed before the send was claimed", f"""{_CLOCK}
+SELECT a.message_id AS id, a.prospect_id, s.source, s.created_at AS suppressed_at, a.claimed_at
+  FROM send_attempts a JOIN suppression_list s ON s.email = a.to_email
+ WHERE a.state = 'sent' AND s.created_at < a.claimed_at"""),
 
         # The distinct (from, to) pairs first (a few dozen), then the rows of the disallowed ones.
         "invalid_transition": _Kind(ERROR, ("stage transition", "stage transitions"),
