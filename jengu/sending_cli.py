@@ -7,6 +7,10 @@
     jengu sends review [--json]        sends whose delivery is unknown
     jengu sends resolve MESSAGE_ID (--delivered | --not-delivered)
     jengu sends run [--json]           one send tick now, outside Dagster (same code as send_job)
+    jengu sends run --at ISO [--ticks N] [--json]
+                                       N ticks of a compressed clock from ISO, 5 minutes apart, each
+                                       send stamped with its planned moment and no waiting (drills
+                                       against a loopback SMTP server; the demo's send day)
     jengu inbound review [--json]      inbound mail kept for a person: unmatched or failed
 """
 
@@ -16,7 +20,7 @@ import argparse
 import getpass
 import json
 import sys
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from jengu_assets.sending import ledger
 from jengu_assets.sending.inboxes import (
@@ -121,21 +125,7 @@ def cmd_emergency_stop(args: argparse.Namespace) -> int:
 def cmd_sends(args: argparse.Namespace) -> int:
     store = CRMStore()
     if args.sends_command == "run":
-        import asyncio
-
-        from jengu_assets.sending.sender import run_tick
-
-        report = asyncio.run(run_tick(store, actor=_actor()))
-        summary = report.as_metadata()
-        if args.json:
-            print(json.dumps(summary, default=str))
-        else:
-            print(f"sent {report.sent} of {report.planned} planned ({report.due} due); "
-                  f"emergency stop {summary['emergency_stop']}")
-            for key in ("outcomes", "not_due", "skipped", "claims_refused", "reconciled"):
-                if summary[key]:
-                    print(f"  {key}: {summary[key]}")
-        return 0
+        return _run_ticks(store, args)
     if args.sends_command == "resolve":
         with store.transaction() as con:
             moved = ledger.settle_unknown(
@@ -153,6 +143,45 @@ def cmd_sends(args: argparse.Namespace) -> int:
     return _print_rows(rows, args.json, "no unknown sends", lambda row: (
         f"{row['message_id']}  {row['inbox_email']} -> {row['to_email']}  step "
         f"{row['sequence_step']}  claimed {row['claimed_at']:%Y-%m-%d %H:%M}  {row['detail']}"))
+
+
+TICK = timedelta(minutes=5)   # the send schedule's interval
+
+
+def _run_ticks(store: CRMStore, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from jengu_assets.sending.sender import TickClock, run_tick
+
+    if args.ticks < 1:
+        print("jengu sends run: --ticks must be at least 1", file=sys.stderr)
+        return BAD_INPUT
+    if args.at is None and args.ticks > 1:
+        print("jengu sends run: --ticks needs --at (on the real clock, the schedule runs the "
+              "next tick in 5 minutes)", file=sys.stderr)
+        return BAD_INPUT
+    for n in range(args.ticks):
+        clock = None if args.at is None else TickClock(args.at + n * TICK)
+        report = asyncio.run(run_tick(store, clock=clock, actor=_actor()))
+        summary = {"tick_at": report.started_at.isoformat(), **report.as_metadata()}
+        if args.json:
+            print(json.dumps(summary, default=str), flush=True)
+            continue
+        print(f"{report.started_at:%Y-%m-%d %H:%M} UTC: sent {report.sent} of {report.planned} "
+              f"planned ({report.due} due); emergency stop {summary['emergency_stop']}", flush=True)
+        for key in ("outcomes", "not_due", "skipped", "claims_refused", "reconciled"):
+            if summary[key]:
+                print(f"  {key}: {summary[key]}")
+    return 0
+
+
+def _moment(text: str) -> datetime:
+    """An ISO 8601 moment; one without a zone is UTC."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from exc
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
 def _print_rows(rows: list[dict], as_json: bool, empty: str, line) -> int:
@@ -222,7 +251,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     verdict.add_argument("--delivered", dest="delivered", action="store_true")
     verdict.add_argument("--not-delivered", dest="delivered", action="store_false")
     run = sends_sub.add_parser("run", help="one send tick now (the schedule does this every 5 min)")
-    run.add_argument("--json", action="store_true")
+    run.add_argument("--json", action="store_true", help="one JSON object per tick")
+    run.add_argument("--at", type=_moment, default=None,
+                     help="run on a compressed clock from this ISO 8601 time (UTC unless it says)")
+    run.add_argument("--ticks", type=int, default=1, help="ticks to run, 5 minutes apart (with --at)")
 
     inbound = sub.add_parser("inbound", help="inbound mail kept for review")
     inbound_sub = inbound.add_subparsers(dest="inbound_command", required=True)

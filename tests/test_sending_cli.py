@@ -90,3 +90,35 @@ def test_inbound_review_lists_unmatched_mail(home, crm, capsys):
     status, out, _ = jengu(capsys, "inbound", "review", "--json")
     assert status == 0 and json.loads(out)["id"] == "in_1"
     assert "no thread or address match" in jengu(capsys, "inbound", "review")[1]
+
+
+def test_sends_run_on_a_compressed_clock(home, crm, capsys, monkeypatch):
+    from sandbox.outbox import warm_inboxes
+    from sandbox.smtp_server import SandboxSMTP
+
+    monkeypatch.setenv("JENGU_HELD_COUNTRIES", "DE=allow")   # the outbox's zones include Berlin
+    monkeypatch.setenv("JENGU_SEND_SKIP_PROBABILITY", "0")
+    monkeypatch.setenv("JENGU_SEND_SEED", "3")
+    with SandboxSMTP() as smtp:
+        with crm.transaction() as con:
+            queue_emails(con, 6, zones=(("DE", "Berlin", "Europe/Berlin"),))
+            warm_inboxes(con, 2, smtp_host=smtp.host, smtp_ports=[smtp.port], min_gap_seconds=300)
+        # Wednesday 10:00 UTC: business hours in Berlin.
+        status, out, _ = jengu(capsys, "sends", "run", "--at", "2026-11-18T10:00", "--ticks", "4",
+                               "--json")
+        accepted = smtp.accepted
+    ticks = [json.loads(line) for line in out.splitlines()]
+    assert status == 0 and len(ticks) == 4
+    # Paced: at most one send per inbox in each 5-minute tick, all six within the four ticks.
+    assert all(t["sent"] <= 2 for t in ticks) and sum(t["sent"] for t in ticks) == 6
+    assert [t["tick_at"] for t in ticks] == [
+        f"2026-11-18T10:{m:02d}:00+00:00" for m in (0, 5, 10, 15)]
+    assert len({m.message_id for m in accepted}) == len(accepted) == 6
+    assert crm.scalar("SELECT count(*) FROM send_ledger WHERE state = 'sent'") == 6
+
+
+def test_sends_run_refuses_ticks_on_the_real_clock(home, capsys):
+    status, _, err = jengu(capsys, "sends", "run", "--ticks", "3")
+    assert status == 2 and "--ticks needs --at" in err
+    status, _, err = jengu(capsys, "sends", "run", "--at", "2026-11-18T10:00", "--ticks", "0")
+    assert status == 2 and "at least 1" in err
