@@ -36,9 +36,11 @@ def test_saved_files_one_json_line_each(home, tmp_path):
     page.write_text(PAGE, encoding="utf-8")
     garbage = tmp_path / "garbage.html"
     garbage.write_bytes(b"<html><script type='application/ld+json'>{{{{[[[</script>\xff\xfe<<>>")
-    proc = run(home, str(page), str(garbage), "--json")
+    proc = run(home, str(page), str(garbage), page.as_uri(), "--json")
     assert proc.returncode == 0, proc.stderr
-    first, second = [json.loads(line) for line in proc.stdout.splitlines()]
+    first, second, third = [json.loads(line) for line in proc.stdout.splitlines()]
+    # A file:// URL is the saved file itself, echoed as given.
+    assert third == {**first, "input": page.as_uri()}
     assert first["input"] == str(page)
     assert first["phones"] == ["+49301234567"]
     assert "info@hotel-kranich.de" in first["emails"]

@@ -7,6 +7,7 @@ require a result without an exception.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import time
@@ -963,3 +964,190 @@ def test_analyze_file_unreadable(
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+# --- heuristics for real-world pages --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body, url, expected",
+    [
+        pytest.param("<p>Hotel Sonne · 0221 123456 · info@hotel-sonne.de</p>",
+                     "https://www.hotel-sonne.de/", ["+49221123456"],
+                     id="footer-number-without-cue-but-with-trunk-prefix"),
+        pytest.param("<p>Ihre Auftragsnr. 0221 123 456</p>", "https://www.hotel-sonne.de/", [],
+                     id="order-number-label-blocks-an-uncued-number"),
+        pytest.param("<p>IBAN DE89 3704 0044 0532 0130 00 · USt-IdNr. DE 0123 456 789</p>",
+                     "https://www.hotel-sonne.de/", [], id="bank-and-vat-numbers"),
+        pytest.param("<table><tr><td>02.01.2024 – 31.03.2024</td><td>89 €</td></tr></table>",
+                     "https://www.hotel-sonne.de/", [], id="date-range-in-a-price-table"),
+        pytest.param("<p>Hotline 01805 123456 (14 ct/min)</p>", "https://www.hotel-sonne.de/",
+                     ["+491805123456"], id="remark-in-brackets-is-not-part-of-the-number"),
+        pytest.param("<p>T +43 1 587 32 89 · F +43 1 587 32 89-11</p>", None, ["+4315873289"],
+                     id="single-letter-fax-cue"),
+        pytest.param("<p>Local: (250) 344-2345 · Toll-free: 1-877-344-2345</p>",
+                     "https://www.lodge.ca/", ["+12503442345", "+18773442345"],
+                     id="nanp-layout-needs-no-cue"),
+        pytest.param("<p>Reservaciones: 998 123 4567 · USA &amp; Canada: 1 888 555 0122</p>",
+                     "https://www.resort.mx/", ["+529981234567", "+18885550122"],
+                     id="us-toll-free-on-a-mexican-site"),
+        pytest.param("<p>Réservations 04 90 12 34 56 / 06 12 34 56 78</p>",
+                     "https://www.mas.fr/", ["+33490123456", "+33612345678"],
+                     id="accented-cue-and-two-numbers-in-a-row"),
+        pytest.param("<p>Ph: (02) 4784 1234 · Mob: 0412 345 678</p>", "https://www.bnb.com.au/",
+                     ["+61247841234", "+61412345678"], id="mob-cue"),
+    ],
+)
+def test_phone_heuristics(body: str, url: str | None, expected: list[str]) -> None:
+    assert analyze_html(html_page(body, lang="de"), url).phones == expected
+
+
+@pytest.mark.parametrize(
+    "html, expected",
+    [
+        pytest.param(html_page("<p>Tel. 076 330 123</p>", ld_json(
+            '{"@type": "Resort", "address": {"addressCountry": "Thailand"}}')), ["+6676330123"],
+            id="schema-country-name"),
+        pytest.param(html_page("<p>Sconser, Isle of Skye IV48 8TD</p><p>Tel: 01478 650 123</p>"),
+                     ["+441478650123"], id="uk-postcode-in-the-text"),
+        pytest.param(html_page("<p>Tel 09924 / 1234 · gasthof@t-online.de</p>"),
+                     ["+4999241234"], id="mail-domain-country"),
+        pytest.param(html_page('<a href="tel:+436641234567">Handy</a><p>Tel. 06457 2345</p>',
+                               lang="de"), ["+436641234567", "+4364572345"],
+                     id="international-tel-link-beats-bare-language"),
+        pytest.param(html_page("<p>Lackengasse 3, A-5542 Flachau</p><p>Tel. 06457 2345</p>",
+                               lang="de"), ["+4364572345"], id="prefixed-postcode"),
+    ],
+)
+def test_phone_region_hints(html: str, expected: list[str]) -> None:
+    assert analyze_html(html).phones == expected
+
+
+def _typo3_token(text: str, vector: int) -> str:
+    out = []
+    for char in text:
+        code = ord(char)
+        for low, high in ((0x2B, 0x3A), (0x40, 0x5A), (0x61, 0x7A)):
+            if low <= code <= high:
+                code = low + (code - low + vector) % (high - low + 1)
+                break
+        out.append(chr(code))
+    return "".join(out)
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        pytest.param(f'<a data-mailto-token="{_typo3_token("mailto:info@zur-post.at", 1)}" '
+                     'data-mailto-vector="1">E-Mail</a>', ["info@zur-post.at"],
+                     id="typo3-token"),
+        pytest.param(f'<a data-mailto-token="{_typo3_token("mailto:hotel@kronen.de", -3)}" '
+                     'data-mailto-vector="-3">E-Mail</a>', ["hotel@kronen.de"],
+                     id="typo3-negative-vector"),
+        pytest.param('<a href="javascript:linkTo_UnCryptMailto(%27'
+                     f'{_typo3_token("mailto:info@alpenhof.it", 2)}%27);">Mail</a>',
+                     ["info@alpenhof.it"], id="typo3-legacy-javascript-link"),
+        pytest.param("<span id='cloak12'>protected</span><script>var addy12 = 'info' + '&#64;';"
+                     " addy12 = addy12 + 'hotel-mare' + '&#46;' + 'it'; var addy_text12 = 'x';"
+                     "</script>", ["info@hotel-mare.it"], id="joomla3-cloak-script"),
+        pytest.param('<joomla-hidden-mail is-link="1" first="aW5mbw==" last="aG90ZWwuaXQ=">'
+                     "protected</joomla-hidden-mail>", ["info@hotel.it"],
+                     id="joomla4-hidden-mail"),
+        pytest.param("<p><span>info@hotel-sonne.de</span><span>Tel: 0221 123</span></p>",
+                     ["info@hotel-sonne.de"], id="inline-text-running-into-the-domain"),
+    ],
+)
+def test_cloaked_emails(body: str, expected: list[str]) -> None:
+    assert analyze_html(html_page(body)).emails == expected
+
+
+@pytest.mark.parametrize(
+    "html, expected",
+    [
+        pytest.param(
+            html_page('<div itemscope itemtype="https://schema.org/Hotel" itemref="a c">'
+                      '<span itemprop="name">Villa Ortensia</span></div>'
+                      '<p id="a" itemprop="telephone">+39 031 950123</p>'
+                      '<div id="c"><a itemprop="email" href="mailto:info@ortensia.it">Mail</a>'
+                      '<div itemprop="address" itemscope itemtype="https://schema.org/PostalAddress">'
+                      '<span itemprop="addressLocality">Bellagio</span></div></div>'),
+            {"name": "Villa Ortensia", "telephone": "+39 031 950123",
+             "email": "info@ortensia.it", "address": {
+                 "streetAddress": None, "postalCode": None, "addressLocality": "Bellagio",
+                 "addressRegion": None, "addressCountry": None}},
+            id="microdata-itemref"),
+        pytest.param(
+            html_page('<div vocab="https://schema.org/" typeof="BedAndBreakfast">'
+                      '<h1 property="name">Groene Huys</h1>'
+                      '<span property="schema:telephone">+32 50 12 34 56</span></div>'),
+            {"type": "BedAndBreakfast", "name": "Groene Huys", "telephone": "+32 50 12 34 56"},
+            id="rdfa-lite"),
+        pytest.param(
+            html_page("", ld_json("{'@type': 'Hotel', 'name': 'Hotel d\\'Angleterre'}")),
+            {"name": "Hotel d'Angleterre"}, id="jsonld-single-quotes"),
+        pytest.param(
+            html_page("", '<script type="application/json-ld">{"@type": "Hotel", '
+                          '"name": "Misnamed Type"}</script>'),
+            {"name": "Misnamed Type"}, id="jsonld-type-attribute-variant"),
+        pytest.param(
+            html_page("", ld_json('{"@type": "LocalBusiness", "name": "Maple Inn", '
+                                  '"address": "1412 Mountain Road\\nStowe, VT 05672"}')
+                      + ld_json('{"@type": "Organization", "legalName": "Maple Inn LLC", '
+                                '"telephone": "802-253-4417"}')),
+            {"telephone": "802-253-4417", "address": "1412 Mountain Road, Stowe, VT 05672"},
+            id="unnamed-organization-completes-the-business"),
+        pytest.param(
+            html_page("", ld_json('{"@type": "Hotel", "name": "Marlowe Covent Garden"}')
+                      + ld_json('{"@type": "Organization", "name": "Marlowe Hotels", '
+                                '"telephone": "+44 20 3514 9000"}')),
+            {"name": "Marlowe Covent Garden", "telephone": None},
+            id="brand-organization-is-another-business"),
+    ],
+)
+def test_structured_data_variants(html: str, expected: dict[str, Any]) -> None:
+    schema = analyze_html(html).schema_org
+    assert schema is not None
+    assert {key: schema[key] for key in expected} == expected
+
+
+def test_svg_sprite_does_not_hide_the_footer() -> None:
+    # Hundreds of self-closing <path/> icons are not nesting; counted as such they made the
+    # markup guard drop every tag after the sprite (links, mailto, social profiles).
+    sprite = "<svg>" + "<path d='M0 0L1 1'/>" * 800 + "</svg>"
+    footer = ('<footer><a href="mailto:info@hotel.de">Mail</a>'
+              '<a href="https://www.instagram.com/hotelsonne/">Instagram</a></footer>')
+    result = analyze_html(html_page(sprite + footer))
+    assert result.emails == ["info@hotel.de"]
+    assert result.social == {"instagram": "https://www.instagram.com/hotelsonne"}
+
+
+def test_facebook_page_plugin_is_a_profile() -> None:
+    body = ('<iframe src="https://www.facebook.com/plugins/page.php?href=https%3A%2F%2F'
+            'www.facebook.com%2Fhotelsonne&amp;tabs=timeline"></iframe>'
+            '<div class="fb-like" data-href="https://www.hotel-sonne.de/"></div>')
+    assert analyze_html(html_page(body)).social == {
+        "facebook": "https://www.facebook.com/hotelsonne"
+    }
+
+
+@pytest.mark.parametrize(
+    "data, expected_url, expected_name",
+    [
+        pytest.param(gzip.compress(html_page("<p>Tel. +49 30 1234567</p>",
+                                             "<title>Gzipped</title>").encode()),
+                     None, None, id="gzip-body-saved-undecoded"),
+        pytest.param(b'<!-- saved from url=(0025)https://www.hotel.de/ -->\n'
+                     + html_page("<p>Tel. +49 30 1234567</p>").encode(),
+                     "https://www.hotel.de/", None, id="saved-from-comment"),
+        pytest.param(b'\xef\xbb\xbf{"@type": "Hotel", "name": "Bare JSON-LD", '
+                     b'"telephone": "+49 30 1234567",}', None, "Bare JSON-LD",
+                     id="jsonld-file-with-bom-and-trailing-comma"),
+    ],
+)
+def test_saved_file_formats(
+    tmp_path: Path, data: bytes, expected_url: str | None, expected_name: str | None
+) -> None:
+    record = analyze_file(_write(tmp_path / "page.html", data))
+    assert record["phones"] == ["+49301234567"]
+    assert record["url"] == expected_url
+    assert (record["schema_org"] or {}).get("name") == expected_name

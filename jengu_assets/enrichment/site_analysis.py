@@ -12,6 +12,8 @@ step, and ``analyze_file`` produces the same record (or ``{"input", "error"}``) 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import html as html_lib
 import json
@@ -19,8 +21,11 @@ import logging
 import operator
 import os
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from email import message_from_bytes
+from email import policy as email_policy
 from itertools import accumulate
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
@@ -51,6 +56,7 @@ MAX_ANCHORS = 6_000
 MAX_ITEMSCOPES = 100
 MAX_ITEMPROPS = 300
 MAX_PHONE_PARSES = 500
+MAX_ADDRESS_LINES = 2_000
 MAX_EMAIL_CANDIDATES = 5_000
 MAX_BOOKING_HOSTS = 5_000
 # lexbor checks element scopes by walking the open-element stack, so parse time grows with
@@ -112,15 +118,27 @@ def analyze_html(
     """Analyse one page. Never raises; a part that cannot be read is simply left empty.
 
     ``url`` is the address the page was fetched from; it resolves relative links and hints the
-    phone region. Without it the page's canonical URL (or og:url) stands in. National phone
-    numbers are read in ``default_region`` (ISO 3166 alpha-2, e.g. "DE") when given, else in the
-    region of the schema.org address country, the URL's country TLD or the page language, in
-    that order; without any of these only international (+...) numbers are found.
+    phone region. Without it the address a saved page records (MHTML, a browser's "saved from
+    url" comment, SingleFile's header), else its canonical URL (or og:url) stands in. Bytes
+    may also be a gzip body saved undecoded, an MHTML archive or a bare JSON-LD document.
+
+    National phone numbers are read in ``default_region`` (ISO 3166 alpha-2, e.g. "DE") when
+    given, else in the first region these name: the schema.org address country, the URL's
+    country TLD, the language's region ("de-AT"), an international number in a tel: link or
+    schema.org, the postal address (a country name, "A-5542", a UK or Canadian postcode), the
+    page's mail domains, and last the bare language ("de"). Without any of these only
+    international (+...) numbers are found.
     """
     result = SiteAnalysis(url=_clean_url(url))
     try:
+        if isinstance(html, (bytes, bytearray, memoryview)):
+            html, saved_url = _unwrap_saved_page(bytes(html))
+            result.url = result.url or saved_url
         text = _as_text(html)[:MAX_HTML_CHARS]
+        if _JSON_START.match(text):
+            text = _structured_data_page(text)
         if text.strip():
+            result.url = result.url or _saved_from_url(text)
             _analyze_tree(LexborHTMLParser(_tame_markup(text)), text, result, default_region)
     except Exception:  # noqa: BLE001 - the contract is a (partial) result, never an exception
         log.warning("site analysis failed; returning what was read", exc_info=True)
@@ -132,7 +150,8 @@ def analyze_file(path: str | os.PathLike[str]) -> dict[str, Any]:
 
     A file that cannot be read, is empty or is clearly not HTML (an image, a PDF, an archive,
     binary data) gives ``{"input": path, "error": "..."}`` instead of an empty analysis, so a
-    batch can tell "nothing found" from "nothing to look at".
+    batch can tell "nothing found" from "nothing to look at". Gzip-compressed pages, MHTML
+    archives and ``.jsonld``/``.json`` structured-data files are read like pages.
     """
     label = os.fsdecode(path)
     try:
@@ -148,10 +167,14 @@ def analyze_file(path: str | os.PathLike[str]) -> dict[str, Any]:
         return {"input": label, "error": f"cannot read file: {exc.strerror or exc}"}
     if not data.strip():
         return {"input": label, "error": "empty file"}
-    kind = _binary_kind(data)
-    if kind:
-        return {"input": label, "error": f"not an HTML document (looks like {kind})"}
-    return analyze_html(data).to_json(label)
+    page, saved_url = _unwrap_saved_page(data)
+    if isinstance(page, bytes):
+        if not page.strip():
+            return {"input": label, "error": "empty file"}
+        kind = _binary_kind(page)
+        if kind:
+            return {"input": label, "error": f"not an HTML document (looks like {kind})"}
+    return analyze_html(page, saved_url).to_json(label)
 
 
 # --- input ----------------------------------------------------------------------------------------
@@ -170,6 +193,67 @@ def _as_text(html: object) -> str:
         text = text.encode("utf-8", "replace").decode("utf-8")
     return text
 
+
+_MHTML_HEAD = re.compile(rb"multipart/related", re.IGNORECASE)
+_SAVED_FROM = re.compile(
+    r"<!--\s*saved from url=\(\d+\)(\S+?)\s*-->"  # browsers' "Save page as" mark of the web
+    r"|Page saved with SingleFile\s+url:\s*(\S+)",
+    re.IGNORECASE,
+)
+_JSON_START = re.compile(r"^[\ufeff\s]*[\[{]")
+
+
+def _unwrap_saved_page(data: bytes) -> tuple[bytes | str, str | None]:
+    """The page inside a saved file: a gzip body saved without decoding, or the HTML part of
+    an MHTML archive ("Webpage, single file") with the address it was saved from."""
+    if data.startswith(b"\x1f\x8b"):
+        try:
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            inflated = inflater.decompress(data, MAX_FILE_BYTES)
+        except zlib.error:
+            return data, None
+        return (inflated, None) if inflated.strip() else (data, None)
+    head = data[:4096]
+    if _MHTML_HEAD.search(head) and b"MIME-Version" in head[:2048]:
+        return _mhtml_page(data) or (data, None)
+    return data, None
+
+
+def _mhtml_page(data: bytes) -> tuple[str, str | None] | None:
+    try:
+        archive = message_from_bytes(data, policy=email_policy.compat32)
+        location = archive.get("Snapshot-Content-Location")
+        for part in archive.walk():
+            if part.get_content_type() != "text/html":
+                continue
+            payload = part.get_payload(decode=True)
+            if not isinstance(payload, bytes):
+                continue
+            text = decode_html(payload, part.get_content_charset())
+            return text, _absolute_http(location or part.get("Content-Location"))
+    except Exception:  # noqa: BLE001 - an archive that does not parse is read as plain markup
+        log.info("MHTML archive could not be parsed; reading it as markup", exc_info=True)
+    return None
+
+
+def _saved_from_url(text: str) -> str | None:
+    match = _SAVED_FROM.search(text[:4096])
+    if not match:
+        return None
+    return _absolute_http(match.group(1) or match.group(2))
+
+
+def _structured_data_page(text: str) -> str:
+    """A bare JSON-LD document (a ``.jsonld`` or ``.json`` file) as the page it came from."""
+    values = _lenient_json(text.lstrip("\ufeff"))
+    if not any(isinstance(value, (dict, list)) for value in values):
+        return text
+    # "</" cannot occur outside JSON strings and "<\/" means the same inside them. The text is
+    # also the body, so a plain JSON file still gives the contacts written in it.
+    data = text.lstrip("\ufeff")
+    script = data.replace("</", "<\\/")
+    return (f'<html><head><script type="application/ld+json">{script}</script></head>'
+            f"<body><pre>{html_lib.escape(data, quote=False)}</pre></body></html>")
 
 
 def _binary_kind(data: bytes) -> str | None:
@@ -195,8 +279,35 @@ _FLAT_ELEMENTS = frozenset({
     "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead", "tbody", "tfoot",
     "colgroup", "caption", "rb", "rt", "rp", "rtc", "html", "head", "body",
 })
-_TAG_NAME = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)")
-_WHOLE_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*>?")
+# The tag up to its ">" (or up to the next "<" when a truncated page leaves it open).
+_WHOLE_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)([^<>]*)>?")
+_FOREIGN_ROOTS = frozenset({"svg", "math"})
+
+
+def _tag_depth_changes(text: str) -> list[tuple[int, int, str, bool, int]]:
+    """(start, end, lower-case name, is end tag, change of nesting depth) for every tag.
+    Inside <svg> and <math>, "<path/>" closes itself; in HTML only void elements do."""
+    tags = [
+        (match.start(), match.end(), match.group(2).lower(), bool(match.group(1)),
+         match.group(3).endswith("/"))
+        for match in _WHOLE_TAG.finditer(text)
+    ]
+    if not any(name in _FOREIGN_ROOTS for _, _, name, _, _ in tags):
+        return [
+            (start, end, name, closing, 0 if name in _FLAT_ELEMENTS else (-1 if closing else 1))
+            for start, end, name, closing, _ in tags
+        ]
+    changes = []
+    foreign = 0
+    for start, end, name, closing, self_closing in tags:
+        if name in _FOREIGN_ROOTS and not self_closing:
+            foreign = max(foreign - 1, 0) if closing else foreign + 1
+        if name in _FLAT_ELEMENTS or (self_closing and foreign and not closing):
+            change = 0
+        else:
+            change = -1 if closing else 1
+        changes.append((start, end, name, closing, change))
+    return changes
 
 
 def _tame_markup(text: str) -> str:
@@ -204,37 +315,33 @@ def _tame_markup(text: str) -> str:
     ``MAX_TREE_DEPTH`` and options beyond ``MAX_OPTIONS_PER_SELECT`` in one select."""
     if text.count("<") <= MAX_TREE_DEPTH:
         return text
-    names = [(slash, name.lower()) for slash, name in _TAG_NAME.findall(text)]
-    heights = list(
-        accumulate(-1 if slash else 1 for slash, name in names if name not in _FLAT_ELEMENTS)
-    )
+    tags = _tag_depth_changes(text)
+    heights = list(accumulate(change for _, _, _, _, change in tags if change))
     # Depth is the height above the lowest point so far: stray end tags must not hide a deep
     # run that follows them.
     floors = accumulate(heights, min, initial=0)
     peak = max(map(operator.sub, heights, floors), default=0)
-    options = sum(1 for slash, name in names if name == "option" and not slash)
+    options = sum(1 for _, _, name, closing, _ in tags if name == "option" and not closing)
     if peak <= MAX_TREE_DEPTH and options <= MAX_OPTIONS_PER_SELECT:
         return text
     pieces: list[str] = []
     last = depth = options = 0
-    for match in _WHOLE_TAG.finditer(text):
-        closing, name = match.group(1), match.group(2).lower()
+    for start, end, name, closing, change in tags:
         drop = False
         if name == "select":
             options = 0
         elif name == "option" and not closing:
             options += 1
             drop = options > MAX_OPTIONS_PER_SELECT
-        elif name not in _FLAT_ELEMENTS:
-            if closing:
-                drop = depth > MAX_TREE_DEPTH
-                depth = max(depth - 1, 0)
-            else:
-                depth += 1
-                drop = depth > MAX_TREE_DEPTH
+        elif change < 0:
+            drop = depth > MAX_TREE_DEPTH
+            depth = max(depth - 1, 0)
+        elif change > 0:
+            depth += 1
+            drop = depth > MAX_TREE_DEPTH
         if drop:
-            pieces.append(text[last : match.start()])
-            last = match.end()
+            pieces.append(text[last:start])
+            last = end
     pieces.append(text[last:])
     return "".join(pieces)
 
@@ -265,6 +372,7 @@ class _Page:
     tel_hrefs: list[str] = field(default_factory=list)
     mail_hrefs: list[str] = field(default_factory=list)
     cf_emails: list[str] = field(default_factory=list)
+    cloaked_emails: list[str] = field(default_factory=list)
     whatsapp: bool = False
     text: str = ""
     schema_country: str | None = None
@@ -297,20 +405,23 @@ def _analyze_tree(
     result.booking_engine = _guarded("booking engine", lambda: _detect_booking_engine(page), None)
 
     social, links = _guarded("links", lambda: _scan_anchors(page), ({}, {}))
-    if result.schema_org:
-        for url in result.schema_org.get("sameAs") or []:
-            profile = _social_profile(url)
-            if profile and profile[0] not in social:
-                social[profile[0]] = profile[1]
+    profile_urls = list(result.schema_org.get("sameAs") or []) if result.schema_org else []
+    profile_urls += _guarded("embedded profiles", lambda: _embedded_profiles(tree), [])
+    for url in profile_urls:
+        profile = _social_profile(url)
+        if profile and profile[0] not in social:
+            social[profile[0]] = profile[1]
     result.social, result.links = social, links
     result.chat_widget = _guarded("chat widget", lambda: _detect_chat(page), None)
     page.cf_emails += _guarded("cloudflare emails", lambda: _cloudflare_emails(tree), [])
+    page.cloaked_emails = _guarded("cloaked emails", lambda: _cloaked_emails(tree), [])
 
     page.text = _guarded("visible text", lambda: _visible_text(tree), "")
-    region = _infer_region(default_region, result, page)
-    result.phones = _guarded("phones", lambda: _phones(page, result.schema_org, region), [])
     result.emails = _guarded("emails", lambda: _emails(page, result.schema_org), [])
     result.address = _guarded("address", lambda: _address(page, result.schema_org), None)
+    # Phones last: a page without any other country hint is placed by its address and emails.
+    region = _infer_region(default_region, result, page)
+    result.phones = _guarded("phones", lambda: _phones(page, result.schema_org, region), [])
 
 
 # --- head metadata --------------------------------------------------------------------------------
@@ -321,12 +432,20 @@ def _attr(node: LexborNode, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _clean_text(value: object, limit: int = 1000) -> str | None:
     if not isinstance(value, str):
         return None
     text = " ".join(value.split())
     if "&" in text and ";" in text:
         text = " ".join(html_lib.unescape(text).split())
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # JSON-LD may escape half a surrogate pair ("\ud83d"); no output could carry it.
+        text = _LONE_SURROGATE.sub("\ufffd", text)
     return text[:limit] or None
 
 
@@ -373,6 +492,8 @@ def _normalize_language(value: str | None) -> str | None:
     if not match:
         return None
     primary, script, region = match.groups()
+    if primary.lower() in {"und", "mul", "zxx", "mis"}:  # undetermined, multiple, none
+        return None
     parts = [primary.lower()]
     if script:
         parts.append(script.title())
@@ -386,9 +507,10 @@ def _language(page: _Page) -> str | None:
     candidates = []
     if root is not None:
         candidates += [_attr(root, "lang"), _attr(root, "xml:lang")]
+    # Content-Language is declared for the page; og:locale is often a theme's default.
     candidates += [
-        page.metas.get("og:locale", ""),
         page.metas.get("content-language", ""),
+        page.metas.get("og:locale", ""),
         page.metas.get("language", ""),
     ]
     for candidate in candidates:
@@ -483,7 +605,7 @@ def _collect_code(tree: LexborHTMLParser) -> tuple[str, list[str]]:
             parts.append(src)
             embedded.append(src)
             continue
-        if "ld+json" in _attr(node, "type").lower() or budget <= 0:
+        if _is_jsonld_type(_attr(node, "type")) or budget <= 0:
             continue
         body = node.text(deep=True)[:MAX_INLINE_SCRIPT_CHARS]
         budget -= len(body)
@@ -549,12 +671,35 @@ _CMS_MARKERS = (
     ("Jimdo", ("jimcdn.com", "jimdo.com", "jimstatic.com")),
     ("Weebly", ("editmysite.com", "weebly.com")),
     ("GoDaddy Website Builder", ("img1.wsimg.com", "websites.godaddy.com")),
-    ("Contao", ("/assets/contao/", "/bundles/contao")),
+    ("Contao", ("assets/contao/", "bundles/contao")),
     ("Umbraco", ("/umbraco/",)),
     ("Sitecore", ("/-/media/", "sitecore")),
     ("Adobe Experience Manager", ("/etc.clientlibs/", "/content/dam/")),
     ("Framer", ("framerusercontent.com", "framer.com/m/")),
     ("1C-Bitrix", ("/bitrix/",)),
+)
+# Markers specific enough to trust anywhere in the markup, not only in what the page loads.
+_MARKUP_CMS_MARKERS = (
+    ("WordPress", ("/wp-content/", "/wp-includes/", "/wp-json/")),
+    ("Wix", ("static.wixstatic.com", "static.parastorage.com")),
+    ("Squarespace", ("squarespace-cdn.com", "static1.squarespace.com")),
+    ("Webflow", ("website-files.com",)),
+    ("TYPO3", ("/typo3conf/", "/typo3temp/")),
+    ("Shopify", ("cdn.shopify.com",)),
+    ("Jimdo", ("jimcdn.com", "jimstatic.com")),
+    ("Duda", ("irp.cdn-website.com",)),
+    ("Weebly", ("editmysite.com",)),
+    ("Joomla", ("/media/jui/", "index.php?option=com_")),
+    ("Drupal", ("/sites/default/files/",)),
+    ("HubSpot", ("/hubfs/",)),
+)
+# Only inside an attribute or CSS url(...): a page may well mention "/wp-content/" in its text.
+_MARKUP_CMS_PATTERNS = tuple(
+    (name, re.compile(
+        r"""["'(=]\s*[^"'\s()<>]{0,300}?(?:%s)""" % "|".join(map(re.escape, markers)),
+        re.IGNORECASE,
+    ))
+    for name, markers in _MARKUP_CMS_MARKERS
 )
 _POWERED_BY = re.compile(r"^powered by\s+", re.IGNORECASE)
 _VERSION_SUFFIX = re.compile(r"[\s_-]*v?(?:ver\.?|version)?\s*\d[\w.\-]*$", re.IGNORECASE)
@@ -577,6 +722,13 @@ def _detect_cms(page: _Page) -> str | None:
     for name, markers in _CMS_MARKERS:
         if any(marker in haystack for marker in markers):
             return name
+    if unknown is None:
+        # A page saved with "Webpage, complete" loads its assets from "./Page_files/", but its
+        # links, srcsets and inline styles still point at the builder's paths and CDNs.
+        markup = page.raw[:MAX_SCRIPT_HAYSTACK_CHARS]
+        for name, pattern in _MARKUP_CMS_PATTERNS:
+            if pattern.search(markup):
+                return name
     return unknown
 
 
@@ -628,8 +780,47 @@ _ANALYTICS = tuple(
 )
 
 
+# Literal fragments (lower case) one of which every match of the tag's pattern contains: the
+# patterns themselves only run when one is there, so megabytes of inline state stay cheap.
+_ANALYTICS_KEYWORDS = {
+    "Google Analytics 4": ("gtag/js", "config", "measurement"),
+    "Google Analytics (Universal)": ("ua-", "google-analytics.com"),
+    "Google Tag Manager": ("gtm-", "googletagmanager.com"),
+    "Google Ads": ("googleadservices.com", "aw-"),
+    "Meta Pixel": ("fbevents.js", "fbq(", "facebook.com/tr"),
+    "Hotjar": ("hotjar", "hjid", "_hjsettings"),
+    "Matomo": ("matomo.js", "piwik.js", "_paq.push"),
+    "Plausible": ("plausible.io",),
+    "Microsoft Clarity": ("clarity.ms",),
+    "LinkedIn Insight Tag": ("licdn.com", "_linkedin_partner_id", "ads.linkedin.com"),
+    "TikTok Pixel": ("analytics.tiktok.com",),
+    "Pinterest Tag": ("pinimg.com/ct/", "pintrk("),
+    "Microsoft Advertising (UET)": ("bat.bing.com",),
+    "X (Twitter) Pixel": ("ads-twitter.com", "twq("),
+    "Snap Pixel": ("sc-static.net",),
+    "Adobe Analytics": ("omtrdc.net", "appmeasurement", "2o7.net"),
+    "Yandex Metrica": ("mc.yandex.ru",),
+    "Segment": ("cdn.segment.com",),
+    "Mixpanel": ("mxpnl.com", "mixpanel.init"),
+    "Heap": ("heapanalytics.com", "heap.load("),
+    "Fathom": ("usefathom.com",),
+    "Simple Analytics": ("simpleanalyticscdn.com",),
+    "Cloudflare Web Analytics": ("cloudflareinsights.com",),
+    "HubSpot": ("hs-scripts.com", "hs-analytics.net"),
+    "Mouseflow": ("mouseflow.com",),
+    "Crazy Egg": ("crazyegg.com",),
+    "etracker": ("etracker.com", "et_pagename"),
+    "Sojern": ("sojern.com",),
+}
+
+
 def _detect_analytics(page: _Page) -> list[str]:
-    return [name for name, pattern in _ANALYTICS if pattern.search(page.script_text)]
+    lowered = page.script_text.lower()
+    return [
+        name for name, pattern in _ANALYTICS
+        if any(keyword in lowered for keyword in _ANALYTICS_KEYWORDS.get(name, ("",)))
+        and pattern.search(page.script_text)
+    ]
 
 
 # --- chat -----------------------------------------------------------------------------------------
@@ -707,7 +898,7 @@ _BOOKING_ENGINES = tuple(
         ("STAAH", r"(?:^|\.)staah\.(?:com|net)$"),
         ("Vertical Booking", r"(?:^|\.)vertical-?booking\.com$"),
         ("HotelNetSolutions", r"(?:^|\.)hotelnetsolutions\.[a-z.]+$"),
-        ("DIRS21", r"(?:^|\.)dirs21\.de$"),
+        ("DIRS21", r"(?:^|\.)(?:dirs21\.de|onepagebooking\.com)$"),
         ("Seekda", r"(?:^|\.)seekda\.com$"),
         ("Omnibees", r"(?:^|\.)omnibees\.com$"),
         ("Avvio", r"(?:^|\.)avvio\.com$"),
@@ -732,6 +923,40 @@ _BOOKING_ENGINES = tuple(
         ("Cubilis", r"(?:^|\.)(?:cubilis\.eu|stardekk\.com)$"),
         ("Guesty", r"(?:^|\.)guesty\.com$"),
         ("Hostaway", r"(?:^|\.)hostaway\.com$"),
+        ("Bókun", r"(?:^|\.)bokun\.(?:io|is)$"),
+        ("Guestline", r"(?:^|\.)(?:guestline\.(?:com|net|app)|rezlynx\.net)$"),
+        ("RMS Cloud", r"(?:^|\.)rmscloud\.com$"),
+        ("Newbook", r"(?:^|\.)newbook\.cloud$"),
+        ("Campspot", r"(?:^|\.)campspot\.com$"),
+        ("Windsurfer CRS (SHR)", r"(?:^|\.)windsurfercrs\.com$"),
+        ("RezTrip (Pegasus)", r"(?:^|\.)reztrip\.com$"),
+        ("Hotelogix", r"(?:^|\.)hotelogix\.(?:com|net)$"),
+        ("OwnerRez", r"(?:^|\.)ownerrez\.com$"),
+        ("Checkfront", r"(?:^|\.)checkfront\.(?:com|co\.uk)$"),
+        ("Bookvisit", r"(?:^|\.)bookvisit\.com$"),
+        ("Booking Experts", r"(?:^|\.)bookingexperts\.(?:nl|com|de|be)$"),
+        ("SabeeApp", r"(?:^|\.)sabeeapp\.com$"),
+        ("Previo", r"(?:^|\.)previo\.(?:cz|app)$"),
+        ("Feratel", r"(?:^|\.)(?:feratel\.(?:com|at)|deskline\.net)$"),
+        ("Amenitiz", r"(?:^|\.)amenitiz\.(?:io|com)$"),
+        ("Misterbooking", r"(?:^|\.)misterbooking\.(?:com|net)$"),
+        ("Elloha", r"(?:^|\.)elloha\.com$"),
+        ("Avirato", r"(?:^|\.)avirato\.com$"),
+        ("innRoad", r"(?:^|\.)innroad\.com$"),
+        ("RoomKey", r"(?:^|\.)roomkeypms\.com$"),
+        ("BookingCenter", r"(?:^|\.)bookingcenter\.com$"),
+        ("Staylist", r"(?:^|\.)staylist\.com$"),
+        ("Firefly Reservations", r"(?:^|\.)fireflyreservations\.com$"),
+        ("Hotel-Spider", r"(?:^|\.)hotel-spider\.(?:com|ch)$"),
+        ("Nobeds", r"(?:^|\.)nobeds\.com$"),
+        ("Caterbook", r"(?:^|\.)caterbook\.(?:net|com)$"),
+        ("Inn Style", r"(?:^|\.)innstyle\.co\.uk$"),
+        ("Inntopia", r"(?:^|\.)inntopia\.(?:travel|com)$"),
+        ("Escapia", r"(?:^|\.)escapia\.com$"),
+        ("Hostfully", r"(?:^|\.)hostfully\.com$"),
+        ("YieldPlanet", r"(?:^|\.)yieldplanet\.com$"),
+        ("Clock PMS", r"(?:^|\.)clock-software\.com$"),
+        ("Cultuzz", r"(?:^|\.)cultuzz\.(?:de|com)$"),
     )
 )
 _ANY_BOOKING_VENDOR = re.compile("|".join(f"(?:{regex.pattern})" for _, regex in _BOOKING_ENGINES))
@@ -973,6 +1198,21 @@ def _add_site_link(page: _Page, node: LexborNode, href: str, links: dict[str, st
     links[kind] = absolute
 
 
+def _embedded_profiles(tree: LexborHTMLParser) -> list[str]:
+    """Profiles shown by embeds rather than links: the Facebook page plugin (an iframe whose
+    ``href`` parameter is the page, or a ``fb-page`` div with ``data-href``)."""
+    urls: list[str] = []
+    for node in tree.css("iframe[src*='facebook.com/plugins/'], [data-href*='facebook.com']")[:50]:
+        src = _attr(node, "src") or _attr(node, "data-href")
+        if "/plugins/" in src:
+            try:
+                src = parse_qs(urlsplit(src).query).get("href", [""])[0]
+            except ValueError:
+                continue
+        urls.append(src)
+    return urls
+
+
 def _cloudflare_emails(tree: LexborHTMLParser) -> list[str]:
     return [_attr(node, "data-cfemail") for node in tree.css("[data-cfemail]")[:200]]
 
@@ -989,6 +1229,96 @@ def _decode_cfemail(encoded: str) -> str | None:
     return bytes(byte ^ key for byte in data[1:]).decode("utf-8", "replace")
 
 
+# CMS spam protection that a browser undoes with JavaScript:
+# TYPO3 shifts the characters of "mailto:..." (data-mailto-token, or linkTo_UnCryptMailto('...')
+# in older versions); Joomla 3 concatenates entity-encoded pieces into "addy<id>" variables;
+# Joomla 4 keeps base64 halves in <joomla-hidden-mail first="..." last="...">.
+_TYPO3_UNCRYPT = re.compile(r"""linkTo_UnCryptMailto\(\s*(?:%27|')([^'%]+(?:%[0-9A-Fa-f]{2}[^'%]*)*)(?:%27|')""")
+_JOOMLA_ADDY = re.compile(
+    r"(?:var\s+)?(addy[0-9a-f]+)\s*=\s*(?:addy[0-9a-f]+\s*\+\s*)?((?:'[^'\\]*'\s*\+?\s*)+);"
+)
+_JS_STRING = re.compile(r"'([^'\\]*)'")
+
+
+def _typo3_shift(token: str, offset: int) -> str:
+    out = []
+    for ch in token:
+        code = ord(ch)
+        for low, high in ((0x2B, 0x3A), (0x40, 0x5A), (0x61, 0x7A)):
+            if low <= code <= high:
+                code += offset
+                if code > high:
+                    code = low + (code - high - 1)
+                elif code < low:
+                    code = high - (low - code - 1)
+                break
+        out.append(chr(code))
+    return "".join(out)
+
+
+def _decode_typo3_mailto(token: str, vector: str = "") -> str | None:
+    """The address behind a TYPO3 token; the vector is tried as given, then every small shift
+    (older sites bake it into their JavaScript), with and without range wrapping."""
+    token = unquote(token.strip())
+    if not token or len(token) > 300:
+        return None
+    offsets = list(range(-26, 27))
+    try:
+        given = int(vector)
+        offsets.remove(-given)
+        offsets.insert(0, -given)
+    except ValueError:
+        pass
+    for offset in offsets:
+        if offset == 0:
+            continue
+        for decoded in (
+            _typo3_shift(token, offset),
+            "".join(chr(ord(ch) + offset) if 32 < ord(ch) + offset < 0x110000 else ch
+                    for ch in token),
+        ):
+            if decoded.lower().startswith("mailto:"):
+                return decoded[7:]
+    return None
+
+
+def _b64_text(value: str) -> str:
+    try:
+        return base64.b64decode(value.strip() + "==", validate=False).decode("utf-8", "replace")
+    except (ValueError, binascii.Error):
+        return ""
+
+
+def _cloaked_emails(tree: LexborHTMLParser) -> list[str]:
+    found: list[str] = []
+    for node in tree.css("[data-mailto-token]")[:100]:
+        email = _decode_typo3_mailto(_attr(node, "data-mailto-token"),
+                                     _attr(node, "data-mailto-vector"))
+        if email:
+            found.append(email)
+    for node in tree.css("a[href*=UnCryptMailto]")[:100]:
+        match = _TYPO3_UNCRYPT.search(_attr(node, "href"))
+        email = _decode_typo3_mailto(match.group(1)) if match else None
+        if email:
+            found.append(email)
+    for node in tree.css("joomla-hidden-mail")[:100]:
+        first, last = _b64_text(_attr(node, "first")), _b64_text(_attr(node, "last"))
+        if first and last:
+            found.append(f"{first}@{last}")
+    for node in tree.css("script")[:2000]:
+        if _attr(node, "src"):
+            continue
+        body = node.text(deep=True)
+        if "addy" not in body or len(body) > MAX_INLINE_SCRIPT_CHARS:
+            continue
+        pieces: dict[str, str] = {}
+        for name, expression in _JOOMLA_ADDY.findall(body):
+            pieces[name] = pieces.get(name, "") + "".join(_JS_STRING.findall(expression))
+        found += [html_lib.unescape(value) for name, value in pieces.items()
+                  if not name.startswith("addy_text")]
+    return found
+
+
 # --- visible text ---------------------------------------------------------------------------------
 
 _INVISIBLE = [
@@ -999,6 +1329,15 @@ _BLOCKS = (
     "figure, footer, form, h1, h2, h3, h4, h5, h6, header, hr, li, main, nav, ol, p, pre, "
     "section, summary, table, td, th, tr, ul, button"
 )
+
+
+# Typographic spaces and hyphens inside numbers ("+49\u200930\u2009123", "0221\u2011123"), and
+# the full-width forms of Japanese and Chinese pages, read as their plain ASCII forms.
+_TEXT_SPACES = str.maketrans({
+    **dict.fromkeys(["\xa0", "\u202f", "\u205f", "\u3000", *map(chr, range(0x2000, 0x200B))], " "),
+    **dict.fromkeys(["\u2010", "\u2011", "\u2012", "\uff0d"], "-"),
+    "\uff08": "(", "\uff09": ")", "\uff0b": "+", "\uff0e": ".", "\uff20": "@",
+})
 
 
 def _visible_text(tree: LexborHTMLParser) -> str:
@@ -1012,7 +1351,7 @@ def _visible_text(tree: LexborHTMLParser) -> str:
     root = tree.body or tree.root
     if root is None:
         return ""
-    text = root.text(deep=True, separator="").replace("\xa0", " ").replace("\u202f", " ")
+    text = root.text(deep=True, separator="").translate(_TEXT_SPACES)
     if len(text) > MAX_TEXT_CHARS:
         head = MAX_TEXT_CHARS * 2 // 3
         text = text[:head] + "\n" + text[-(MAX_TEXT_CHARS - head) :]
@@ -1035,9 +1374,19 @@ _SCHEMA_RANKS = (_LODGING_TYPES, _BUSINESS_TYPES, _ORGANIZATION_TYPES)
 _JSON_REPAIRS = re.compile(
     r'("(?:[^"\\]++|\\.?)*+(?:"|$))'
     r"|//[^\n]*|/\*.*?(?:\*/|$)|,(?=\s*[\]}])"
-    r"|(?<=[{,])(\s*)([A-Za-z_$][\w$-]*)(?=\s*:)",
+    r"|(?<=[{,])(\s*)([A-Za-z_$][\w$-]*)(?=\s*:)"
+    # JavaScript habits: 'single-quoted strings'.
+    r"|'((?:[^'\\\n]|\\.)*)'",
     re.DOTALL,
 )
+_JSON_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
+
+
+def _fix_escape(match: re.Match[str]) -> str:
+    escaped = match.group(1)
+    if escaped[0] in '"\\/bfnrt' or len(escaped) == 5:
+        return match.group()
+    return escaped  # "\'" and other escapes JSON does not know: the character itself
 _JSON_SEPARATORS = re.compile(r"[\s,;]*")
 _HTML_COMMENT_WRAPPER = re.compile(
     r"^\s*(?://\s*)?(?:<!--|<!\[CDATA\[)|(?://\s*)?(?:-->|\]\]>)\s*$"
@@ -1070,11 +1419,14 @@ def _json_values(text: str) -> tuple[list[Any], bool]:
 
 
 def _repair_json_token(match: re.Match[str]) -> str:
-    string, space, bare_key = match.group(1), match.group(2), match.group(3)
+    string, space, bare_key, quoted = match.groups()
     if string is not None:
-        return string
+        return _JSON_ESCAPE.sub(_fix_escape, string) if "\\" in string else string
     if bare_key is not None:
         return f'{space}"{bare_key}"'
+    if quoted is not None:
+        inner = _JSON_ESCAPE.sub(_fix_escape, quoted) if "\\" in quoted else quoted
+        return '"' + re.sub(r'(?<!\\)"', '\\"', inner) + '"'
     return ""
 
 
@@ -1099,11 +1451,17 @@ def _lenient_json(script: str) -> list[Any]:
     return best
 
 
+def _is_jsonld_type(value: str) -> bool:
+    # Hand-written pages also say "application/json-ld", "application/ld-json" or "json+ld".
+    lowered = value.lower()
+    return any(kind in lowered for kind in ("ld+json", "json+ld", "ld-json", "json-ld"))
+
+
 def _jsonld_documents(tree: LexborHTMLParser) -> list[Any]:
     documents: list[Any] = []
     scripts = 0
     for node in tree.css("script"):
-        if "ld+json" not in _attr(node, "type").lower():
+        if not _is_jsonld_type(_attr(node, "type")):
             continue
         scripts += 1
         if scripts > MAX_JSONLD_SCRIPTS:
@@ -1141,23 +1499,41 @@ def _microdata_types(itemtype: str) -> list[str]:
     return [re.split(r"[/#:]", token)[-1] for token in itemtype.split() if token][:10]
 
 
-def _nearest_scope_id(node: LexborNode) -> int | None:
+@dataclass(frozen=True)
+class _Vocabulary:
+    """Attribute names of an HTML structured-data syntax: microdata or RDFa Lite."""
+
+    scope: str
+    types: str
+    prop: str
+
+
+_MICRODATA = _Vocabulary(scope="itemscope", types="itemtype", prop="itemprop")
+_RDFA = _Vocabulary(scope="typeof", types="typeof", prop="property")
+
+
+def _nearest_scope_id(node: LexborNode, vocab: _Vocabulary = _MICRODATA) -> int | None:
     parent = node.parent
     steps = 0
     while parent is not None and steps < 200:
-        if "itemscope" in parent.attributes:
+        if vocab.scope in parent.attributes:
             return parent.mem_id
         parent = parent.parent
         steps += 1
     return None
 
 
-def _microdata_value(node: LexborNode, depth: int) -> Any:
+def _microdata_value(
+    node: LexborNode, depth: int, vocab: _Vocabulary = _MICRODATA,
+    tree: LexborHTMLParser | None = None,
+) -> Any:
     attrs = node.attributes
-    if "itemscope" in attrs:
-        return _microdata_item(node, depth + 1) if depth < 4 else None
+    if vocab.scope in attrs:
+        return _microdata_item(node, depth + 1, vocab, tree) if depth < 4 else None
     tag = node.tag
     if tag == "meta":
+        return _attr(node, "content")
+    if vocab is _RDFA and _attr(node, "content"):
         return _attr(node, "content")
     if tag in {"a", "area", "link"}:
         return _attr(node, "href")
@@ -1172,16 +1548,55 @@ def _microdata_value(node: LexborNode, depth: int) -> Any:
     return " ".join(node.text(deep=True, separator=" ").split())
 
 
-def _microdata_item(scope: LexborNode, depth: int = 0) -> dict[str, Any]:
-    item: dict[str, Any] = {"@type": _microdata_types(_attr(scope, "itemtype"))}
-    scope_id = scope.mem_id
-    for node in scope.css("[itemprop]")[:MAX_ITEMPROPS]:
-        if _nearest_scope_id(node) != scope_id:
+def _property_names(value: str) -> list[str]:
+    # RDFa writes "schema:name" or a full IRI; microdata a plain "name".
+    return [re.split(r"[/#:]", token)[-1] for token in value.split() if token][:10]
+
+
+def _referenced_properties(
+    scope: LexborNode, vocab: _Vocabulary, tree: LexborHTMLParser | None
+) -> list[LexborNode]:
+    """Properties that ``itemref`` pulls in from elements elsewhere on the page."""
+    if tree is None or vocab is not _MICRODATA:
+        return []
+    nodes: list[LexborNode] = []
+    for ref in _attr(scope, "itemref").split()[:20]:
+        if not re.fullmatch(r"[\w.:-]{1,200}", ref):
             continue
-        value = _microdata_value(node, depth)
+        target = tree.css_first(f'[id="{ref}"]')
+        if target is None:
+            continue
+        if vocab.prop in target.attributes:
+            nodes.append(target)
+        if vocab.scope in target.attributes:
+            continue  # its descendants belong to its own item
+        for node in target.css(f"[{vocab.prop}]")[:MAX_ITEMPROPS]:
+            parent, inside = node.parent, True
+            while parent is not None and parent.mem_id != target.mem_id:
+                if vocab.scope in parent.attributes:
+                    inside = False
+                    break
+                parent = parent.parent
+            if inside:
+                nodes.append(node)
+    return nodes
+
+
+def _microdata_item(
+    scope: LexborNode, depth: int = 0, vocab: _Vocabulary = _MICRODATA,
+    tree: LexborHTMLParser | None = None,
+) -> dict[str, Any]:
+    item: dict[str, Any] = {"@type": _microdata_types(_attr(scope, vocab.types))}
+    scope_id = scope.mem_id
+    own = [
+        node for node in scope.css(f"[{vocab.prop}]")[:MAX_ITEMPROPS]
+        if _nearest_scope_id(node, vocab) == scope_id
+    ]
+    for node in own + _referenced_properties(scope, vocab, tree):
+        value = _microdata_value(node, depth, vocab, tree)
         if value in (None, ""):
             continue
-        for name in _attr(node, "itemprop").split():
+        for name in _property_names(_attr(node, vocab.prop)):
             if name in item:
                 existing = item[name]
                 item[name] = (existing if isinstance(existing, list) else [existing]) + [value]
@@ -1190,13 +1605,14 @@ def _microdata_item(scope: LexborNode, depth: int = 0) -> dict[str, Any]:
     return item
 
 
-_MICRODATA_CANDIDATES = ", ".join(
-    f"[itemscope][itemtype*={name} i]"
-    for name in (
-        "Hotel", "Lodging", "Resort", "BedAndBreakfast", "Hostel", "Motel", "Campground",
-        "VacationRental", "LocalBusiness", "Organization", "Corporation",
-    )
+_SCOPE_TYPES = (
+    "Hotel", "Lodging", "Resort", "BedAndBreakfast", "Hostel", "Motel", "Campground",
+    "VacationRental", "LocalBusiness", "Organization", "Corporation",
 )
+_MICRODATA_CANDIDATES = ", ".join(
+    f"[itemscope][itemtype*={name} i]" for name in _SCOPE_TYPES
+)
+_RDFA_CANDIDATES = ", ".join(f"[typeof*={name} i]" for name in _SCOPE_TYPES)
 
 
 def _schema_org(page: _Page) -> dict[str, Any] | None:
@@ -1208,15 +1624,44 @@ def _schema_org(page: _Page) -> dict[str, Any] | None:
         if isinstance(node_id, str) and len(node) > 1:
             id_index.setdefault(node_id, node)
         _rank_candidate(node, best)
-    if best[0] is None:
-        for scope in page.tree.css(_MICRODATA_CANDIDATES)[:MAX_ITEMSCOPES]:
-            _rank_candidate(_microdata_item(scope), best)
+    for selector, vocab in ((_MICRODATA_CANDIDATES, _MICRODATA), (_RDFA_CANDIDATES, _RDFA)):
+        if best[0] is not None:
+            break
+        for scope in page.tree.css(selector)[:MAX_ITEMSCOPES]:
+            _rank_candidate(_microdata_item(scope, 0, vocab, page.tree), best)
             if best[0] is not None:
                 break
-    chosen = next((candidate for candidate in best if candidate), None)
-    if chosen is None:
+    ranked = [candidate for candidate in best if candidate]
+    if not ranked:
         return None
-    return _flatten_schema(chosen[0], chosen[1], id_index, page.base)
+    schema = _flatten_schema(ranked[0][0], ranked[0][1], id_index, page.base)
+    # Site builders split one business over several blocks (Squarespace: a LocalBusiness
+    # with the address, an unnamed Organization with the phone and email).
+    for node, type_name in ranked[1:]:
+        other = _flatten_schema(node, type_name, id_index, page.base)
+        if _same_business(schema, other, node):
+            for key in _MERGED_FIELDS:
+                if schema.get(key) in (None, "", []) and other.get(key) not in (None, "", []):
+                    schema[key] = other[key]
+    return schema
+
+
+_MERGED_FIELDS = ("telephone", "email", "url", "address", "geo", "sameAs")
+
+
+def _business_name(value: str | None) -> str:
+    return "".join(ch for ch in (value or "").casefold() if ch.isalnum())
+
+
+def _same_business(
+    chosen: dict[str, Any], other: dict[str, Any], other_node: dict[str, Any]
+) -> bool:
+    mine, theirs = _business_name(chosen.get("name")), _business_name(other.get("name"))
+    if theirs:
+        return theirs == mine
+    # A nameless block is the site owner's, unless its legal name says otherwise.
+    legal = _business_name(_first_text(other_node.get("legalName")))
+    return not legal or not mine or legal.startswith(mine) or mine.startswith(legal)
 
 
 def _rank_candidate(
@@ -1274,7 +1719,9 @@ _IdIndex = dict[str, dict[str, Any]]
 def _flatten_address(value: Any, id_index: _IdIndex) -> dict[str, Any] | str | None:
     value = _resolve(value, id_index)
     if isinstance(value, str):
-        return _clean_text(value, 500)
+        # Builders store the address as lines ("1412 Mountain Road\nStowe, VT, 05672").
+        lines = [" ".join(line.split()).strip(" ,") for line in value.splitlines()]
+        return _clean_text(", ".join(line for line in lines if line), 500)
     if not isinstance(value, dict):
         return None
     address = {key: _first_text(_resolve(value.get(key), id_index), 200) for key in _ADDRESS_FIELDS}
@@ -1325,12 +1772,16 @@ def _flatten_schema(
         url = _join(base, url)
     email = text("email")
     if email and email.lower().startswith("mailto:"):
-        email = email[7:]
+        email = unquote(email[7:].split("?", 1)[0]).strip() or None
+    # Microdata on a link gives its href: "tel:+39031950123".
+    telephone = text("telephone")
+    if telephone and telephone.lower().startswith(("tel:", "callto:")):
+        telephone = unquote(telephone.split(":", 1)[1]).lstrip("/").strip() or None
     same_as = [u for u in _text_list(node.get("sameAs")) if u.lower().startswith(("http", "//"))]
     return {
         "type": type_name,
         "name": text("name"),
-        "telephone": text("telephone"),
+        "telephone": telephone,
         "email": email,
         "url": url,
         "address": _flatten_address(node.get("address"), id_index),
@@ -1355,26 +1806,71 @@ _LANGUAGE_REGIONS = {
     "tr": "TR", "ja": "JP", "ko": "KR", "et": "EE", "lv": "LV", "lt": "LT", "is": "IS",
 }
 _COUNTRY_NAMES = {
+    # English and native names of the countries hotel sites most often name in an address.
     "germany": "DE", "deutschland": "DE", "austria": "AT", "österreich": "AT",
     "oesterreich": "AT", "switzerland": "CH", "schweiz": "CH", "suisse": "CH",
-    "svizzera": "CH", "france": "FR", "italy": "IT", "italia": "IT", "spain": "ES",
-    "españa": "ES", "espana": "ES", "united kingdom": "GB", "uk": "GB", "great britain": "GB",
-    "england": "GB", "scotland": "GB", "wales": "GB", "united states": "US", "usa": "US",
-    "united states of america": "US", "netherlands": "NL", "nederland": "NL",
-    "portugal": "PT", "belgium": "BE", "belgique": "BE", "belgië": "BE", "ireland": "IE",
+    "svizzera": "CH", "svizra": "CH", "liechtenstein": "LI", "france": "FR", "italy": "IT",
+    "italia": "IT", "spain": "ES", "españa": "ES", "espana": "ES", "espanya": "ES",
+    "united kingdom": "GB", "uk": "GB", "u.k.": "GB", "great britain": "GB", "england": "GB",
+    "scotland": "GB", "wales": "GB", "northern ireland": "GB", "united states": "US",
+    "usa": "US", "u.s.a.": "US", "united states of america": "US", "netherlands": "NL",
+    "the netherlands": "NL", "nederland": "NL", "holland": "NL", "portugal": "PT",
+    "belgium": "BE", "belgique": "BE", "belgië": "BE", "belgie": "BE", "belgien": "BE",
+    "ireland": "IE", "éire": "IE", "eire": "IE", "republic of ireland": "IE",
+    "luxembourg": "LU", "luxemburg": "LU", "denmark": "DK", "danmark": "DK", "sweden": "SE",
+    "sverige": "SE", "norway": "NO", "norge": "NO", "noreg": "NO", "finland": "FI",
+    "suomi": "FI", "iceland": "IS", "ísland": "IS", "poland": "PL",
+    "polska": "PL", "czech republic": "CZ", "czechia": "CZ", "česko": "CZ",
+    "česká republika": "CZ", "slovakia": "SK", "slovensko": "SK", "hungary": "HU",
+    "magyarország": "HU", "slovenia": "SI", "slovenija": "SI", "croatia": "HR",
+    "hrvatska": "HR", "greece": "GR", "hellas": "GR", "ελλάδα": "GR", "ελλάς": "GR",
+    "cyprus": "CY", "malta": "MT", "turkey": "TR", "türkiye": "TR", "turkiye": "TR",
+    "romania": "RO", "românia": "RO", "bulgaria": "BG", "estonia": "EE", "eesti": "EE",
+    "latvia": "LV", "latvija": "LV", "lithuania": "LT", "lietuva": "LT", "serbia": "RS",
+    "montenegro": "ME", "albania": "AL", "bosnia and herzegovina": "BA", "monaco": "MC",
+    "andorra": "AD", "san marino": "SM", "canada": "CA", "mexico": "MX", "méxico": "MX",
+    "brazil": "BR", "brasil": "BR", "argentina": "AR", "chile": "CL", "colombia": "CO",
+    "peru": "PE", "perú": "PE", "costa rica": "CR", "uruguay": "UY", "ecuador": "EC",
+    "cuba": "CU", "dominican republic": "DO", "república dominicana": "DO",
+    "jamaica": "JM", "bahamas": "BS", "barbados": "BB", "australia": "AU",
+    "new zealand": "NZ", "aotearoa": "NZ", "japan": "JP", "日本": "JP", "china": "CN",
+    "中国": "CN", "hong kong": "HK", "taiwan": "TW", "south korea": "KR", "korea": "KR",
+    "thailand": "TH", "ประเทศไทย": "TH", "vietnam": "VN", "viet nam": "VN",
+    "indonesia": "ID", "malaysia": "MY", "singapore": "SG", "philippines": "PH",
+    "india": "IN", "sri lanka": "LK", "maldives": "MV", "nepal": "NP",
+    "united arab emirates": "AE", "uae": "AE", "israel": "IL", "jordan": "JO",
+    "egypt": "EG", "morocco": "MA", "maroc": "MA", "tunisia": "TN", "tunisie": "TN",
+    "south africa": "ZA", "kenya": "KE", "tanzania": "TZ", "namibia": "NA",
+    "mauritius": "MU", "seychelles": "SC",
+}
+# Schema.org addresses and hand-written footers also use ISO 3166 alpha-3 codes.
+_ALPHA3 = {
+    "DEU": "DE", "AUT": "AT", "CHE": "CH", "FRA": "FR", "ITA": "IT", "ESP": "ES", "GBR": "GB",
+    "USA": "US", "NLD": "NL", "PRT": "PT", "BEL": "BE", "IRL": "IE", "LUX": "LU", "DNK": "DK",
+    "SWE": "SE", "NOR": "NO", "FIN": "FI", "ISL": "IS", "POL": "PL", "CZE": "CZ", "SVK": "SK",
+    "HUN": "HU", "SVN": "SI", "HRV": "HR", "GRC": "GR", "CYP": "CY", "MLT": "MT", "TUR": "TR",
+    "CAN": "CA", "MEX": "MX", "BRA": "BR", "AUS": "AU", "NZL": "NZ", "JPN": "JP", "THA": "TH",
+    "ZAF": "ZA", "ARE": "AE", "IND": "IN", "IDN": "ID", "SGP": "SG", "MYS": "MY",
+}
+# "A-5542 Flachau", "CH-3855 Brienz": the old European country prefixes on postcodes.
+_POSTCODE_COUNTRY_PREFIX = {
+    "A": "AT", "CH": "CH", "D": "DE", "F": "FR", "I": "IT", "E": "ES", "NL": "NL", "B": "BE",
+    "L": "LU", "FL": "LI", "DK": "DK", "S": "SE", "N": "NO", "FIN": "FI", "P": "PT",
+    "PL": "PL", "CZ": "CZ", "SK": "SK", "H": "HU", "SLO": "SI", "HR": "HR", "GR": "GR",
 }
 
 
 def _region_code(value: str | None) -> str | None:
-    if not value:
+    if not isinstance(value, str) or not value.strip():
         return None
-    code = value.strip()
+    code = value.strip().strip(".,;")
     lowered = code.lower()
     if lowered in _COUNTRY_NAMES:
         return _COUNTRY_NAMES[lowered]
     code = code.upper()
     if code == "UK":
         code = "GB"
+    code = _ALPHA3.get(code, code)
     return code if code in phonenumbers.SUPPORTED_REGIONS else None
 
 
@@ -1382,7 +1878,90 @@ def _schema_country(schema: dict[str, Any]) -> str | None:
     address = schema.get("address")
     if isinstance(address, dict):
         return _region_code(address.get("addressCountry"))
+    if isinstance(address, str):
+        return _address_region(address)
     return None
+
+
+def _international_region(page: _Page, schema: dict[str, Any] | None) -> str | None:
+    """The country most international numbers the page marks as phone numbers (tel: links,
+    schema.org) belong to; a sales office abroad is usually the odd one out."""
+    raws = list(page.tel_hrefs[:20])
+    if schema and schema.get("telephone"):
+        raws.insert(0, schema["telephone"])
+    counts: dict[str, int] = {}
+    for raw in raws:
+        raw = raw.strip()
+        if not raw.startswith(("+", "00")):
+            continue
+        try:
+            number = phonenumbers.parse("+" + raw[2:] if raw.startswith("00") else raw, None)
+        except phonenumbers.NumberParseException:
+            continue
+        region = phonenumbers.region_code_for_number(number)
+        if region and region != "001":
+            counts[region] = counts.get(region, 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else None
+
+
+_ADDRESS_TAIL = re.compile(r"[,\n]\s*([^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+){0,4})\.?\s*$")
+_PREFIXED_POSTCODE = re.compile(r"(?<![\w-])([A-Z]{1,3})-\d{4,5}\b")
+_UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b")
+_CA_POSTCODE = re.compile(r"\b(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)\s+[A-Z]\d[A-Z] ?\d[A-Z]\d\b")
+_US_STATE_ZIP = re.compile(r",\s*[A-Z]{2},?\s+\d{5}(?:-\d{4})?\s*(?:,|$)")
+
+
+def _address_region(address: str | None) -> str | None:
+    """The country an address names: a trailing country name, a prefixed postcode
+    ("A-5542") or a postcode format only one country uses."""
+    if not address:
+        return None
+    tail = _ADDRESS_TAIL.search(address)
+    if tail:
+        region = _COUNTRY_NAMES.get(tail.group(1).strip().lower())
+        if region:
+            return region
+    prefixed = _PREFIXED_POSTCODE.search(address)
+    if prefixed and prefixed.group(1) in _POSTCODE_COUNTRY_PREFIX:
+        return _POSTCODE_COUNTRY_PREFIX[prefixed.group(1)]
+    if _CA_POSTCODE.search(address):
+        return "CA"
+    if _UK_POSTCODE.search(address):
+        return "GB"
+    if _US_STATE_ZIP.search(address):
+        return "US"
+    return None
+
+
+def _text_region(text: str) -> str | None:
+    """The country the page's own lines name: a line ending in ", Country" (or just the
+    country), a prefixed postcode or a postcode format only one country uses."""
+    for index, line in enumerate(text.splitlines()):
+        if index > 50_000:
+            break
+        line = " ".join(line.split())
+        if not line or len(line) > 150 or not (line[-1:].isalnum() or line[-1:] == "."):
+            continue
+        tail = _ADDRESS_TAIL.search("\n" + line)
+        if tail and not tail.group(1)[:1].isupper():
+            line = line[: tail.start(1) - 1] if tail.start(1) > 1 else ""
+        region = _address_region("\n" + line) if line else None
+        if region:
+            return region
+    return None
+
+
+def _email_region(emails: list[str]) -> str | None:
+    """The country-code TLD most of the page's addresses use (a saved page without its URL
+    still names its own domain in ``info@...``)."""
+    counts: dict[str, int] = {}
+    for email in emails:
+        tld = email.rsplit(".", 1)[-1]
+        if len(tld) == 2 and tld not in _VANITY_TLDS:
+            region = _region_code(tld)
+            if region:
+                counts[region] = counts.get(region, 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else None
 
 
 def _infer_region(default_region: str | None, result: SiteAnalysis, page: _Page) -> str | None:
@@ -1395,14 +1974,21 @@ def _infer_region(default_region: str | None, result: SiteAnalysis, page: _Page)
     language = result.language or ""
     subtags = language.split("-")
     language_region = next((s for s in subtags[1:] if len(s) == 2), None)
-    for candidate in (
-        default_region,
-        page.schema_country,
-        tld_region,
-        language_region,
-        _LANGUAGE_REGIONS.get(subtags[0]) if subtags else None,
-    ):
-        region = _region_code(candidate)
+    # A bare language is the weakest hint: "de" is spoken in DE, AT and CH, "fr" in FR, BE,
+    # CH and CA, so the address and the page's own mail domain come first.
+    hints: tuple[Callable[[], str | None], ...] = (
+        lambda: default_region,
+        lambda: page.schema_country,
+        lambda: tld_region,
+        lambda: language_region,
+        lambda: _international_region(page, result.schema_org),
+        lambda: _address_region(result.address),
+        lambda: _text_region(page.text),
+        lambda: _email_region(result.emails),
+        lambda: _LANGUAGE_REGIONS.get(subtags[0]) if subtags else None,
+    )
+    for hint in hints:
+        region = _region_code(hint())
         if region:
             return region
     return None
@@ -1412,20 +1998,56 @@ def _infer_region(default_region: str | None, result: SiteAnalysis, page: _Page)
 
 # Starts with a plain alternative so the scan skips non-candidates quickly; the lookbehind then
 # rejects starts inside a longer digit run (IBANs, order numbers) in one step.
-_PHONE_CANDIDATE = re.compile(r"(?:\+|\((?=\d)|\d)(?<![\d+].)[\d ().\/–-]{4,26}\d(?!\d)")
+_PHONE_CANDIDATE = re.compile(r"(?:\+|\((?=\d)|\d)(?<![\d+].)[\d ().\/–-]{4,40}\d(?!\d)")
 _PHONE_CUE = re.compile(
-    r"(?<![^\W\d_])(?:t[ée]l(?:[ée]f(?:on[eo]?|ono)|[ée]phone)?\.?|phone|fon|ph|mobil[a-z]*|"
-    r"m[óo]vil|handy|cell(?:ulare)?|portable|hotline|whatsapp|call|anrufen|rufnummer|tfno|tlf|"
-    r"t|kontakt|contact|reserv[a-zé]*|prenotazion[ei]|fax|telefax|t[ée]l[ée]copie|☎|📞|✆)"
+    r"(?<![^\W\d_])(?:t[ée]l(?:[ée]f(?:on[eo]?|ono)|[ée]phone)?\.?|phone|fon|ph|mobil[a-z]*|mob|"
+    r"(?:telefon|handy|tel|phone)(?:nummer|nr|number)\.?|"
+    r"m[óo]vil|handy|cell(?:ulare)?|cel(?:ular)?|telem[óo]vel|gsm|portable|hotline|whatsapp|"
+    r"call|anrufen|rufnummer|tfno|tlf|s[íi]mi|puh(?:elin)?|toll[- ]?free|free(?:phone|call)|"
+    r"t|kontakt|contact|r[ée]serv[a-zé]*|prenotazion[ei]|rezeption|r[ée]ception|recepci[óo]n|"
+    r"fax|telefax|t[ée]l[ée]copie|faks|fx|f|☎|📞|✆)"
     r"(?![^\W\d_])",
     re.IGNORECASE,
 )
-_FAX_CUE = re.compile(r"^(?:fax|telefax|t[ée]l[ée]copie)$", re.IGNORECASE)
+_CUE_START = re.compile(r"[^\W\d_]|[☎📞✆]")
+_FAX_CUE = re.compile(r"^(?:fax|telefax|t[ée]l[ée]copie|faks|fx|f)$", re.IGNORECASE)
 _TEL_AND_FAX = re.compile(r"tel[a-zé]*\.?\s*(?:/|&|\+|und|and|et|e|y)\s*$", re.IGNORECASE)
 _CUE_GAP = re.compile(r"[\W\d_]*(?:[^\W\d_]+[\W\d_]*){0,2}")
 _DATE_OR_HOURS = re.compile(
     r"\d{1,2}[.:]\d{2}\s?[-–]\s?\d{1,2}[.:]\d{2}"  # opening hours 08.00 - 18.00
     r"|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[-/]\d{2}[-/]\d{2}"  # dates
+    r"|(?:19|20)\d{2}\s?[-–/]\s?(?:19|20)?\d{2}"  # year ranges 2019-2021
+)
+# A number without any cue ("Domkloster 4 · 0221 272580 · info@...") is only taken when it is
+# written the way phone numbers are: grouped, with the trunk prefix, or in the NANP layout.
+_NANP_LAYOUT = re.compile(r"^(?:1[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}$")
+_NANP_REGIONS = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(1, ()))
+# Registration, tax, bank and order numbers are grouped like phone numbers too: a number after
+# one of these labels (on the same line, close before it) is never taken without a phone cue.
+_REGISTRY_LABEL = re.compile(
+    r"(?<![^\W\d_])(?:vat|ust|uid|mwst|iva|tva|btw|moms|nif|nipc|cif|siret|siren|rcs|hrb|hra|"
+    r"kvk|iban|bic|swift|konto|kontonr|abn|acn|nzbn|gst|hst|ein|steuer[a-z]*|regon|krs|nip|"
+    r"p\.\s?iva|cvr|orgnr|org\.?\s?nr|y-?tunnus|kennitala|i[čc]o|di[čc]|oib|afm|amka|pib|ogrn|"
+    r"okpo|kbo|ondernemingsnummer|sku|isbn|ean|gtin|licen[cs][a-z]*|registr[a-z]*|handelsregister|"
+    r"firmenbuch|companies\s?house)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# Short or common words only count right before the number ("Nr. 0815 4711", "Ref 0123-45").
+_LAST_WORD = re.compile(r"([^\W\d_]+)[\s.:#°º-]{0,4}$")
+_ID_WORDS = frozenset({
+    "no", "n", "nº", "num", "id", "ref", "code", "order", "invoice", "art", "fn", "reg", "lic",
+    "tin", "tax", "cr", "cin", "cir", "rnet", "rnal", "ama", "kt", "cf", "account", "acct",
+})
+_ID_WORD_ENDINGS = ("nr", "nummer", "number", "numero", "número")
+_CURRENCY_BEFORE = re.compile(
+    r"(?:€|\$|£|¥|₺|₹|(?<![^\W\d_])(?:eur|usd|gbp|chf|czk|pln|huf|sek|nok|dkk|try|ron|mxn|"
+    r"brl|aud|nzd|cad|thb|r\$|nz\$|a\$|ca\$))\s?$",
+    re.IGNORECASE,
+)
+_CURRENCY_NEAR = re.compile(
+    r"^\s?(?:€|\$|£|¥|₺|₹|eur|euro|usd|gbp|chf|kč|czk|zł|pln|ft|huf|kr|sek|nok|dkk|tl|try|"
+    r"lei|ron|lv|bgn|kn|hrk|mxn|brl|aud|nzd|cad|thb|baht)(?![^\W\d_])",
+    re.IGNORECASE,
 )
 _PHONE_SPLIT = re.compile(r"\s+[/–-]\s+|\s{2,}")
 
@@ -1445,6 +2067,10 @@ def _parse_phone(raw: str, region: str | None, *, explicit: bool) -> str | None:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return None
+    if not phonenumbers.is_valid_number(number) and region not in _NANP_REGIONS:
+        # "USA & Canada: 1 888 555 0122" on a Mexican or Caribbean site.
+        if _NANP_LAYOUT.match(raw) and raw.startswith("1"):
+            return _parse_phone("+" + raw, None, explicit=explicit)
     if phonenumbers.is_valid_number(number) or (
         explicit and phonenumbers.is_possible_number(number)
     ):
@@ -1452,9 +2078,46 @@ def _parse_phone(raw: str, region: str | None, *, explicit: bool) -> str | None:
     return None
 
 
+def _phone_shaped(text: str, match: re.Match[str], candidate: str, region: str | None) -> bool:
+    """Whether a national number with no cue before it is still plainly a phone number."""
+    if region is None:
+        return False
+    start, end = match.start(), match.end()
+    before = text[max(0, start - 30) : start]
+    line_before = before.rsplit("\n", 1)[-1]
+    if before[-1:].isalnum() or before[-1:] in "#№$€£¥-/.":
+        return False
+    after = text[end : end + 12]
+    if after[:1].isalnum() or _CURRENCY_NEAR.match(after):
+        return False
+    if _CUE_START.search(line_before):
+        if _CURRENCY_BEFORE.search(line_before[-6:]) or _REGISTRY_LABEL.search(line_before):
+            return False
+        last = _LAST_WORD.search(line_before[-24:])
+        word = last.group(1).lower() if last else ""
+        if word in _ID_WORDS or word.endswith(_ID_WORD_ENDINGS):
+            return False
+    elif _CURRENCY_BEFORE.search(line_before[-6:]):
+        return False
+    if _DATE_OR_HOURS.search(candidate) or sum(ch.isdigit() for ch in candidate) > 12:
+        return False
+    if region in _NANP_REGIONS:
+        return bool(_NANP_LAYOUT.match(candidate))
+    groups = len(re.findall(r"\d+", candidate))
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    prefix = metadata.national_prefix if metadata else None
+    if prefix:
+        digits = "".join(ch for ch in candidate if ch.isdigit())
+        return groups >= 2 and digits.startswith(prefix)
+    # Without a trunk prefix ("958 76 54 32", "62 52 12 34") only a fully grouped number.
+    return groups >= 3
+
+
 def _phone_context(text: str, start: int) -> str | None:
     """"phone", "fax" or None: what the words right before a number call it."""
     window = text[max(0, start - 40) : start]
+    if not _CUE_START.search(window):
+        return None
     cue = None
     for cue in _PHONE_CUE.finditer(window):
         pass
@@ -1472,12 +2135,20 @@ def _text_phones(text: str, region: str | None) -> Iterator[str]:
     tried: set[str] = set()
     for match in _PHONE_CANDIDATE.finditer(text):
         candidate = match.group().strip()
+        opening = candidate.rfind("(")
+        if opening > 0 and ")" not in candidate[opening:]:
+            # "01805 123456 (14 ct/min)": the bracket starts a remark, not an area code.
+            candidate = candidate[:opening].rstrip(" -/.–")
         if candidate in tried or _DATE_OR_HOURS.fullmatch(candidate):
             continue
         international = candidate.startswith(("+", "00"))
         context = _phone_context(text, match.start())
         # Fax numbers are left out: nobody answers them.
-        if context == "fax" or (context is None and not international):
+        if context == "fax" or (
+            context is None
+            and not international
+            and not _phone_shaped(text, match, candidate, region)
+        ):
             continue
         tried.add(candidate)
         if len(tried) > MAX_PHONE_PARSES:
@@ -1542,9 +2213,13 @@ _ASSET_SUFFIXES = (
 _PLACEHOLDER_DOMAINS = re.compile(
     r"(?:^|\.)(?:example\.[a-z.]+|yourdomain\.[a-z]+|your-domain\.[a-z]+|mydomain\.[a-z]+|"
     r"sentry\.io|wixpress\.com|localhost|beispiel\.de|mustermann\.de)$"
+    # Form placeholders ("you@yoursite.com", "vorname@musterfirma.de").
+    r"|^(?:your-?(?:site|website|company|hotel|email|mail)|musterfirma|muster-?domain|"
+    r"tudominio|votre-?domaine|dominio-?ejemplo)\.[a-z]{2,6}$"
 )
 _PLACEHOLDER_LOCALS = {"you", "your", "yourname", "youremail", "vorname.nachname",
-                       "max.mustermann", "john.doe", "jane.doe"}
+                       "max.mustermann", "john.doe", "jane.doe", "firstname.lastname",
+                       "first.last", "vorname", "ihre.email", "tu.email", "votre.email"}
 _COMMON_TLDS = {
     "com", "net", "org", "info", "biz", "eu", "uk", "hotel", "hotels", "travel", "online", "site",
     "app", "swiss", "berlin", "bayern", "wien", "tirol", "koeln", "hamburg", "paris", "london",
@@ -1585,6 +2260,11 @@ def _email_from_match(match: re.Match[str]) -> str | None:
     local, domain = match.group(1), match.group(2)
     spaced = any(ch in match.group() for ch in " \t")
     if not spaced:
+        # Inline elements run together: "info@hotel.de" + "Tel: ..." reads "info@hotel.deTel".
+        head, _, last = domain.rpartition(".")
+        run_on = re.match(r"([a-z]{2,24}?)[A-Z]", last)
+        if head and run_on and _known_tld(run_on.group(1)):
+            domain = f"{head}.{run_on.group(1)}"
         return f"{local}@{domain}"
     # "name @ domain . com" is an obfuscation, but "info@hotel.de. Wir freuen" is a sentence:
     # a capitalised word after ". " starts the next sentence, and the domain must end in a TLD.
@@ -1632,6 +2312,8 @@ def _emails(page: _Page, schema: dict[str, Any] | None) -> list[str]:
             add(html_lib.unescape(address))
     for encoded in page.cf_emails[:100]:
         add(_decode_cfemail(encoded))
+    for email in page.cloaked_emails[:100]:
+        add(email)
     if schema:
         add(schema.get("email"))
     text = _deobfuscate(page.text)
@@ -1661,16 +2343,32 @@ _CONTINENTAL_ADDRESS = re.compile(
     rf"(?P<street>{_STREET_NUMBER_LAST}|{_STREET_NUMBER_FIRST})[ ]*(?:,|\||·|•|–|—| - )?[ ]*"
     rf"(?P<postcode>{_POSTCODE})[ ]+(?P<city>{_CITY})"
 )
+_UK_TOWN = r"[^\W\d_][^\n,;|\d·]{1,40}?(?:,[ ]*[^\W\d_][^\n,;|\d·]{1,40}?)?"
 _UK_ADDRESS = re.compile(
     r"(?P<street>\d{1,4}[a-zA-Z]?[ ][^\W\d_][^\n,;|]{2,60}?),[ ]*"
-    r"(?:(?P<town>[^\W\d_][^\n,;|\d]{1,40}?),?[ ]+)?"
+    rf"(?:(?P<town>{_UK_TOWN}),?[ ]+)?"
     r"(?P<postcode>[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2})\b"
 )
+# British and Irish streets often have no number ("West Quay Road, Southampton SO15 1AG").
+_UK_NAMED_STREET = re.compile(
+    r"(?P<street>(?<![^\W\d_])[^\W\d_][^\n,;|·\d]{1,50}?[ ](?:Road|Rd|Street|St|Lane|Ln|Avenue|"
+    r"Ave|Square|Sq|Terrace|Place|Pl|Way|Quay|Row|Hill|Close|Drive|Gardens|Crescent|Walk|"
+    r"Parade|Green|Court|Mews|Wharf|Esplanade|Promenade|Bridge|Gate|Yard)\.?),[ ]*"
+    rf"(?:(?P<town>{_UK_TOWN}),?[ ]+)?"
+    r"(?P<postcode>[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2})\b"
+)
+_CA_ADDRESS = re.compile(
+    r"(?P<street>\d{1,6}[a-zA-Z]?[ ]\w[^\n,;|]{1,60}?),[ ]*(?P<city>[^\W\d_][^\n,;|\d]{1,40}?),?[ ]+"
+    r"(?P<province>AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)[ ]+(?P<zip>[A-Z]\d[A-Z][ ]?\d[A-Z]\d)\b"
+)
+_ADDRESS_LABEL = re.compile(r"^(?:[^\W\d_]+[ ]?){1,2}:[ ]*")
 _US_ADDRESS = re.compile(
     r"(?P<street>\d{1,6}[ ][^\W\d_][^\n,;|]{2,60}?),[ ]*(?P<city>[^\W\d_][^\n,;|\d]{1,40}?),[ ]*"
     r"(?P<state>[A-Z]{2})[ ]+(?P<zip>\d{5}(?:-\d{4})?)\b"
 )
-_POSTAL_HINT = re.compile(r"\d{4,5}|\d{3} \d{2}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}")
+_POSTAL_HINT = re.compile(
+    r"\d{4,5}|\d{3} \d{2}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|[A-Z]\d[A-Z] ?\d[A-Z]\d"
+)
 # Words that end a city name when the footer runs on into contact details.
 _CITY_STOP = re.compile(
     r"\s+(?:tel|telefon|telephone|phone|fon|fax|e-?mail|mail|www|web|t|f|e|tél|info|"
@@ -1707,16 +2405,30 @@ def _address(page: _Page, schema: dict[str, Any] | None) -> str | None:
     return _address_in_text(page.text)
 
 
+# Where the postcode follows the town, with or after the state or province.
+_STATE_AND_POSTCODE = frozenset({"US", "CA", "AU", "BR"})
+_POSTCODE_LAST = frozenset({"GB", "IE", "NZ", "ZA", "IN", "TH", "SG", "MY", "ID", "PH", "KE"})
+
+
 def _format_schema_address(address: dict[str, Any] | str) -> str | None:
     if isinstance(address, str):
         return address
-    locality = " ".join(
-        part for part in (address.get("postalCode"), address.get("addressLocality")) if part
-    )
+    postcode, city = address.get("postalCode"), address.get("addressLocality")
     region = address.get("addressRegion")
-    parts = [address.get("streetAddress"), locality]
-    if region and region != address.get("addressLocality"):
-        parts.append(region)
+    if region and region == city:
+        region = None
+    country = _region_code(address.get("addressCountry"))
+    if country in _STATE_AND_POSTCODE:
+        # "348 West 46th Street, New York, NY 10036"
+        tail = " ".join(part for part in (region, postcode) if part)
+        parts = [address.get("streetAddress"), city, tail]
+    elif country in _POSTCODE_LAST:
+        # "15 Bedford Street, London, WC2E 9HE"
+        parts = [address.get("streetAddress"), city, region, postcode]
+    else:
+        # "Dorfstraße 24, 6352 Ellmau, Tirol"
+        locality = " ".join(part for part in (postcode, city) if part)
+        parts = [address.get("streetAddress"), locality, region]
     parts.append(address.get("addressCountry"))
     joined = ", ".join(part for part in parts if part)
     return joined or None
@@ -1737,12 +2449,22 @@ def _address_block(text: str) -> str | None:
 def _address_in_text(text: str) -> str | None:
     lines = [" ".join(line.split()) for line in text.splitlines()]
     lines = [line for line in lines if line][:20_000]
-    for index, line in enumerate(lines):
-        if len(line) > 300 or not _POSTAL_HINT.search(line):
-            continue
+    hinted = [
+        index for index, line in enumerate(lines)
+        if len(line) <= 300 and _POSTAL_HINT.search(line)
+    ]
+    if len(hinted) > MAX_ADDRESS_LINES:
+        # Price lists and tables are full of numbers; the address is in the header or footer.
+        half = MAX_ADDRESS_LINES // 2
+        hinted = hinted[:half] + hinted[-half:]
+    for index in hinted:
+        line = lines[index]
         candidates = [line]
         if index > 0 and len(lines[index - 1]) <= 120:
             candidates.append(f"{lines[index - 1]}, {line}")
+            # "Lower Swell Road" / "Stow-on-the-Wold" / "Gloucestershire GL54 1JX"
+            if index > 1 and len(lines[index - 2]) <= 120:
+                candidates.append(f"{lines[index - 2]}, {lines[index - 1]}, {line}")
         for candidate in candidates:
             found = _match_address(candidate)
             if found:
@@ -1751,16 +2473,17 @@ def _address_in_text(text: str) -> str | None:
 
 
 def _match_address(text: str) -> str | None:
-    for pattern in (_US_ADDRESS, _UK_ADDRESS):
+    for pattern in (_US_ADDRESS, _CA_ADDRESS, _UK_ADDRESS, _UK_NAMED_STREET):
         match = pattern.search(text)
         if match:
-            return " ".join(match.group().split()).strip(" ,")
+            found = " ".join(match.group().split()).strip(" ,")
+            return _ADDRESS_LABEL.sub("", found) or None
     for match in _CONTINENTAL_ADDRESS.finditer(text):
         city = _CITY_STOP.sub("", match.group("city")).strip(" .,-")
         if not city or city.lower() in _NOT_A_CITY:
             continue
-        street = match.group("street").strip(" ,")
-        if _PHONE_CUE.match(street):
+        street = _ADDRESS_LABEL.sub("", match.group("street").strip(" ,"))
+        if not street or _PHONE_CUE.match(street):
             continue
         return f"{street}, {match.group('postcode')} {city}"
     return None
