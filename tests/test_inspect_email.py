@@ -95,17 +95,20 @@ def test_human_readable_lines():
     out = io.StringIO()
     names = ["bounce_soft_timeout.eml", "auto_it_fuori_sede_new_year.eml",
              "reply_en_meeting_html_only.eml", "malformed_binary_junk.eml",
-             "complaint_arf_yahoo.eml"]
+             "complaint_arf_yahoo.eml", "reply_en_interested_gmail.eml"]
     assert run([str(CORPUS / n) for n in names], json_output=False, out=out) == 0
     lines = [line.split(": ", 1)[1] for line in out.getvalue().splitlines()]
     assert lines == [
         "bounce soft 4.4.1 reservas@hotel-atlantico.pt",
         "auto_reply back 2027-01-05",
-        # The reply on one line, cut to 70 characters.
+        # The reply on one line (the sender's name under it is the signature).
         'human_reply meeting_request (0.85) "Hi Anna, Sounds good. Could we do a quick call on '
-        'Thursday at 10am? S…"',
+        'Thursday at 10am?"',
         "malformed not an email message (no header lines)",
         "complaint",
+        # A longer reply on one line, cut to 70 characters.
+        'human_reply interested (0.80) "Hi Anna, Thanks for reaching out - this sounds interesting. '
+        'We get a …"',
     ]
 
 

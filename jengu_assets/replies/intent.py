@@ -99,6 +99,7 @@ _NOT_INTERESTED = _rules(
     r"\balready (have|use|using|work with|working with|got)\b", r"\bnot a (good )?fit\b",
     r"\bno need\b", r"\bwe('ll| will) pass\b", r"\b(must|have to|will have to) decline\b",
     r"\bnot (at )?(this time|the moment|right now)\b", r"\b(don't|do not) need\b",
+    r"\bnot the right (time|moment)\b", r"\bnot a priority\b",
     # de
     r"\bkein(e|en)? (interesse|bedarf)\b", r"\bnicht interessiert\b", r"\bnein,? danke\b",
     r"\bhaben (bereits|schon) (ein|eine|einen)\b", r"\bsind (sehr |bestens )?zufrieden\b",
@@ -124,6 +125,9 @@ _INTERESTED_STRONG = _rules(
     r"\btell me more\b", r"\bhappy to (hear|learn|try|talk|chat|give it a try)\b",
     r"\bwould (like|love) to (know|learn|hear|try|see|test)\b", r"\blet's (do it|try it|go)\b",
     r"\blove to\b", r"\bgreat idea\b", r"\bcount (me|us) in\b",
+    r"\bhappy to (look|have a look|take a look|review|see|receive)\b",
+    r"\bopen to (it|this|that)\b",
+    r"\b(we'd|we would|i'd|i would) like to (start|begin|go ahead|proceed|sign up|try|test)\b",
     r"\binteressiert\b", r"\binteressant\b", r"\bklingt (gut|interessant|spannend)\b",
     r"\bspannend\b", r"\bmehr erfahren\b",
     r"\bintéress", r"\bavec plaisir\b", r"\bvolontiers\b",
@@ -141,6 +145,7 @@ _INTERESTED_WEAK = _rules(
 _MEETING = _rules(
     r"\b(a |quick |short |phone |video |zoom |teams )?call\b", r"\bmeeting\b",
     r"\bmeet (up|you|with you|in person)\b", r"\bdemo\b",
+    r"\b(send|share)( me| us)? (an |a |the )?(calendar |meeting )?(invite|invitation)\b",
     r"\b(schedule|book|set up|arrange) (a |an )?(call|meeting|demo|time|chat)\b",
     r"\bcalendar\b", r"\bcalendly\b", r"\b(available|free) (on|at|next|this|tomorrow)\b",
     r"\blet's (talk|chat|speak)\b", r"\b(phone|ring) (me|us)\b", r"\bzoom\b",
@@ -172,8 +177,8 @@ _INFO = _rules(
     r"\bquanto custa\b", r"\bmais informaç", r"\bcomo funciona\b", r"\borçamento\b",
 )
 _INFO_REQUEST = _rules(
-    r"\b(send|share|forward) (me|us) (some |more |further )?(info|information|details|a brochure"
-    r"|prices|pricing|documentation)",
+    r"\b(send|share|forward) (me |us )?(over )?(some |more |further |your )?(info|information"
+    r"|details|a brochure|prices|pricing|documentation)",
     r"\b(schicken|senden) sie (mir|uns) .{0,40}(informationen|unterlagen|preise)",
     r"\bmehr informationen\b", r"\b(envoyez|transmettez)[- ](moi|nous)\b", r"\bplus d'informations\b",
     r"\b(envíe|envíenos|mándenos|mande)\b.{0,30}(información|precios|presupuesto)",
@@ -210,6 +215,7 @@ _NEXT_STEPS = _rules(
 # Asking for a proposal is asking to go on; a price or a quote is information (_INFO).
 _PROPOSAL_REQUEST = _rules(
     r"\b(send|share|forward|prepare|make) (me |us )?(over )?(your|a|an) (proposal|offer)\b",
+    r"\b(send|share|forward)( me| us)?( over)? (the|your|a) (contract|agreement|order form)\b",
     r"\b(schicken|senden|machen|erstellen|unterbreiten) sie (mir|uns) (gerne |bitte |doch )*"
     r"(ein|ihr) angebot\b",
     r"\b(envoyer|adresser|transmettre|faire parvenir|envoyez|adressez)(-moi|-nous)? (une|votre) "
@@ -228,6 +234,8 @@ _TALK = _rules(
 )
 _SLOT_OFFER = _rules(
     r"\b(how|what) about\b", r"\bare you (free|available)\b", r"\bwould you have time\b",
+    r"\b(works?|suits?) (for |with )?(me|us)\b",
+    r"\b(is|would be) (fine|good|perfect) for (me|us)\b",
     r"\b(works?|suits?) (for )?you\b", r"\bpasst (es )?ihnen\b", r"\b(hätten|haben) sie .{0,60}zeit\b",
     r"\bque diriez-vous\b", r"\b(seriez|êtes)-vous disponible", r"\bvous convien",
     r"\ble viene bien\b", r"\btendría tiempo\b", r"\b(está|estaría) disponible\b",
@@ -378,6 +386,8 @@ _DAYS = re.compile(
 _TIMES = re.compile(
     r"\b\d{1,2}(?::|\.|h)\d{2}[ \t]*(?:am|pm|a\.m\.|p\.m\.|uhr|h)?(?![\w.])"
     r"|\b\d{1,2}[ \t]*(?:am|pm|a\.m\.|p\.m\.|uhr|h)(?![\w])"
+    # "how about Friday at 11?": an hour after "at", "um", "à", "alle", "às", "a las", "om".
+    r"|\b(?:at|um|à|alle|às|om|a las)[ \t]\d{1,2}(?![\w:.,])"
     r"|\b(?:in the |am |le |en la |nel |di |'s |de )?(?:morning|afternoon|evening|vormittags?"
     r"|nachmittags?|abends|matin|matinée|après-midi|soir|tarde|mattina|mattinata|pomeriggio"
     r"|sera|ochtend|middag|avond|manhã|noite)\b",

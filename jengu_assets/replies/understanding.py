@@ -20,16 +20,19 @@ complaint    an ARF feedback report (RFC 5965)
 bounce       an RFC 3464 delivery report, or the common plain-text and localised non-delivery
              notices (Postfix, Exim, qmail, Exchange, Gmail, Yahoo...)
 auto_reply   RFC 3834 headers and their vendor cousins, or out-of-office wording in the subject
-             or the body (en, de, fr, es, it, nl, pt)
+             or the body (en, de, fr, es, it, nl, pt, sv, da, no, fi, pl, cs, ru, tr, ja, zh),
+             or a help desk's receipt that says it is automatic
 human_reply  everything else, with the new text cut from the quoted history and the signature
 ===========  =====================================================================================
 
 Work is bounded so that a hostile message costs about as much as a normal one: base64 runs of
 a big message are elided before the MIME parser sees them (attachments are summarised, never
-decoded), text is analysed up to ``MAX_TEXT_CHARS``, and depth, part count and the parser's
-cost are capped; a message over a cap is malformed, with the reason. The stdlib parser runs with
-the ``compat32`` policy, an order of magnitude faster than ``policy.default``; every header is
-decoded here instead, more tolerantly than the stdlib would.
+decoded), over-long header blocks lose their middle, text is analysed up to ``MAX_TEXT_CHARS``,
+and depth, part count and the parser's cost are capped. A message over the parser's budget with
+an ordinary structure is parsed up to where the budget runs out (its text comes first); a
+message over a cap that only a bomb reaches is malformed, with the reason. The stdlib parser
+runs with the ``compat32`` policy, an order of magnitude faster than ``policy.default``; every
+header is decoded here instead, more tolerantly than the stdlib would.
 """
 
 from __future__ import annotations
@@ -41,9 +44,11 @@ import email.parser
 import hashlib
 import html
 import re
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from email import errors
 from email import policy as email_policy
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
@@ -64,15 +69,27 @@ MAX_TEXT_CHARS = 200_000
 MAX_PARTS = 1000
 MAX_DEPTH = 20
 MAX_MULTIPART_CONTAINERS = 100
-# The stdlib parser checks every line against the boundary of every open multipart, so its cost
-# is lines x containers: 4 M of those is about 0.4 s on a 2-core machine.
-MAX_PARSE_COST = 4_000_000
+# The stdlib parser costs about half a microsecond a line, plus a check of every line against the
+# boundary of every open multipart: lines x (_LINE_COST + containers), 2 M of those is about
+# 0.15 s. A message over it is parsed up to the line where the budget runs out (its text comes
+# first; what is cut is attachments), unless its structure has more containers than real mail
+# does: that is a bomb, and malformed.
+MAX_PARSE_COST = 2_000_000
+_LINE_COST = 8
+_CUT_CONTAINERS = 12
+# A header block longer than this is not parsed whole: its first and last lines are kept (the
+# relays' Received lines come first, the writer's own headers last).
+MAX_HEADER_LINES = 10_000
+_KEEP_HEADER_HEAD = 1_000
+_KEEP_HEADER_TAIL = 5_000
+_MAX_HEADER_BYTES = 4 * 1024 * 1024
 MAX_HEADER_CHARS = 16_384
 MAX_ADDRESSES = 100
 MAX_REFERENCES = 100
 _ELIDE_ABOVE_BYTES = 1024 * 1024
 _KEEP_BASE64_BYTES = 320 * 1024
-_HTML_BYTES = 1024 * 1024
+# Gmail clips an HTML body at 102 kB; the new words of a reply are at its top.
+_HTML_BYTES = 256 * 1024
 
 # Headers kept in ``Parsed.headers``: what auto-reply, bounce and list detection read.
 KEPT_HEADERS = frozenset({
@@ -195,9 +212,29 @@ def parse(raw: bytes) -> Parsed:
     except Exception:
         raw = b""
     try:
-        return _parse(raw)
+        readable = _readable_start(raw)
+        parsed = _parse(readable)
+        if readable is not raw and parsed.message_id is None:
+            # The identity of a message without a Message-ID is the hash of the bytes received.
+            parsed = replace(parsed, message_key=_hash_key(raw), size=len(raw))
+        return parsed
     except Exception as exc:  # never raise on input: a parser bug must not stop the inbox
         return _headers_only(raw, f"internal error while parsing: {type(exc).__name__}")
+
+
+def _readable_start(raw: bytes) -> bytes:
+    """``raw`` without what tools that save a message put before its first header: a byte order
+    mark, blank lines; a message saved as UTF-16 (PowerShell's default) as UTF-8."""
+    if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        try:
+            raw = raw.decode("utf-16").encode("utf-8", "surrogateescape")
+        except UnicodeError:
+            return raw
+    elif raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    if raw[:1] in (b"\r", b"\n"):
+        raw = raw.lstrip(b"\r\n")
+    return raw
 
 
 def _parse(raw: bytes) -> Parsed:
@@ -206,16 +243,28 @@ def _parse(raw: bytes) -> Parsed:
     if len(raw) > MAX_MESSAGE_BYTES:
         return _headers_only(raw, f"larger than {MAX_MESSAGE_BYTES:,} bytes")
     reduced, elided, cut = raw, False, False
+    extra_defects: list[str] = []
     if len(raw) > _ELIDE_ABOVE_BYTES:
-        reduced, cut = _cut_single_text_body(raw)
+        reduced, trimmed = _trim_header_block(raw)
+        if trimmed:
+            extra_defects.append(f"more than {MAX_HEADER_LINES:,} header lines: the middle skipped")
+        if _header_end(reduced, None) > _MAX_HEADER_BYTES:
+            return _headers_only(raw, f"a header block over {_MAX_HEADER_BYTES:,} bytes")
+        reduced, cut = _cut_single_text_body(reduced)
         reduced, elided = _elide_base64(reduced)
+        reduced, more = _bounded_parts(reduced)
+        extra_defects += more
     containers = _multipart_containers(reduced)
     if containers > MAX_MULTIPART_CONTAINERS:
         return _headers_only(raw, f"more than {MAX_MULTIPART_CONTAINERS} multipart containers")
-    cost = containers * reduced.count(b"\n")
-    if cost > MAX_PARSE_COST:
-        return _headers_only(
-            raw, f"MIME structure too costly to parse ({containers} multipart containers)")
+    per_line = _LINE_COST + containers
+    lines = reduced.count(b"\n")
+    if lines * per_line > MAX_PARSE_COST:
+        if containers > _CUT_CONTAINERS:
+            return _headers_only(
+                raw, f"MIME structure too costly to parse ({containers} multipart containers)")
+        reduced = reduced[:_line_end(reduced, MAX_PARSE_COST // per_line)]
+        extra_defects.append("cut after its first parts: too many lines to parse whole")
     try:
         msg = email.message_from_bytes(reduced, policy=email_policy.compat32)
     except RecursionError:
@@ -223,13 +272,54 @@ def _parse(raw: bytes) -> Parsed:
     headers = _header_map(msg)
     if not _looks_like_email(headers):
         return _empty(raw, "not an email message (no header lines)")
+    msg = _with_found_boundary(reduced, msg)
     walk = _Walk(elided)
     walk.run(msg)
     walk.text_truncated = walk.text_truncated or cut
-    defects = list(dict.fromkeys(walk.defects))
+    defects = list(dict.fromkeys(walk.defects + extra_defects))
     if b"\n\n" not in raw and b"\r\n\r\n" not in raw:
         defects.append("no body: the message ends inside its headers")
     return _record(raw, msg, headers, walk, tuple(defects), walk.malformed_reason)
+
+
+# A delimiter line followed by a part header: the boundary a multipart body really uses.
+_DELIMITER_LINE = re.compile(
+    rb"^--([0-9A-Za-z'()+_,./:=?-]{1,70})[ \t]*\r?\n(?=(?i:content-[a-z-]{1,40})[ \t]*:)",
+    re.MULTILINE)
+_CONTENT_TYPE_HEADER = re.compile(rb"^content-type[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*",
+                                  re.IGNORECASE | re.MULTILINE)
+_BOUNDARY_PARAM = re.compile(rb"""boundary[ \t]*=[ \t]*(?:"[^"\r\n]*"?|[^;\s]*)""", re.IGNORECASE)
+
+
+def _with_found_boundary(raw: bytes, msg: Message) -> Message:
+    """``msg`` parsed again with the boundary its body uses, when the top-level multipart's
+    declared boundary (or the lack of one) matches no line: writers that rewrite headers lose
+    it, and the parts are still all there. Otherwise ``msg`` itself."""
+    if not _content_type(msg).startswith("multipart/") or isinstance(_raw_payload(msg), list):
+        return msg
+    end = _header_end(raw)
+    found = _DELIMITER_LINE.search(raw, end, end + 256 * 1024)
+    header = _CONTENT_TYPE_HEADER.search(raw, 0, end)
+    if found is None or header is None:
+        return msg
+    boundary = found.group(1)
+    if boundary.endswith(b"--"):
+        boundary = boundary[:-2]
+    value = header.group().rstrip(b"\r")
+    param = b'boundary="' + boundary + b'"'
+    if _BOUNDARY_PARAM.search(value):
+        value = _BOUNDARY_PARAM.sub(lambda _: param, value, count=1)
+    else:
+        value += b"; " + param
+    fixed = raw[:header.start()] + value + raw[header.start() + len(header.group().rstrip(b"\r")):]
+    try:
+        again = email.message_from_bytes(fixed, policy=email_policy.compat32)
+    except RecursionError:
+        return msg
+    if not isinstance(_raw_payload(again), list):
+        return msg
+    again.defects.append(errors.StartBoundaryNotFoundDefect())
+    return again
 
 
 def _empty(raw: bytes, reason: str) -> Parsed:
@@ -256,17 +346,105 @@ def _headers_only(raw: bytes, reason: str) -> Parsed:
         return _empty(raw, reason)
 
 
-def _header_end(raw: bytes) -> int:
+def _header_end(raw: bytes, limit: int | None = 4 * 1024 * 1024) -> int:
     ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
+    end = min(ends) if ends else len(raw)
     # A header block longer than this is itself an attack; its start still names the message.
-    return min(min(ends) if ends else len(raw), 4 * 1024 * 1024)
+    return end if limit is None else min(end, limit)
+
+
+def _line_end(raw: bytes, count: int, start: int = 0, end: int | None = None) -> int:
+    """The offset just past the ``count``-th line of ``raw[start:end]`` (``end`` when it has
+    fewer): counted a block at a time, then a smaller block, so a 25 MB message costs
+    milliseconds."""
+    end = len(raw) if end is None else end
+    if count <= 0:
+        return start
+    for block in (64 * 1024, 1024):
+        while start < end:
+            found = raw.count(b"\n", start, min(start + block, end))
+            if found >= count:
+                break
+            count -= found
+            start += block
+        else:
+            return end
+    for _ in range(count):
+        start = raw.find(b"\n", start, end) + 1
+    return start
+
+
+def _tail_start(raw: bytes, count: int, start: int, end: int) -> int:
+    """The offset of the last ``count`` lines of ``raw[start:end]``, moved forward to a line
+    that is not the continuation of a folded header field."""
+    pos = end - 1
+    for _ in range(count):
+        found = raw.rfind(b"\n", start, pos)
+        if found < 0:
+            return start
+        pos = found
+    pos += 1
+    while pos < end and raw[pos:pos + 1] in (b" ", b"\t"):
+        pos = raw.find(b"\n", pos, end) + 1 or end
+    return pos
+
+
+_PART_HEADER_WINDOW = 256 * 1024
+_BLANK_LINE = re.compile(rb"\n\r?\n")
+_MAX_PART_HEADER_LINES = 40
+
+
+def _bounded_parts(raw: bytes) -> tuple[bytes, list[str]]:
+    """``raw`` cut after the delimiter line that starts part ``MAX_PARTS + 10`` (the walk then
+    calls it malformed, as it would the whole), and with the middle of any part header block
+    over ``_MAX_PART_HEADER_LINES`` lines left out: the parser spends microseconds on each
+    header line, and no real part has more than a dozen."""
+    defects: list[str] = []
+    if raw.count(b"\n--") > MAX_PARTS + 10:
+        pos = 0
+        for _ in range(MAX_PARTS + 10):
+            pos = raw.find(b"\n--", pos) + 3
+        raw = raw[:raw.find(b"\n", pos) + 1 or len(raw)]
+        defects.append(f"cut after {MAX_PARTS + 10} delimiter lines")
+    pieces: list[bytes] = []
+    last = pos = 0
+    while (pos := raw.find(b"\n--", pos)) >= 0:
+        start = raw.find(b"\n", pos + 1) + 1
+        if not start:
+            break
+        window_end = start + _PART_HEADER_WINDOW
+        blank = _BLANK_LINE.search(raw, start - 1, window_end)
+        end = blank.start() + 1 if blank else min(window_end, len(raw))
+        pos = end
+        if raw.count(b"\n", start, end) <= _MAX_PART_HEADER_LINES:
+            continue
+        head = _line_end(raw, _MAX_PART_HEADER_LINES // 2, start, end)
+        tail = _tail_start(raw, _MAX_PART_HEADER_LINES // 2, head, end)
+        pieces += [raw[last:head]]
+        last = tail
+    if not pieces:
+        return raw, defects
+    pieces.append(raw[last:])
+    defects.append(f"part headers over {_MAX_PART_HEADER_LINES} lines: the middle skipped")
+    return b"".join(pieces), defects
+
+
+def _trim_header_block(raw: bytes) -> tuple[bytes, bool]:
+    """``raw`` with the middle of an over-long header block left out, and whether it was."""
+    end = _header_end(raw, None)
+    if raw.count(b"\n", 0, end) <= MAX_HEADER_LINES:
+        return raw, False
+    head_end = _line_end(raw, _KEEP_HEADER_HEAD, 0, end)
+    # The kept tail starts at a field, not inside a folded one.
+    tail = _tail_start(raw, _KEEP_HEADER_TAIL, head_end, end)
+    return raw[:head_end] + raw[tail:], True
 
 
 def _cut_single_text_body(raw: bytes) -> tuple[bytes, bool]:
     """A message that is one text part needs no more body than ``MAX_TEXT_CHARS`` of text:
     cut the rest before the parser splits megabytes into lines. Nothing structural follows a
     single part, so nothing else changes."""
-    end = _header_end(raw)
+    end = _header_end(raw, None)
     try:
         head = email.parser.BytesHeaderParser(policy=email_policy.compat32).parsebytes(raw[:end])
     except Exception:
@@ -758,6 +936,15 @@ def _report_blocks(part: Message) -> list[Mapping[str, str]]:
     """The field blocks of a report part, whether the parser split them or left them as text."""
     blocks: list[Mapping[str, str]] = []
     payload = _raw_payload(part)
+    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+    if isinstance(payload, list) and cte in ("base64", "quoted-printable"):
+        # An encoded report (some gateways base64 every part): the parser read the encoded
+        # text as header blocks, so decode what it kept and read the fields from that.
+        encoded = "\n".join(
+            "".join(f"{k}:{v}\n" for k, v in _raw_items(sub)) + _raw_payload_text(sub)
+            for sub in payload[:50] if isinstance(sub, Message))
+        data = _decode_transfer(encoded[:512 * 1024], cte)
+        return _blocks_from_text(_decode_bytes(data, "utf-8")) if data else []
     if isinstance(payload, list):
         for sub in payload[:50]:
             if not isinstance(sub, Message):
@@ -771,6 +958,22 @@ def _report_blocks(part: Message) -> list[Mapping[str, str]]:
     else:
         blocks = _blocks_from_text(_part_text(part, 256 * 1024))
     return blocks
+
+
+def _raw_payload_text(part: Message) -> str:
+    payload = _raw_payload(part)
+    return payload if isinstance(payload, str) else ""
+
+
+def _decode_transfer(text: str, cte: str) -> bytes:
+    try:
+        if cte == "quoted-printable":
+            return binascii.a2b_qp(_to_bytes(text))
+        chunk = re.sub(r"[^A-Za-z0-9+/]", "", text)
+        chunk = chunk[:-1] if len(chunk) % 4 == 1 else chunk
+        return binascii.a2b_base64(chunk + "=" * (-len(chunk) % 4))
+    except (binascii.Error, ValueError):
+        return b""
 
 
 def _fields(items: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -941,7 +1144,7 @@ def understand_parsed(parsed: Parsed,
     bounce = bounce_of(parsed)
     if bounce is not None:
         return Understanding("bounce", parsed, bounce=bounce)
-    text = reply_text(parsed.text)
+    text = reply_text(parsed.text, _sender_names(parsed))
     auto = auto_reply_of(parsed, text)
     if auto is not None:
         return Understanding("auto_reply", parsed, auto_reply=auto, reply_text=text)
@@ -949,6 +1152,12 @@ def understand_parsed(parsed: Parsed,
     if unreadable:
         return Understanding("malformed", parsed, reason=unreadable)
     return Understanding("human_reply", parsed, reply_text=text)
+
+
+def _sender_names(parsed: Parsed) -> tuple[str | None, ...]:
+    local = (parsed.from_address or "").split("@", 1)[0]
+    # "info@" or "reservations@" names a desk, not a person.
+    return (parsed.from_name, local if "." in local or "_" in local else None)
 
 
 # -- unreadable bodies ----------------------------------------------------------------------------
@@ -1019,7 +1228,13 @@ def _first_address(value: str | None) -> str | None:
     if not value:
         return None
     match = _ADDRESS.search(value)
-    return match.group().lower().rstrip(".") if match else None
+    return _clean_address(match.group()) if match else None
+
+
+def _clean_address(found: str) -> str:
+    # A quote may be part of a local part ("o'brien@"), but one around the whole address is
+    # punctuation: Exchange 2007 lists "'user@example.com' on 26/03/2026 16:12".
+    return found.lower().rstrip(".").strip("'")
 
 
 # -- bounces --------------------------------------------------------------------------------------
@@ -1043,7 +1258,12 @@ _BOUNCE_SUBJECT = re.compile(
     r"|no se (puede|pudo) entregar|no entregad|error de entrega|entrega fallida"
     r"|non recapitabile|mancato recapito|impossibile recapitare|recapito non riuscito"
     r"|onbestelbaar|niet afgeleverd|kan niet worden bezorgd"
-    r"|não (foi possível )?entregue|mensagem não entregue|falha na entrega",
+    r"|não (foi possível )?entregue|mensagem não entregue|falha na entrega|returned message"
+    r"|zustellungsbenachrichtigung|notificación de estado de entrega"
+    r"|notification d'état de (la )?remise|notifica (sullo |di )?stato (di|della) consegna"
+    r"|status van de bezorging|notificação de status de entrega|olevererbar|kan ikke leveres"
+    r"|ei voitu toimittaa|niedostarczaln|nedoručiteln|недоставля|не доставлено|teslim edilemeyen"
+    r"|配信不能|配信エラー|无法投递|无法传递|未能传递|無法傳遞|退信",
     re.IGNORECASE)
 _BOUNCE_BODY = re.compile(
     r"could not be delivered|couldn't be delivered|could not deliver|wasn't delivered"
@@ -1057,7 +1277,13 @@ _BOUNCE_BODY = re.compile(
     r"|n'a pas pu être (remis|distribué|délivré)|n'a pas été remis|impossible de remettre"
     r"|no se (ha )?pudo entregar|no pudo ser entregado|non è stato possibile (recapitare|consegnare)"
     r"|non (è stato|può essere) recapitat|kon niet (worden )?(bezorgd|afgeleverd)"
-    r"|não (pôde|foi possível) (ser )?entreg|has not yet been delivered",
+    r"|não (pôde|foi possível) (ser )?entreg|has not yet been delivered"
+    r"|no se ha podido entregar|error en la entrega|recapito non riuscito"
+    r"|bezorging .{0,60}mislukt|leveransen .{0,60}misslyckades"
+    r"|levering(en)? .{0,60}(mislykkedes|mislyktes)|toimitus .{0,60}epäonnistui"
+    r"|dostarczenie .{0,60}nie powiodło się|doručení .{0,60}nezdařilo|не удалось доставить"
+    r"|не может быть доставлено|teslim (edilemedi|başarısız)|配信に失敗|配信できませんでした"
+    r"|传递.{0,30}失败|无法投递|無法傳遞",
     re.IGNORECASE)
 _DELAY = re.compile(
     r"\bdelay(ed)?\b|will (continue|keep) (to )?(try|trying|retry)|still (trying|retrying)"
@@ -1106,7 +1332,8 @@ _DERIVED_STATUS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"too (large|big)|size (limit|exceed)|exceeds (the )?(maximum|size)|message size", "3.4"),
         (r"host (or domain name )?not found|domain (not found|does not exist|doesn't exist)"
          r"|no (mx|mail exchanger)|name or service not known|nxdomain|unrout(e)?able"
-         r"|couldn't find any host|no such domain|unknown domain|domain unknown"
+         r"|couldn't find any host|no such domain|unknown domain|domain unknown|host unknown"
+         r"|unknown host"
          r"|domaine inconnu|domain existiert nicht", "1.2"),
         (r"disabled|deactivated|inactive|suspended|gesperrt|désactivé|deshabilitad|disattivat"
          r"|account (has been )?(closed|terminated)", "2.1"),
@@ -1115,6 +1342,7 @@ _DERIVED_STATUS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"|recipient (rejected|unknown|not found|address rejected)|invalid (recipient|mailbox)"
          r"|address rejected|no mailbox|user not found|couldn't be found|could not be found"
          r"|not a valid|doesn't have an? .{0,40}account|no longer (valid|active|available)"
+         r"|not listed in (the )?(domino )?directory|not listed in (the )?public name"
          r"|existiert nicht|unbekannt|nicht gefunden|inconnu|n'existe pas|introuvable"
          r"|no existe|desconocido|inexistente|non esiste|sconosciut|inesistente"
          r"|bestaat niet|onbekend|não existe|desconhecido", "1.1"),
@@ -1169,7 +1397,7 @@ def _standard_bounce(parsed: Parsed) -> Bounce | None:
     return Bounce(
         recipient=recipient or _text_recipient(parsed, explanation),
         status=status,
-        category=_category(status, code, f"{diagnostic or ''} {explanation[:2000]}"),
+        category=_category(status, code, f"{diagnostic or ''} {explanation[:2000]}", diagnostic),
         action=action or ("delayed" if status and status[0] == "4" and
                           _DELAY.search(parsed.subject or "") else "failed"),
         diagnostic=(diagnostic or None) and diagnostic[:500],
@@ -1189,7 +1417,7 @@ def _text_bounce(parsed: Parsed, standard: bool = False) -> Bounce:
     return Bounce(
         recipient=_text_recipient(parsed, explanation),
         status=status,
-        category=_category(status, code, explanation[:4000]),
+        category=_category(status, code, explanation[:4000], diagnostic),
         action="delayed" if delayed else "failed",
         diagnostic=diagnostic,
         original_message_id=_original_message_id(parsed),
@@ -1242,7 +1470,11 @@ def _strip_type(value: str | None) -> str:
 
 
 def _recipient_field(value: str | None) -> str | None:
-    return _first_address(_strip_type(value)) if value else None
+    address = _first_address(_strip_type(value)) if value else None
+    if address and ("imceaex-" in value.lower() or "_o=" in address or "_cn=" in address):
+        # An Exchange-internal (X.500) address: no mailbox anyone can write to.
+        return None
+    return address
 
 
 def _text_recipient(parsed: Parsed, explanation: str) -> str | None:
@@ -1258,7 +1490,7 @@ def _text_recipient(parsed: Parsed, explanation: str) -> str | None:
     if original.get("to") and (address := _first_address(original.get("to"))):
         return address
     for match in _ADDRESS.finditer(explanation):
-        address = match.group().lower().rstrip(".")
+        address = _clean_address(match.group())
         local = address.split("@", 1)[0]
         if address not in ours and local not in _DAEMON_LOCALS:
             return address
@@ -1312,12 +1544,24 @@ def _derived_status(text: str, code: int | None, action: str | None) -> str | No
     return None
 
 
-def _category(status: str | None, code: int | None, text: str) -> BounceCategory:
-    """hard, soft or policy, by the same rules as a refusal at send time (``sending.bounces``)."""
+def _category(status: str | None, code: int | None, text: str,
+              diagnostic: str | None = None) -> BounceCategory:
+    """hard, soft or policy, by the same rules as a refusal at send time (``sending.bounces``).
+
+    A status that names no reason (5.0.0, and 5.5.0, which Outlook.com gives for a mailbox that
+    does not exist) is read together with the words around it: "User ... not listed in Domino
+    Directory" under 5.0.0 is an unknown user, whatever the status says."""
     if code is not None and (code // 100 not in (4, 5)
                              or (status is not None and str(code)[0] != status[0])):
         # The report's Status field is authoritative over a reply code of another class.
         code = None
+    if status is not None and status[0] in "45" and status.endswith((".0.0", ".5.0")):
+        # The server's own words first, as for the status: the notice around them is boilerplate.
+        for words in (diagnostic, text):
+            derived = _derived_status(words or "", code or int(status[0]) * 100, None)
+            if derived is not None and not derived.endswith(".0.0"):
+                status = derived
+                break
     outcome = SendOutcome(delivered=False, stage="rcpt", code=code,
                           message=f"{status or ''} {text}"[:2000], maybe_delivered=False)
     category = classify_send_outcome(outcome).category
@@ -1341,7 +1585,8 @@ def _original_message_id(parsed: Parsed) -> str | None:
 # -- auto-replies ---------------------------------------------------------------------------------
 
 _REPLY_PREFIX = re.compile(
-    r"^\s*(?:re|aw|antw|sv|vs|ref|rif|r|res|odp|wg|fw|fwd|tr)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
+    r"^\s*(?:re|aw|antw|sv|vs|ref|rif|r|res|odp|wg|fw|fwd|tr|ynt|ilt|ответ|отв|pd"
+    r"|返信|回复|答复|转发)\s*(?:\[\d+\])?\s*[:：]", re.IGNORECASE)
 _OOO_SUBJECT = re.compile(
     r"out of (the )?office|\booo\b|automatic reply|auto[- ]?reply|auto[- ]?response|autoreply"
     r"|auto[- ]?respon|\bauto:|away from (the )?office|on (vacation|holiday|leave|annual leave)"
@@ -1350,7 +1595,14 @@ _OOO_SUBJECT = re.compile(
     r"|fuera de (la )?oficina|respuesta automática|ausencia|\bausente\b|de vacaciones"
     r"|fuori (sede|ufficio)|risposta automatica|\bassen(za|te)\b|in ferie"
     r"|afwezig|automatisch antwoord|afwezigheid|niet aanwezig|met vakantie"
-    r"|resposta automática|fora do escritório|ausência|de férias",
+    r"|resposta automática|fora do escritório|ausência|de férias"
+    # sv, da, no, fi, pl, cs, ru, tr, ja, zh: the subjects their mail programs write
+    r"|autosvar|automatiskt svar|automatisk svar|automatisk besvarelse|frånvarande|fraværende"
+    r"|ikke på kontoret|inte på kontoret|automaattinen vastaus|poissa toimistolta|lomalla"
+    r"|odpowiedź automatyczna|automatyczna odpowiedź|poza biurem|nieobecn"
+    r"|automatická odpověď|mimo kancelář|nepřítomn|автоматический ответ|автоответ|вне офиса"
+    r"|в отпуске|otomatik (yanıt|cevap)|ofis dışında|自動応答|自動返信|不在|自动回复|自动答复"
+    r"|休假|外出",
     re.IGNORECASE)
 _OOO_BODY = re.compile(
     r"out of (the )?office|away from (the|my) (office|desk)|limited access to (my )?e-?mail"
@@ -1366,7 +1618,16 @@ _OOO_BODY = re.compile(
     r"|fuori (sede|ufficio)"
     r"|\b(ben|zijn)\b.{0,50}\b(afwezig|met vakantie|niet aanwezig|niet op kantoor)"
     r"|\b(estou|estarei|estamos)\b.{0,50}\b(ausente|fora do escritório|de férias)"
-    r"|fora do escritório",
+    r"|fora do escritório"
+    r"|\b(jag är|jag har|vi är)\b.{0,50}\b(på semester|ledig|inte på kontoret|frånvarande"
+    r"|tjänstledig|föräldraledig|bortrest)"
+    r"|\b(jeg er|vi er)\b.{0,50}\b(på ferie|fraværende|ikke på kontoret|borte|på reise|syg|syk)"
+    r"|\bolen\b.{0,50}\b(lomalla|poissa|matkoilla|sairauslomalla|vapaalla)"
+    r"|\bjestem\b.{0,50}\b(na urlopie|poza biurem|nieobecn)"
+    r"|\bjsem\b.{0,50}\b(mimo kancelář|na dovolené|nepřítomn)|mimo kancelář"
+    r"|\bя\b.{0,50}(в отпуске|вне офиса|отсутствую|в командировке)|вне офиса"
+    r"|ofis dışında|izindeyim|izinde olacağım"
+    r"|不在にして|休暇を|出張中|休假|不在办公室|出差",
     re.IGNORECASE)
 _AUTO_ACK = re.compile(
     r"this is an automat(ed|ic) (message|response|reply|e-?mail)|do not reply to this"
@@ -1378,6 +1639,32 @@ _AUTO_ACK = re.compile(
     r"|mensaje automático|respuesta automática|hemos recibido su"
     r"|messaggio automatico|risposta automatica|abbiamo ricevuto la (sua|tua)"
     r"|automatisch (gegenereerd|bericht)|mensagem automática|recebemos (a sua|o seu)",
+    re.IGNORECASE)
+
+# Words a program writes about itself, and that people do not write to each other.
+_SAYS_AUTOMATIC = re.compile(
+    r"this is an? automat(ed|ic|ically generated) (message|response|reply|e-?mail|notification"
+    r"|confirmation|acknowledge?ment)"
+    r"|this (e-?mail|message) (is|was|has been) (sent|generated|created) automatically"
+    r"|\bauto(matically)?[- ]generated (message|e-?mail|response|reply)"
+    r"|(please )?do not reply (to )?this (e-?mail|message)"
+    r"|ceci est (un message|une réponse|un e-?mail|un courriel) automatique"
+    r"|merci de ne pas répondre à ce|dies ist eine automatisch|diese (e-?mail|nachricht) wurde"
+    r" automatisch|bitte antworten sie nicht auf diese"
+    r"|este es un (mensaje|correo|e-?mail) automático|por favor,? no responda a este"
+    r"|questo è un messaggio automatico|si prega di non rispondere a questo"
+    r"|dit is een automatisch|este é um e-?mail automático|esta é uma mensagem automática",
+    re.IGNORECASE)
+# A help desk's subject: a ticket or reference number, or "request received".
+_TICKET_SUBJECT = re.compile(
+    r"\b(ticket|case|request|incident|ref|reference|anfrage|vorgang|demande|solicitud|richiesta)"
+    r"\b\W{0,3}(#|no\.?|nr\.?|number|id)?\W{0,3}[A-Z]{0,6}-?\d{3,}"
+    r"|\[[^\]]{0,20}\d{3,}[^\]]{0,20}\]|\b(request|message|e-?mail|enquiry|inquiry) (has been )?"
+    r"received\b|\breceived your (e-?mail|message|request|enquiry|inquiry)"
+    r"|\b(ticket|case|request) (received|created|opened|logged)\b",
+    re.IGNORECASE)
+_NO_REPLY_SENDER = re.compile(
+    r"^(no-?reply|do-?not-?reply|donotreply|auto-?reply|autoresponder|auto-?response)\b",
     re.IGNORECASE)
 
 
@@ -1430,6 +1717,8 @@ def auto_reply_of(parsed: Parsed, text: str | None = None) -> AutoReply | None:
     elif "subject" in wording or ("out-of-office text" in wording and _standalone_notice(
             body_head, parsed.text)):
         signals = wording
+    elif _automatic_notice(parsed, body_head, "automatic acknowledgement" in wording):
+        signals = ["automatic wording"]
     else:
         return None
     return AutoReply(return_date=return_date(f"{subject}\n{body_head}", parsed.date),
@@ -1443,7 +1732,22 @@ _PAST_ABSENCE = re.compile(
 _ABSENCE_SPAN = re.compile(
     r"\b(until|till|through|return|back|bis|zurück|wieder|jusqu|retour|hasta|regres|volver"
     r"|fino|rientr|tot|terug|até|regresso|limited access|no access|keinen zugriff|sans accès"
-    r"|sin acceso|senza accesso)", re.IGNORECASE)
+    r"|sin acceso|senza accesso|tillbaka|tilbage|tilbake|asti|saakka|palaan|wracam|powrót|zpět"
+    r"|вернусь|до|kadar|döne)|まで|戻|返回|至", re.IGNORECASE)
+
+
+def _automatic_notice(parsed: Parsed, head: str, acknowledges: bool) -> bool:
+    """Whether a message without any header is a program's notice (a help desk's receipt): it
+    says it is automatic, or acknowledges receipt under a ticket subject or from a no-reply
+    address, and is short and quotes nothing, as a person answering would."""
+    if not (_SAYS_AUTOMATIC.search(head) or (acknowledges and (
+            _TICKET_SUBJECT.search(parsed.subject or "")
+            or _NO_REPLY_SENDER.match(parsed.from_address or "")))):
+        return False
+    if len(head) >= 1500:
+        return False
+    lines = parsed.text[:20_000].splitlines()
+    return not any(line.startswith(">") for line in lines) and _history_start(lines) is None
 
 
 def _standalone_notice(head: str, text: str) -> bool:
@@ -1481,6 +1785,30 @@ _MONTH_NAMES: dict[int, tuple[str, ...]] = {
     12: ("december", "dec", "dezember", "dez", "décembre", "decembre", "déc", "diciembre", "dic",
           "dicembre", "dezembro"),
 }
+# Swedish, Danish, Norwegian, Finnish, Polish, Czech, Russian and Turkish, as dates are written
+# in running text (the genitive where the language has one: "do 20 kwietnia", "до 20 апреля").
+_MORE_MONTH_NAMES: dict[int, tuple[str, ...]] = {
+    1: ("tammikuuta", "stycznia", "styczeń", "ledna", "leden", "января", "январь", "янв", "ocak"),
+    2: ("helmikuuta", "lutego", "luty", "února", "únor", "февраля", "февраль", "фев", "şubat",
+        "subat"),
+    3: ("marts", "maaliskuuta", "marca", "marzec", "března", "březen", "марта", "март", "mart"),
+    4: ("huhtikuuta", "kwietnia", "kwiecień", "dubna", "duben", "апреля", "апрель", "апр",
+        "nisan"),
+    5: ("maj", "toukokuuta", "maja", "května", "květen", "мая", "май", "mayıs", "mayis"),
+    6: ("kesäkuuta", "czerwca", "czerwiec", "června", "červen", "июня", "июнь", "haziran"),
+    7: ("heinäkuuta", "lipca", "lipiec", "července", "červenec", "июля", "июль", "temmuz"),
+    8: ("augusti", "elokuuta", "sierpnia", "sierpień", "srpna", "srpen", "августа", "август",
+        "авг", "ağustos", "agustos"),
+    9: ("syyskuuta", "września", "wrzesień", "září", "сентября", "сентябрь", "сен", "eylül",
+        "eylul"),
+    10: ("lokakuuta", "października", "październik", "října", "říjen", "октября", "октябрь",
+         "окт", "ekim"),
+    11: ("marraskuuta", "listopada", "listopad", "listopadu", "ноября", "ноябрь", "ноя", "kasım",
+         "kasim"),
+    12: ("joulukuuta", "grudnia", "grudzień", "prosince", "prosinec", "декабря", "декабрь", "дек",
+         "aralık", "aralik"),
+}
+_MONTH_NAMES = {number: names + _MORE_MONTH_NAMES[number] for number, names in _MONTH_NAMES.items()}
 _MONTHS = {name: number for number, names in _MONTH_NAMES.items() for name in names}
 _MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
 _ENGLISH_MONTHS = "|".join(sorted(
@@ -1498,19 +1826,26 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("month_d", re.compile(
         rf"\b({_ENGLISH_MONTHS})\.?[ \t]+(\d{{1,2}})(?:st|nd|rd|th)?\b(?![.:]?\d)"
         rf"(?:,?[ \t]*(\d{{4}})\b)?", re.IGNORECASE)),
+    # Japanese and Chinese (2026年4月8日, 3月25日, 4月8号), and Korean (4월 8일).
+    ("cjk", re.compile(r"(?:(20\d\d)\s*[年년]\s*)?(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日号號일]")),
 )
 _RETURN_CUE_BEFORE = re.compile(
     r"\b(back|return|returning|returns|in the office|available again|reachable again|as of"
     r"|zurück|wieder|ab dem|ab|retour|rentre|à partir du|a partir du|de vuelta|regres|volver[ée]?"
     r"|a partir del|rientr|ritorno|di nuovo|dal|terug|vanaf|weer|de volta|regresso|retorno"
-    r"|a partir de)\W{0,3}(\w+\W+){0,4}$", re.IGNORECASE)
+    r"|a partir de|tillbaka|åter|tilbage|tilbake|palaan|takaisin|wracam|powrót|zpět|opět"
+    r"|vracím|вернусь|выйду|на месте)\W{0,3}(\w+\W+){0,4}$", re.IGNORECASE)
 _RETURN_CUE_AFTER = re.compile(
-    r"^\W{0,3}(\w+\W+){0,4}(wieder|zurück|back|de retour|weer|terug|di ritorno|de vuelta)\b",
+    r"^\W{0,3}(\w+\W+){0,4}(wieder|zurück|back|de retour|weer|terug|di ritorno|de vuelta"
+    r"|tillbaka|tilbage|tilbake|döne\w*|dönüyorum|itibaren|alkaen)\b"
+    # Japanese and Chinese write no spaces: the cue follows the date within a few characters.
+    r"|^.{0,6}(?:戻|出社|出勤|返回|回到|回来|上班)",
     re.IGNORECASE)
 _UNTIL_CUE = re.compile(
     r"(?:\b(?:until|till|through|thru|bis(?: einschließlich| einschliesslich)?"
-    r"|jusqu'?au|jusqu’au|jusqu'?à|hasta|fino al|fino a|fino|tot en met|t/m|tot|até|au|al|to)"
-    r"|[-–—])(?:\s+(?:the|le|el|il|lo|la|dem|den|der|zum|zur|o|a|ao))?\W{0,3}$",
+    r"|jusqu'?au|jusqu’au|jusqu'?à|hasta|fino al|fino a|fino|tot en met|t/m|tot|até|au|al|to"
+    r"|till och med|t\.o\.m\.|til og med|til|do|до|по)"
+    r"|[-–—]|至|到|～|~)(?:\s+(?:the|le|el|il|lo|la|dem|den|der|zum|zur|o|a|ao))?\W{0,3}$",
     re.IGNORECASE)
 
 
@@ -1548,6 +1883,9 @@ def find_dates(text: str) -> list[_FoundDate]:
                     year = int(groups[2]) if groups[2] else None
                     if month > 12 and day <= 12 and "/" in match.group():
                         day, month = month, day  # US order: 12/25/2026
+                elif style == "cjk":
+                    month, day = int(groups[1]), int(groups[2])
+                    year = int(groups[0]) if groups[0] else None
                 elif style == "d_month":
                     day, month = int(groups[0]), _MONTHS[groups[1].lower()]
                     year = int(groups[2]) if groups[2] else None
@@ -1620,12 +1958,19 @@ _QUOTE_HEADERS = tuple(re.compile(p, re.IGNORECASE) for p in (
     r"^Il\b.{0,400}\bha\s+scritto\s*:\s*$",
     r"^Op\b.{0,400}\bschreef\b.{0,300}:\s*$",
     r"^(?:Em|No dia)\b.{0,400}\bescreveu\s*:\s*$",
+    # Gmail in Japanese and Chinese: a date, the writer's address and a colon, no verb.
+    r"^20\d\d\s*年.{0,200}<[^<>\s]+@[^<>\s]+>\s*[:：]\s*$",
 ))
 _QUOTE_MARKS = re.compile(r"^(?:\s*>)+")
-_WROTE_VERBS = ("wrote", "schrieb", "écrit", "escribió", "scritto", "schreef", "escreveu", "skrev")
-# "Name <addr> schrieb am 17.11.2026:", "Anna a écrit le ... :": with an address, a time or a year.
+_WROTE_VERBS = ("wrote", "schrieb", "geschrieben", "écrit", "escribió", "scritto", "schreef",
+                "geschreven", "escreveu", "skrev", "kirjoitti", "pisze", "napisał", "napsal",
+                "написал", "yazdı", "写道", "寫道")
+# "Name <addr> schrieb am 17.11.2026:", "Anna a écrit le ... :", "Anna wrote on 03/03/2026
+# 10:15:00:": with an address, a time or a year before the verb.
 _WROTE_END = re.compile(
-    r"\b(?:wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu|skrev)\b[^:\n]{0,200}:\s*$",
+    r"(?:\b(?:wrote|schrieb|geschrieben|a écrit|escribió|ha scritto|schreef|geschreven|escreveu"
+    r"|skrev|kirjoitti|pisze|napisał|napisała|napsal|napsala|написал|написала|yazdı)\b"
+    r"|写道|寫道)[^\n]{0,200}[:：]\s*$",
     re.IGNORECASE)
 _DATE_OR_ADDRESS = re.compile(r"@|\d{1,2}:\d{2}|\b\d{4}\b")
 _SEPARATOR = re.compile(
@@ -1633,21 +1978,60 @@ _SEPARATOR = re.compile(
     r"|message d'origine|message original|mensaje original|messaggio originale"
     r"|oorspronkelijk bericht|mensagem original|forwarded message|weitergeleitete nachricht"
     r"|message transféré|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht"
-    r"|mensagem encaminhada)\s*-{2,}\s*$"
+    r"|mensagem encaminhada|oprindelig meddelelse|ursprungligt meddelande|opprinnelig melding"
+    r"|alkuperäinen viesti|oryginalna wiadomość|wiadomość oryginalna|původní zpráva"
+    r"|исходное сообщение|orijinal ileti|orijinal mesaj|元のメッセージ|原始邮件|原始郵件"
+    r"|videresendt meddelelse|vidarebefordrat meddelande|välitetty viesti"
+    r"|przekazana wiadomość|přeposlaná zpráva|пересылаемое сообщение)\s*-{2,}\s*$"
+    r"|^\s*-{2,}\s*(?:ursprüngliche mail|mail original|original mail|e-mail original)\s*-{2,}\s*$"
     r"|^\s*_{10,}\s*$",
     re.IGNORECASE)
-_HEADER_FROM = re.compile(r"^\s*\*?(?:From|Von|De|Da|Van|Fra|Od|Absender)\s*:\*?\s*\S",
-                          re.IGNORECASE)
+_HEADER_FROM = re.compile(
+    r"^\s*\*?(?:From|Von|De|Da|Van|Fra|Od|Absender|Från|Lähettäjä|Nadawca|Odesílatel|От"
+    r"|Kimden|Gönderen|差出人|发件人|寄件者|Expéditeur|Remitente|Mittente|Afzender|Remetente)"
+    r"\s*[:：]\*?\s*\S", re.IGNORECASE)
 _HEADER_NEXT = re.compile(
     r"^\s*\*?(?:Sent|Gesendet|Envoyé|Enviado|Inviato|Verzonden|Date|Datum|Fecha|Data|Sendt"
-    r"|To|An|À|A|Para|Aan|Subject|Betreff|Objet|Asunto|Oggetto|Onderwerp|Assunto|Cc|Kopie)"
-    r"\s*:", re.IGNORECASE)
+    r"|To|An|À|A|Para|Aan|Subject|Betreff|Objet|Asunto|Oggetto|Onderwerp|Assunto|Cc|Kopie"
+    r"|Skickat|Till|Til|Emne|Ämne|Lähetetty|Päivämäärä|Vastaanottaja|Aihe|Wysłano|Wysłane"
+    r"|Do|Temat|Odesláno|Komu|Předmět|Отправлено|Дата|Кому|Тема|Gönderildi|Tarih|Kime|Konu"
+    r"|送信日時|日付|宛先|件名|发送时间|日期|收件人|主题|寄件日期|收件者|主旨)"
+    r"\s*[:：]", re.IGNORECASE)
+# Webmailers (GMX, web.de, mail.ru) open the block with the date: "Gesendet: ...", then "Von: ...".
+_HEADER_SENT = re.compile(
+    r"^\s*\*?(?:Sent|Gesendet|Date|Datum|Envoyé|Enviado|Inviato|Verzonden|Data|Fecha|Дата"
+    r"|Отправлено)\s*[:：]\*?\s*\S", re.IGNORECASE)
+# The header block run together on one line, as HTML without line breaks between the fields
+# turns into text: "From: Anna ... Sent: Tuesday ... To: ... Subject: ...".
+_LINE_BLOCK_FROM = re.compile(r"^\s*\*?(?:From|Von|De|Da|Van|Fra|Od|Från|От)\s*:", re.IGNORECASE)
+_LINE_BLOCK_SENT = re.compile(
+    r"\s\*?(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado|Inviato|Verzonden|Data|Fecha|Sendt|Skickat"
+    r"|Wysłano|Отправлено)\s*:", re.IGNORECASE)
+_LINE_BLOCK_SUBJECT = re.compile(
+    r"\s\*?(?:Subject|Betreff|Objet|Asunto|Oggetto|Onderwerp|Assunto|Emne|Ämne|Temat|Тема)\s*:",
+    re.IGNORECASE)
+# Legal footers: where the writer's words have ended.
+_DISCLAIMER = re.compile(
+    r"^\W{0,3}(?:confidentiality notice|disclaimer|privileged (and|&) confidential"
+    r"|this (e-?mail|message|communication)( and any (files|attachments)[^.]{0,40})?"
+    r" (is|are|may be) (confidential|intended)|please consider the environment before printing"
+    r"|der inhalt dieser e-?mail ist vertraulich"
+    r"|diese (e-?mail|nachricht) (enthält|kann) vertraulich"
+    r"|ce (message|courriel|e-?mail)( et [^.]{0,40})? (est|sont) (confidentiel|strictement)"
+    r"|questo messaggio[^.]{0,60}riservat|este (mensaje|correo)[^.]{0,60}confidencial"
+    r"|dit (bericht|e-?mailbericht)[^.]{0,60}vertrouwelijk|esta mensagem[^.]{0,60}confidencia)",
+    re.IGNORECASE)
 _SIG_DELIMITER = re.compile(r"^(?:-- ?|--|__)\s*$")
 _MOBILE = re.compile(
     r"^(?:sent from my|sent from mail for|sent from outlook|get outlook for|sent with|sent via"
     r"|sent from yahoo|von meinem .{1,40} gesendet|gesendet von meinem|gesendet mit"
     r"|envoyé de mon|envoyé depuis|enviado desde mi|enviado desde|inviato da|inviato dal mio"
-    r"|verzonden (vanaf|met) mijn|enviado do meu|enviado a partir do)\b", re.IGNORECASE)
+    r"|verzonden (vanaf|met) mijn|enviado do meu|enviado a partir do|skickat från|sendt fra"
+    r"|lähetetty (iphonesta|android|puhelimesta)|wysłane z|odesláno z|отправлено с"
+    r"|(obtenir|obtener|scarica|hanki|skaffa|få|hent|pobierz|baixe|obter) outlook"
+    r"|outlook (für|voor|pour|para|per) (ios|android))\b"
+    r"|^(?:\S{1,20}'(?:umdan|imden|dan|den) gönderildi|iphoneから送信|androidから送信|发自我的"
+    r"|寄自我的)", re.IGNORECASE)
 _SIGNOFF_WORDS = (
     "best regards", "kind regards", "warm regards", "warmest regards", "with best regards",
     "with kind regards", "regards", "best wishes", "all the best", "best", "cheers",
@@ -1664,12 +2048,25 @@ _SIGNOFF_WORDS = (
     "met vriendelijke groeten", "vriendelijke groet", "vriendelijke groeten", "groeten", "groet",
     "hartelijke groet", "mvg", "atenciosamente", "cumprimentos", "melhores cumprimentos",
     "com os melhores cumprimentos", "saudações", "abraço", "abraços",
+    "thanks and regards", "thanks & regards", "many thanks and best regards", "warmly",
+    "take care", "talk soon", "speak soon", "mit besten grüßen", "mit besten grüssen",
+    "à bientôt", "belle journée", "un saludo cordial", "atte", "saluti cordiali",
+    "un caro saluto", "met hartelijke groet", "hartelijke groeten",
+    # sv, da, no, fi, pl, cs, ru, tr
+    "med vänlig hälsning", "med vänliga hälsningar", "vänliga hälsningar", "vänlig hälsning",
+    "bästa hälsningar", "hälsningar", "mvh", "med venlig hilsen", "venlig hilsen",
+    "venlige hilsner", "bedste hilsner", "de bedste hilsner", "hilsen", "med vennlig hilsen",
+    "vennlig hilsen", "beste hilsen", "ystävällisin terveisin", "parhain terveisin", "terveisin",
+    "pozdrawiam", "pozdrawiam serdecznie", "serdecznie pozdrawiam", "z poważaniem",
+    "z wyrazami szacunku", "s pozdravem", "s přátelským pozdravem", "с уважением",
+    "всего доброго", "с наилучшими пожеланиями", "saygılarımla", "saygılar", "iyi çalışmalar",
 )
 _THANKS_WORDS = (
     "thanks", "thank you", "many thanks", "thanks again", "thanks in advance", "danke",
     "vielen dank", "besten dank", "danke schön", "merci", "merci beaucoup", "gracias",
     "muchas gracias", "grazie", "grazie mille", "bedankt", "dank je", "alvast bedankt",
-    "obrigado", "obrigada", "muito obrigado",
+    "obrigado", "obrigada", "muito obrigado", "tack", "tack så mycket", "tak", "mange tak",
+    "takk", "kiitos", "dziękuję", "děkuji", "спасибо", "teşekkürler",
 )
 
 
@@ -1692,9 +2089,13 @@ _GREETING = re.compile(
 _MAX_REPLY_LINES = 4000
 
 
-def reply_text(text: str) -> str:
-    """The new words of a reply: quoted history ("On ... wrote:" in seven languages, Outlook
-    header blocks, "-----Original Message-----", ``>`` lines) and the signature removed."""
+def reply_text(text: str, sender: Iterable[str | None] = ()) -> str:
+    """The new words of a reply: quoted history ("On ... wrote:" and its localised forms, Outlook
+    header blocks, "-----Original Message-----", ``>`` lines) and the signature removed.
+
+    ``sender`` is the writer's name as the message gives it (the From display name, the local
+    part of the address): a last line that is that name, alone or over a title and contact block,
+    is the signature too ("Daniel", "J. Fuchs")."""
     if not text:
         return ""
     lines = [line.rstrip() for line in text[:MAX_TEXT_CHARS].split("\n")[:_MAX_REPLY_LINES]]
@@ -1709,6 +2110,7 @@ def reply_text(text: str) -> str:
         kept = [line for line in (rest if end is None else rest[:end])
                 if not line.lstrip().startswith(">") and not _HEADER_NEXT.match(line)]
     kept = _without_signature(kept)
+    kept = _without_own_name(kept, sender)
     out: list[str] = []
     for line in kept:
         if not line.strip():
@@ -1732,10 +2134,21 @@ def _history_start(lines: list[str]) -> int | None:
         bare = _unquote(line)
         if not bare:
             continue
-        if _SEPARATOR.match(bare):
+        if _SEPARATOR.match(bare) or (_LINE_BLOCK_FROM.match(bare) and len(bare) <= 800
+                                      and _LINE_BLOCK_SENT.search(bare)
+                                      and _LINE_BLOCK_SUBJECT.search(bare)):
             return i
         if _HEADER_FROM.match(bare) and any(
                 _HEADER_NEXT.match(_unquote(nxt)) for nxt in lines[i + 1:i + 5]):
+            return i
+        if _HEADER_SENT.match(bare) and any(
+                _HEADER_FROM.match(_unquote(nxt)) for nxt in lines[i + 1:i + 3]) and any(
+                _HEADER_NEXT.match(_unquote(nxt)) for nxt in lines[i + 2:i + 6]):
+            return i
+        if (line[-1:] in ":：" and len(bare) <= 400 and _ADDRESS_AT_END.search(bare)
+                and _TIME_OR_YEAR.search(bare) and _quoted_next(lines, i)):
+            # "пт, 20 мар. 2026 г. в 09:15, Anna <anna@example.com>:" over quoted lines: Gmail's
+            # attribution in languages where it has no verb.
             return i
         opener = _QUOTE_OPENER.match(line) is not None
         joined = bare
@@ -1749,12 +2162,25 @@ def _history_start(lines: list[str]) -> int | None:
     return None
 
 
+_ADDRESS_AT_END = re.compile(r"[<(\[][^<>()\[\]\s@]+@[^<>()\[\]\s@]+[>)\]]\s*[:：]\s*$")
+_TIME_OR_YEAR = re.compile(r"\d{1,2}[:.]\d{2}|\b20\d\d\b")
+
+
+def _quoted_next(lines: list[str], i: int) -> bool:
+    for line in lines[i + 1:i + 4]:
+        if line.strip():
+            return line.lstrip().startswith(">")
+    return False
+
+
 def _is_attribution(line: str) -> bool:
-    lowered = line.lower()
-    if not any(verb in lowered for verb in _WROTE_VERBS) or not line.rstrip().endswith(":"):
+    if not line.rstrip().endswith((":", "：")):
         return False
     if any(p.match(line) for p in _QUOTE_HEADERS):
         return True
+    lowered = line.lower()
+    if not any(verb in lowered for verb in _WROTE_VERBS):
+        return False
     match = _WROTE_END.search(line)
     return bool(match and match.start() <= 700 and _DATE_OR_ADDRESS.search(line, 0, match.start()))
 
@@ -1765,7 +2191,7 @@ def _without_signature(lines: list[str]) -> list[str]:
         stripped = line.strip()
         if not stripped:
             continue
-        if _SIG_DELIMITER.match(line) or _MOBILE.match(stripped):
+        if _SIG_DELIMITER.match(line) or _MOBILE.match(stripped) or _DISCLAIMER.match(stripped):
             if content_seen:
                 return lines[:i]
             continue
@@ -1777,6 +2203,40 @@ def _without_signature(lines: list[str]) -> list[str]:
         if not _GREETING.match(stripped):
             content_seen = True
     return lines
+
+
+_NAME_TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def _fold(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower())
+                   if not unicodedata.combining(c))
+
+
+def _without_own_name(lines: list[str], sender: Iterable[str | None]) -> list[str]:
+    names = {_fold(t) for value in sender if value
+             for t in _NAME_TOKEN.findall(value[:200]) if len(t) >= 2}
+    if not names:
+        return lines
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    for i in filled[1:][-8:]:
+        if _is_own_name(lines[i], names) and _name_block(lines[i + 1:]):
+            return lines[:i]
+    return lines
+
+
+def _is_own_name(line: str, names: set[str]) -> bool:
+    words = line.strip().lstrip("-–—~ ").rstrip(",.!").split()
+    if not 1 <= len(words) <= 4:
+        return False
+    whole = 0
+    for word in words:
+        folded = _fold(word.rstrip(",."))
+        if folded in names:
+            whole += 1
+        elif not (len(folded) == 1 and any(n[0] == folded for n in names)):
+            return False  # an initial ("J. Fuchs") counts only with the name it stands for
+    return whole > 0
 
 
 def _name_block(lines: list[str]) -> bool:
