@@ -11,11 +11,13 @@ import json
 import sys
 from pathlib import Path
 
-from jengu_assets.analytics.publish import PublishBusyError, publish
-from jengu_resources.crm_store import CRMStore, StoreBusyError
-
 
 def cmd_publish_analytics(args: argparse.Namespace) -> int:
+    # Imported here: every `jengu` command builds this parser, and the publisher's imports
+    # (Dagster among them) would cost each of them about two seconds.
+    from jengu_assets.analytics.publish import PublishBusyError, publish
+    from jengu_resources.crm_store import CRMStore, StoreBusyError
+
     try:
         summary = publish(CRMStore(), args.target)
     except (StoreBusyError, PublishBusyError) as exc:

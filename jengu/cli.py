@@ -23,7 +23,9 @@ Exit status: 0 on success, 1 on an unexpected failure, 2 on bad input (unreadabl
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -36,7 +38,7 @@ def _today():
 
 
 def cmd_import_leads(args: argparse.Namespace) -> int:
-    from jengu_assets.acquisition.csv_leads import LeadFileError
+    from jengu_assets.acquisition.csv_leads import LeadFileError, display_path
     from jengu_assets.acquisition.imports import import_lead_file
     from jengu_resources.crm_store import CRMStore
 
@@ -46,13 +48,21 @@ def cmd_import_leads(args: argparse.Namespace) -> int:
         try:
             report = import_lead_file(store, path, imported_on=_today(), actor="cli:import-leads")
         except LeadFileError as exc:
-            print(f"jengu import-leads: {exc}", file=sys.stderr)
+            error = display_path(str(exc))
+            print(f"jengu import-leads: {error}", file=sys.stderr)
             if args.json:
-                print(json.dumps({"file": str(path), "error": str(exc)}, ensure_ascii=False))
-            status = BAD_INPUT
+                print(_json_line({"file": display_path(path), "error": error}), flush=True)
+            status = max(status, BAD_INPUT)
+            continue
+        except Exception as exc:  # one file's failure must not hide the reports of the others
+            error = f"{display_path(path)}: import failed: {type(exc).__name__}: {exc}"
+            print(f"jengu import-leads: {error}", file=sys.stderr)
+            if args.json:
+                print(_json_line({"file": display_path(path), "error": error}), flush=True)
+            status = status or 1
             continue
         if args.json:
-            print(json.dumps(report, ensure_ascii=False))
+            print(_json_line(report), flush=True)
         else:
             _print_import_report(report)
     return status
@@ -72,42 +82,76 @@ def _print_import_report(report: dict) -> None:
 
 
 def cmd_analyze_site(args: argparse.Namespace) -> int:
-    from jengu_assets.enrichment.site_analysis import analyze_file, analyze_html
-    from jengu_resources.definitions import fetcher_from_env
-    from jengu_resources.fetcher import FetchError
+    from jengu_assets.enrichment.site_analysis import analyze_file
 
-    fetcher = None
+    fetcher: list = []
     status = 0
     for item in args.inputs:
-        if item.lower().startswith(("http://", "https://")):
-            fetcher = fetcher or fetcher_from_env()
-            try:
-                page = fetcher.fetch_sync(item)
-                # .text, not .body: it honours the charset in the Content-Type header.
-                report = analyze_html(page.text, page.final_url).to_json(item)
-            except FetchError as exc:
-                report = {"input": item, "error": str(exc)}
-        else:
-            report = analyze_file(item)
+        report = _analyze_site_input(item, fetcher, analyze_file)
         if "error" in report:
             status = BAD_INPUT
         if args.json:
-            print(json.dumps(report, ensure_ascii=False), flush=True)
+            print(_json_line(report), flush=True)
         else:
             _print_site(report)
     return status
 
 
+def _analyze_site_input(item: str, fetcher: list, analyze_file) -> dict:
+    """One input's record; any failure becomes its ``{"input", "error"}`` line, so one bad
+    input never costs the others."""
+    from jengu_assets.enrichment.site_analysis import analyze_html
+
+    try:
+        if item.lower().startswith(("http://", "https://")):
+            from jengu_resources.fetcher import FetchError  # with its client: only for URLs
+
+            if not fetcher:
+                from jengu_resources.definitions import fetcher_from_env
+
+                fetcher.append(fetcher_from_env())
+            try:
+                page = fetcher[0].fetch_sync(item)
+            except FetchError as exc:
+                return {"input": item, "error": str(exc)}
+            # .text, not .body: it honours the charset in the Content-Type header.
+            return analyze_html(page.text, page.final_url).to_json(item)
+        if item.lower().startswith("file://"):
+            from urllib.parse import unquote, urlsplit
+
+            return {**analyze_file(unquote(urlsplit(item).path)), "input": item}
+        return analyze_file(item)
+    except Exception as exc:  # noqa: BLE001 - reported on the input's own line
+        return {"input": item, "error": f"cannot analyse: {type(exc).__name__}: {exc}"}
+
+
+def _json_line(report: dict) -> str:
+    """``report`` as one JSON line the output can carry: non-ASCII as is when its encoding takes
+    it, else escaped (LANG=C, a latin-1 locale, file names that are not UTF-8 and so carry lone
+    surrogates)."""
+    line = json.dumps(report, ensure_ascii=False)
+    try:
+        line.encode(sys.stdout.encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        line = json.dumps(report)
+    return line
+
+
 def _print_site(report: dict) -> None:
-    print(report["input"])
+    encoding = sys.stdout.encoding or "utf-8"
+
+    def say(text: str) -> None:
+        print(text.encode(encoding, "backslashreplace").decode(encoding, "replace"))
+
+    say(str(report["input"]))
     if "error" in report:
-        print(f"  error: {report['error']}")
+        say(f"  error: {report['error']}")
         return
     for key in ("url", "title", "language", "cms", "booking_engine", "phones", "emails", "social"):
         if report.get(key):
-            print(f"  {key}: {report[key]}")
+            say(f"  {key}: {report[key]}")
     if report.get("schema_org"):
-        print(f"  schema_org: {json.dumps(report['schema_org'], ensure_ascii=False)}")
+        say(f"  schema_org: {json.dumps(report['schema_org'], ensure_ascii=False)}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -180,7 +224,22 @@ def cmd_unsubscribe_server(args: argparse.Namespace) -> int:
         return 1
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The commands other modules add (their ``register``). A command loads only its own module, so
+# `jengu inspect-email` and `jengu analyze-site` start in a fraction of a second, without Dagster.
+COMMAND_MODULES = {
+    "inbox": "jengu.sending_cli",
+    "emergency-stop": "jengu.sending_cli",
+    "sends": "jengu.sending_cli",
+    "inbound": "jengu.sending_cli",
+    "inspect-email": "jengu.inspect_email",
+    "repair": "jengu.integrity_cli",
+    "publish-analytics": "jengu.analytics_cli",
+    "doctor": "jengu.doctor",
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``jengu`` parser; given the command about to run, only what that command needs."""
     parser = argparse.ArgumentParser(prog="jengu", description="Jengu operator commands.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -226,19 +285,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8025)
     p.set_defaults(func=cmd_unsubscribe_server)
 
-    from jengu import analytics_cli, doctor, inspect_email, integrity_cli, sending_cli
-
-    sending_cli.register(sub)
-    inspect_email.register(sub)
-    integrity_cli.register(sub)
-    analytics_cli.register(sub)
-    doctor.register(sub)
+    own = set(sub.choices)
+    if command in own:
+        modules: list[str] = []
+    elif command in COMMAND_MODULES:
+        modules = [COMMAND_MODULES[command]]
+    else:   # `jengu --help`, or a typo argparse will name: every command
+        modules = list(dict.fromkeys(COMMAND_MODULES.values()))
+    for name in modules:
+        importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(command).parse_args(argv)
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        # The reader went away (`jengu inspect-email *.eml --json | head`): stop quietly, as Unix
+        # tools do, and keep Python from complaining again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141   # 128 + SIGPIPE, what a shell reports for a tool the pipe stopped
 
 
 if __name__ == "__main__":

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-import dagster as dg
+from typing import TYPE_CHECKING
 
 from jengu_assets.pools import POOL_LIMITS
 from jengu_resources.paths import REPO_ROOT, JenguHome, jengu_home
+
+if TYPE_CHECKING:   # Dagster is imported when an instance opens: `jengu --help` needs none
+    import dagster as dg
 
 INSTANCE_CONFIGS = {"sqlite": "dagster.yaml", "postgres": "dagster.postgres.yaml"}
 
@@ -45,6 +47,8 @@ def apply_pool_limits(instance: dg.DagsterInstance) -> None:
 
 def open_instance(home: JenguHome | None = None) -> dg.DagsterInstance:
     """The Dagster instance of this JENGU_HOME, prepared and with its pool limits set."""
+    import dagster as dg
+
     prepare_dagster_home(home)
     instance = dg.DagsterInstance.get()
     apply_pool_limits(instance)

@@ -106,7 +106,7 @@ class CRMStore(dg.ConfigurableResource):
         attempt = 0
         while True:
             try:
-                return duckdb.connect(str(path))
+                con = duckdb.connect(str(path))
             except duckdb.Error as exc:
                 if not is_lock_conflict(exc):
                     raise
@@ -122,6 +122,11 @@ class CRMStore(dg.ConfigurableResource):
                 # Full jitter: two writers that collided once do not collide again in lockstep.
                 delay = random.uniform(0, min(1.0, 0.01 * 2**attempt))
                 time.sleep(min(delay, remaining))
+                continue
+            # No progress bar: DuckDB draws one on stdout for statements past two seconds, into
+            # the JSON a CLI command prints or a daemon's log.
+            con.execute("SET enable_progress_bar = false")
+            return con
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -80,3 +80,57 @@ def test_missing_file_is_status_2(home, tmp_path):
 def test_bad_sql_is_status_2(home):
     proc = run(home, "sql", "SELECT * FROM no_such_table")
     assert proc.returncode == 2 and "no_such_table" in proc.stderr
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(home, tmp_path):
+    # `jengu inspect-email *.eml --json | head -1`: the pipe closes after the first line.
+    raw = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: Hello\r\n\r\nThanks, sounds good.\r\n"
+    paths = []
+    for n in range(3000):
+        paths.append(tmp_path / f"m{n}.eml")
+        paths[-1].write_bytes(raw)
+    env = {**os.environ, "JENGU_HOME": str(home.root)}
+    with subprocess.Popen([JENGU, "inspect-email", *map(str, paths), "--json"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
+        first = proc.stdout.readline()
+        proc.stdout.close()
+        stderr = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 141
+    assert json.loads(first)["kind"] == "human_reply"
+    assert stderr == ""
+
+
+def test_each_command_loads_only_its_own_module():
+    import argparse
+
+    from jengu.cli import COMMAND_MODULES, build_parser
+
+    def commands(parser: argparse.ArgumentParser) -> set[str]:
+        (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return set(sub.choices)
+
+    everything = commands(build_parser())
+    own = commands(build_parser("sql"))
+    assert everything == own | set(COMMAND_MODULES)
+    for command, module in COMMAND_MODULES.items():
+        assert command in commands(build_parser(command)) - own, (command, module)
+
+
+def test_reading_files_starts_without_dagster(tmp_path):
+    # Thousands of one-file calls (a corpus run file by file) must not pay for Dagster each time.
+    eml = tmp_path / "m.eml"
+    eml.write_bytes(b"From: a@example.org\r\nSubject: Hi\r\n\r\nSounds good.\r\n")
+    page = tmp_path / "p.html"
+    page.write_text("<html lang='en'><title>Hotel</title><a href='tel:+442079460958'>call</a></html>")
+    script = (
+        "import sys\n"
+        "from jengu.cli import main\n"
+        f"assert main(['inspect-email', {str(eml)!r}, '--json']) == 0\n"
+        f"assert main(['analyze-site', {str(page)!r}, '--json']) == 0\n"
+        "heavy = sorted(m for m in ('dagster', 'duckdb', 'openai', 'anthropic') if m in sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    email, site = (json.loads(line) for line in proc.stdout.splitlines())
+    assert (email["kind"], site["title"], site["phones"]) == ("human_reply", "Hotel", ["+442079460958"])

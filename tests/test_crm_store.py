@@ -140,3 +140,9 @@ def test_an_existing_store_is_upgraded_without_losing_rows(tmp_path):
             ("Hotel Alt", False)
         ]
         assert apply_migrations(con) == []
+
+
+def test_connections_draw_no_progress_bar(crm):
+    # DuckDB's bar goes to stdout after two seconds, into the JSON a CLI command prints.
+    with crm.connect() as con:
+        assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)

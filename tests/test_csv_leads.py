@@ -248,7 +248,8 @@ def test_short_rows_are_padded_in_the_row_data(tmp_path: Path) -> None:
 
 
 def test_unbalanced_quote_is_reported_not_swallowed(tmp_path: Path) -> None:
-    # The open quote eats the rest of the file; the one record left must say so.
+    # The open quote would eat the rest of the file; its line is rejected alone and the records
+    # after it are read as they were written.
     data = (
         b'Company,Notes,Email\nHotel A,"broken note,a@a.de\n'
         b"Hotel B,fine,b@b.de\nHotel C,ok,c@c.de\n"
@@ -256,31 +257,40 @@ def test_unbalanced_quote_is_reported_not_swallowed(tmp_path: Path) -> None:
 
     lead_file = read_lead_file(_write(tmp_path, data))
 
-    _assert_complete(lead_file, [2])
-    assert lead_file.rows[0].reason == (
-        "row has 2 fields, header has 3 (record spans lines 2-4: unbalanced quote?)"
-    )
+    _assert_complete(lead_file, [2, 3, 4])
+    first = lead_file.rows[0]
+    assert first.reason == "unbalanced quote: a field on line 2 opens a quote that does not close"
+    assert first.data == {"Company": "Hotel A", "Notes": '"broken note', "Email": "a@a.de"}
+    assert [r.lead.company_name for r in lead_file.rows[1:] if r.lead] == ["Hotel B", "Hotel C"]
 
 
-def test_runaway_quote_swallows_into_one_rejected_row_naming_the_lines(tmp_path: Path) -> None:
-    # The rest of the file lands in one field: kept, rejected, and the reason says where to look.
+def test_runaway_quote_costs_only_its_own_line(tmp_path: Path) -> None:
     body = "".join(f"Hotel {i},fine,h{i}@hotel.de\n" for i in range(20_000))
     path = _write(tmp_path, ('Company,Notes,Email\nHotel A,"broken,a@a.de\n' + body).encode())
 
     rows = read_lead_file(path).rows
-    assert len(rows) == 1 and rows[0].lead is None
-    assert "lines 2-20002" in rows[0].reason and "unbalanced quote" in rows[0].reason
+    assert len(rows) == 20_001
+    assert [r.row for r in rows if r.lead is None] == [1]
+    assert "line 2" in rows[0].reason and "unbalanced quote" in rows[0].reason
 
 
-def test_runaway_quote_beyond_the_field_limit_names_the_line(tmp_path: Path) -> None:
-    # Past the field size limit there is no record left to attach a reason to.
-    from jengu_assets.acquisition.csv_leads import FIELD_SIZE_LIMIT
+def test_runaway_quote_beyond_the_field_limit_costs_only_its_own_line(tmp_path: Path) -> None:
+    # Past the field size limit the csv module gives up on the record; reading resumes after it.
+    # The limit is lowered for the test: the real one (FIELD_SIZE_LIMIT) needs a 16 MiB file.
+    import csv
 
-    body = "Hotel B,fine,b@hotel.de\n" * (FIELD_SIZE_LIMIT // 20)
+    body = "Hotel B,fine,b@hotel.de\n" * 500
     path = _write(tmp_path, ('Company,Notes,Email\nHotel A,"broken,a@a.de\n' + body).encode())
 
-    with pytest.raises(LeadFileError, match="record starting on line 2.*unbalanced quote"):
-        read_lead_file(path)
+    limit = csv.field_size_limit(4096)
+    try:
+        rows = read_lead_file(path).rows
+    finally:
+        csv.field_size_limit(limit)
+
+    assert len(rows) == 501
+    assert rows[0].lead is None and "line 2" in rows[0].reason
+    assert all(r.lead is not None for r in rows[1:])
 
 
 def test_provenance(tmp_path: Path) -> None:
@@ -413,7 +423,8 @@ _NOISE = _RNG.randbytes(4096)
         (b"%PDF-1.7\n" + _NOISE, "PDF"),  # a printed report
         (_NOISE, "not a CSV file (binary content"),  # random bytes, NULs included
         (bytes(b or 1 for b in _NOISE), "not a CSV file (binary content"),  # no NULs to spot
-        (b"Company\x00,Email\nHotel A,a@a.de\n", "NUL bytes"),  # text with NULs is not trusted
+        # Text this full of NULs is not trusted; a few stray ones are dropped (messy corpus).
+        (b"Company,Email\nHotel\x00\x00\x00\x00 A,a@a.de\n", "NUL bytes"),
         (b"Name,City,Email\nJohn,Berlin,j@hotel.de\n", "no recognisable header"),  # no company
         (b"Dear team,\nthe leads are attached.\nBest, Ann\n", "no recognisable header"),  # prose
     ],

@@ -4,9 +4,11 @@ Pure file I/O: no database, no Dagster. Files come from people, so they arrive i
 encoding, with any of four delimiters, with title lines above the header and with column names in
 several languages. The reader's contract is that nothing is dropped silently:
 
-* a file it cannot read at all raises :class:`LeadFileError` with one message naming the file;
+* a file it cannot read at all (binary, JSON, a web page, no column naming a company) raises
+  :class:`LeadFileError` with one message naming the file;
 * otherwise every non-blank record after the header comes back as a :class:`LeadRow`, either with
-  a :class:`Lead` or with a human ``reason`` saying why not.
+  a :class:`Lead` or with a human ``reason`` saying why not. A quote left open costs only its own
+  line: that line comes back rejected and reading resumes on the next one.
 
 Duplicates are deliberately not decided here; admission does that against the whole store.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
+import html
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -43,8 +45,16 @@ PLAIN_LIST = "plain_list"
 
 DELIMITERS = (",", ";", "\t", "|")  # order breaks ties: comma is by far the most common
 SAMPLE_CHARS = 64 * 1024
-MAX_PREAMBLE = 5  # title lines tolerated above the header; more looks like headerless data
+MAX_PREAMBLE = 10  # title lines tolerated above the header; more looks like headerless data
+MAX_COMPANY_NAME = 250  # the longest real hotel names run to about a hundred characters
 PREAMBLE_MAX_CELLS = 2  # "Exported on,2026-01-01" is a title; three values look like a data row
+
+
+def display_path(path: str | Path) -> str:
+    """``path`` as text that can be stored and printed. A file name that is not UTF-8 (copied from
+    an old Windows share or a ZIP) reaches Python as lone surrogates, which no database, JSON
+    writer or terminal accepts."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 class LeadFileError(ValueError):
@@ -82,46 +92,99 @@ class LeadFile:
 _ALIASES: dict[str, tuple[str, ...]] = {
     "company_name": (
         "company", "company name", "hotel", "hotel name", "property", "property name",
-        "account name", "organization", "organisation", "organization name", "firma",
-        "firmenname", "unternehmen", "hôtel", "empresa", "entreprise", "société",
-        "current company", "business name",
+        "account name", "organization", "organisation", "organization name", "organisation name",
+        "firma", "firmenname", "unternehmen", "hôtel", "empresa", "entreprise", "société",
+        "current company", "business name", "employer", "establishment", "accommodation",
+        "nom de l'hôtel", "nombre del hotel", "raison sociale", "razón social", "azienda",
+        "albergo", "ragione sociale", "bedrijf", "bedrijfsnaam", "name of hotel",
+        "name of company",
     ),
     "contact_name": (
         "name", "full name", "contact", "contact name", "contact person", "ansprechpartner",
     ),
-    "first_name": ("first name", "firstname", "given name", "vorname", "prénom"),
+    "first_name": (
+        "first name", "firstname", "given name", "vorname", "prénom", "voornaam", "nome",
+    ),
     "last_name": (
         "last name", "surname", "family name", "nachname", "nom", "apellido", "apellidos",
+        "cognome", "achternaam", "sobrenome",
     ),
     "contact_title": (
         "title", "job title", "position", "role", "headline", "current title", "titel",
-        "funktion", "poste", "cargo",
+        "funktion", "poste", "cargo", "designation", "ruolo", "functie",
     ),
     "email": (
         "email", "e-mail", "email address", "e-mail address", "mail", "work email",
-        "business email", "e-mail-adresse", "courriel", "correo", "correo electrónico",
+        "business email", "e-mail-adresse", "courriel", "correo", "correo electrónico", "emails",
+        "mail address", "email id",
     ),
     "phone": (
         "phone", "telephone", "téléphone", "phone number", "tel", "telefon", "telefonnummer",
-        "teléfono", "work phone", "mobile", "mobile phone",
+        "teléfono", "work phone", "mobile", "mobile phone", "phone no", "telephone number",
+        "mobile number", "cell phone", "direct phone", "work direct phone", "first phone",
+        "corporate phone", "telefono", "telefoon",
     ),
     "linkedin_url": (
         "linkedin", "linkedin url", "linkedin profile", "linkedin profile url", "profile url",
-        "person linkedin url", "sales navigator url",
+        "person linkedin url", "sales navigator url", "linkedin profile link", "profile link",
+        "default profile url",
     ),
     "website": (
         "website", "company website", "website url", "url", "domain", "company domain", "web",
-        "homepage", "webseite", "site web", "sitio web",
+        "homepage", "webseite", "site web", "sitio web", "domain name", "company domain name",
+        "site", "web page", "sito web",
     ),
-    "city": ("city", "town", "stadt", "ort", "ville", "ciudad"),
-    "region": ("state", "region", "province", "provincia", "county", "bundesland", "kanton"),
-    "country": ("country", "country code", "land", "pays", "país"),
+    "city": (
+        "city", "town", "stadt", "ort", "ville", "ciudad", "città", "miasto", "locality", "plaats",
+        "cidade", "localidad", "localité",
+    ),
+    "region": (
+        "state", "region", "province", "provincia", "county", "bundesland", "kanton",
+        "state/region", "state/province", "province/state",
+    ),
+    "country": ("country", "country code", "land", "pays", "país", "paese", "country/region",
+                "country name", "nazione"),
     "location": (
         "location", "geography", "company location", "address", "company address", "adresse",
         "dirección", "standort",
     ),
     "industry": ("industry", "company industry", "branche", "sector", "secteur"),
 }
+
+# Exports name the same field with a prefix saying whose it is: "Company City", "Hotel Email"
+# (HubSpot, Apollo, hand-made lists) or "Contact Email", "Person Title" (CRMs). The hotel's own
+# place is what identifies it, so it beats the person's; the person's email and phone beat the
+# hotel's front desk.
+_COMPANY_PREFIXES = (
+    "company", "hotel", "property", "account", "organization", "organisation", "business",
+    "billing", "shipping",
+)
+_PERSON_PREFIXES = ("contact", "person", "lead", "primary", "work", "main", "prospect", "mailing")
+_HOTEL_PLACE = frozenset({"city", "region", "country", "location"})
+_COMPANY_FIELDS = _HOTEL_PLACE | {"email", "phone", "website", "industry"}
+_PERSON_FIELDS = _HOTEL_PLACE | {
+    "contact_name", "first_name", "last_name", "contact_title", "email", "phone", "linkedin_url",
+}
+
+
+# Names that say less than another column may: "profileUrl" is the Sales Navigator link where
+# "linkedinProfileUrl" is the public one, a bare "URL" can be anything, and next to a "Job Title"
+# (Outlook) a "Title" is "Ms.".
+_WEAK_ALIASES = frozenset({"profileurl", "profilelink", "url", "web", "title"})
+
+# Columns only a listing of businesses has (Google Maps scrapes, directories): there the hotel's
+# name is in a column called just "name" or "title".
+_LISTING_COLUMNS = frozenset({
+    "category", "categoryname", "categories", "subtypes", "rating", "reviews", "reviewscount",
+    "totalscore", "stars", "starrating", "placeid", "googleid", "latitude", "longitude",
+    "fulladdress", "googlemapsurl", "mapsurl",
+})
+
+# A company column with a note in its name: "Company Name (Legal)", "Hotel name / Nom".
+_NAMED_COMPANY = (
+    "companyname", "hotelname", "propertyname", "accountname", "businessname", "organizationname",
+    "organisationname",
+)
 
 
 def _norm_header(text: str) -> str:
@@ -135,14 +198,70 @@ _ALIAS_TO_FIELD: dict[str, str] = {
 }
 
 
+def _header_field(cell: str) -> tuple[str, int] | None:
+    """(canonical field, rank) a header names, or None; the lowest rank wins a field."""
+    key = _norm_header(cell)
+    if not key:
+        return None
+    canonical = _ALIAS_TO_FIELD.get(key)
+    if canonical:
+        if key in _WEAK_ALIASES:
+            return canonical, 2
+        hotels_own = canonical in _HOTEL_PLACE and key.startswith(_COMPANY_PREFIXES)
+        return canonical, 0 if hotels_own else 1
+    # "Email 1", "Phone 2", Google's "E-mail 1 - Value".
+    numbered = re.sub(r"[0-9]+", "", key).removesuffix("value")
+    for prefix in _COMPANY_PREFIXES:
+        if numbered.startswith(prefix):
+            canonical = _ALIAS_TO_FIELD.get(numbered[len(prefix) :])
+            if canonical in _COMPANY_FIELDS:
+                return canonical, 0 if canonical in _HOTEL_PLACE else 2
+    for prefix in _PERSON_PREFIXES:
+        if numbered.startswith(prefix):
+            canonical = _ALIAS_TO_FIELD.get(numbered[len(prefix) :])
+            if canonical in _PERSON_FIELDS:
+                return canonical, 1
+    if numbered != key and (canonical := _ALIAS_TO_FIELD.get(numbered)):
+        return canonical, 1
+    return None
+
+
 def _map_columns(cells: Sequence[str]) -> dict[str, int]:
-    """Canonical field -> column index; the first column claiming a field wins."""
-    mapping: dict[str, int] = {}
+    """Canonical field -> column index; the best-ranked column wins, then the first."""
+    best: dict[str, tuple[int, int]] = {}
     for i, cell in enumerate(cells):
-        canonical = _ALIAS_TO_FIELD.get(_norm_header(cell))
-        if canonical and canonical not in mapping:
-            mapping[canonical] = i
+        found = _header_field(cell)
+        if found and (found[0] not in best or found[1] < best[found[0]][0]):
+            best[found[0]] = (found[1], i)
+    mapping = {name: i for name, (_rank, i) in best.items()}
+    if "company_name" not in mapping:
+        for i, cell in enumerate(cells):
+            key = _norm_header(cell)
+            if key.startswith(_NAMED_COMPANY) and i not in mapping.values():
+                mapping["company_name"] = i
+                return mapping
+        names = [_norm_header(cell) for cell in cells]
+        person = {"first_name", "last_name"} & mapping.keys()
+        if _LISTING_COLUMNS.intersection(names) and not person:
+            for key in ("name", "title"):
+                if key in names:
+                    column = names.index(key)
+                    mapping = {f: i for f, i in mapping.items() if i != column}
+                    mapping["company_name"] = column
+                    break
     return mapping
+
+
+# Invisible characters that survive str.strip(): byte order marks of files pasted together and
+# zero-width spaces copied from web pages.
+_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
+
+
+def _clean(cell: str) -> str:
+    value = cell.strip()
+    if value[:1] in _INVISIBLE or value[-1:] in _INVISIBLE:
+        value = value.strip(_INVISIBLE + " \t\r\n\u00a0").strip()
+    return value
 
 
 def _unique_headers(cells: Sequence[str]) -> list[str]:
@@ -150,7 +269,7 @@ def _unique_headers(cells: Sequence[str]) -> list[str]:
     headers: list[str] = []
     seen: set[str] = set()
     for i, cell in enumerate(cells, start=1):
-        name = cell.replace("\ufeff", "").strip() or f"column {i}"
+        name = _clean(cell) or f"column {i}"
         candidate, n = name, 2
         while candidate in seen:
             candidate, n = f"{name} ({n})", n + 1
@@ -166,6 +285,16 @@ _RTF = b"{\\rtf"
 
 # Text has next to no control characters besides tabs and line breaks; binary data is full of them.
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+BINARY_CONTROL_SHARE = 0.01
+
+# Database dumps and crashed copies leave a few NUL bytes in otherwise good text, and some tools
+# pad a file with them; past this share of the bytes the file is binary (or UTF-16 we cannot read).
+MAX_NUL_SHARE = 0.05
+
+# Files given by mistake that are text but not a table. JSON opens with a bracket and a quote or
+# another bracket; markup opens with a tag. No header of a lead list starts either way.
+_JSON_START = re.compile(r"\s*[\[{]\s*(?:[\"\[{\]}]|$)")
+_MARKUP_START = re.compile(r"\s*<[!?a-zA-Z]")
 
 
 def _detect_encoding(raw: bytes, path: Path) -> str:
@@ -177,18 +306,46 @@ def _detect_encoding(raw: bytes, path: Path) -> str:
         raise LeadFileError(f"{path}: not a CSV file (looks like {signature[1]})")
     if raw.startswith(_RTF):
         raise LeadFileError(f"{path}: not a CSV file (looks like an RTF document; save it as CSV)")
-    utf16 = utf16_without_bom(raw)
+    utf16 = utf16_without_bom(raw) or _utf16_by_zero_bytes(raw)
     if utf16:
         return utf16  # Excel's "Unicode text" without its BOM
     if b"\x00" in raw:
-        raise LeadFileError(f"{path}: not a CSV file (binary content: contains NUL bytes)")
+        body = raw.rstrip(b"\x00")
+        if body.count(0) > MAX_NUL_SHARE * len(body):
+            raise LeadFileError(f"{path}: not a CSV file (binary content: contains NUL bytes)")
     if is_utf8(raw):
         return "utf-8"
     return guess_legacy_encoding(raw)
 
 
-# Long hotel descriptions pasted into a cell pass the csv module's 128 KiB default; a runaway
-# quote still stops at this bound with a clear error instead of swallowing the whole file.
+def _utf16_by_zero_bytes(raw: bytes) -> str | None:
+    # UTF-16 of mostly non-Latin text (names in CJK or Cyrillic) has too few zero bytes for
+    # utf16_without_bom, but its delimiters, digits and line breaks still put them on one side.
+    head = raw[: 64 * 1024]
+    head = head[: len(head) - len(head) % 2]
+    zeros = head.count(0)
+    if zeros < 0.05 * len(head):
+        return None
+    odd = head[1::2].count(0)
+    for encoding, share in (("utf-16-le", odd), ("utf-16-be", zeros - odd)):
+        if share >= 0.95 * zeros:
+            try:
+                head.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            return encoding
+    return None
+
+
+def _decode(raw: bytes, encoding: str) -> str:
+    with text_stream(raw, encoding) as stream:
+        text = stream.read()
+    # Cells never mean a NUL; dropping them keeps the rest of the value.
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
+# Long hotel descriptions pasted into a cell pass the csv module's 128 KiB default; a quote left
+# open in a big file stops at this bound, and its line is then rejected on its own.
 FIELD_SIZE_LIMIT = 16 * 1024 * 1024
 csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
 
@@ -200,14 +357,131 @@ def _is_blank(cells: Sequence[str]) -> bool:
     return not any(cell.strip() for cell in cells)
 
 
-def _records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, int, list[str]]]:
-    """(first line, last line, cells) of every record, blank ones included."""
-    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True,
-                        skipinitialspace=True, strict=False)
-    previous = 0
-    for cells in reader:
-        yield previous + 1, reader.line_num, cells
-        previous = reader.line_num
+# Physical lines as the csv module counts them: "\r\n", "\r" and "\n" each end one.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def _physical_lines(text: str) -> list[str]:
+    return _LINE.findall(text)
+
+
+class _LineFeed:
+    """The lines of a file for csv.reader, remembering how many were consumed, so that reading
+    can start again on any line."""
+
+    __slots__ = ("lines", "pos")
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self.pos = 0
+
+    def __iter__(self) -> _LineFeed:
+        return self
+
+    def __next__(self) -> str:
+        pos = self.pos
+        if pos >= len(self.lines):
+            raise StopIteration
+        self.pos = pos + 1
+        return self.lines[pos]
+
+
+def _reader(lines: Iterable[str], delimiter: str) -> Iterator[list[str]]:
+    return csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True,
+                      skipinitialspace=True, strict=False)
+
+
+@dataclass
+class _Record:
+    start: int  # 1-based line where the record starts
+    end: int  # line where it ends
+    cells: list[str]
+    broken: str | None = None  # set when an unbalanced quote cut the record back to one line
+
+
+def _records(lines: list[str], delimiter: str, width: int | None = None) -> Iterator[_Record]:
+    """Every record, blank ones included.
+
+    With the header's ``width`` known, a quote that never closes does not swallow the records
+    after it: its line comes back alone, ``broken``, and reading starts again on the next line.
+    """
+    feed = _LineFeed(lines)
+    reader = _reader(feed, delimiter)
+    while True:
+        first = feed.pos
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            if width is None:
+                raise
+            # Only a quoted field longer than FIELD_SIZE_LIMIT gets here: a quote left open in
+            # a big file.
+            yield _broken_record(lines, first, delimiter)
+            feed.pos = first + 1
+            reader = _reader(feed, delimiter)
+            continue
+        last = feed.pos
+        if width is not None and _runs_away(lines, first, last, cells, delimiter, width):
+            yield _broken_record(lines, first, delimiter)
+            if last - first > 1:
+                feed.pos = first + 1
+                reader = _reader(feed, delimiter)
+            continue
+        yield _Record(first + 1, last, cells)
+
+
+def _runs_away(
+    lines: list[str], first: int, last: int, cells: list[str], delimiter: str, width: int
+) -> bool:
+    """Whether the record on lines ``first``..``last - 1`` (0-based) holds an unbalanced quote."""
+    if last == len(lines) and any('"' in line for line in lines[first:last]):
+        # Two more line breaks end any record, unless it is still inside an open quote.
+        probe = _reader([*lines[first:last], "\n", "\n"], delimiter)
+        if sum(1 for _ in probe) == 1:
+            return True
+    if last - first < 2 or width < 2:
+        return False
+    # A line break inside quotes continues a value; a following line that reads as a whole record
+    # of its own was swallowed by a quote left open above it. That quote then closes on another
+    # stray one, which a well-formed record never has text right after.
+    following = lines[first + 1]
+    if not _fits(_split_line(following, delimiter), width):
+        return False
+    if not _fits(cells, width) and '"' not in following:
+        return True
+    return _malformed(lines[first:last], delimiter)
+
+
+def _malformed(lines: list[str], delimiter: str) -> bool:
+    try:
+        for _ in csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True,
+                            skipinitialspace=True, strict=True):
+            pass
+    except csv.Error:
+        return True
+    return False
+
+
+def _split_line(line: str, delimiter: str) -> list[str]:
+    """One line's cells, quotes taken literally except around a whole cell."""
+    cells = []
+    for cell in line.rstrip("\r\n").split(delimiter):
+        bare = cell.strip()
+        if len(bare) > 1 and bare[0] == bare[-1] == '"':
+            cell = bare[1:-1].replace('""', '"')
+        cells.append(cell)
+    return cells
+
+
+def _broken_record(lines: list[str], first: int, delimiter: str) -> _Record:
+    return _Record(
+        first + 1,
+        first + 1,
+        _split_line(lines[first], delimiter),
+        broken=f"unbalanced quote: a field on line {first + 1} opens a quote that does not close",
+    )
 
 
 @dataclass
@@ -226,7 +500,7 @@ class _Layout:
             len(self.mapping),
             len(self.header) > 1,
             self.consistency,
-            -DELIMITERS.index(self.delimiter),
+            -DELIMITERS.index(self.delimiter) if self.delimiter in DELIMITERS else 0,
         )
 
 
@@ -234,19 +508,22 @@ def _fits(cells: Sequence[str], width: int) -> bool:
     return len(cells) == width or (len(cells) > width and _is_blank(cells[width:]))
 
 
-def _layout_for(sample: str, delimiter: str) -> _Layout | None:
+def _layout_for(sample_lines: list[str], delimiter: str, strict: bool = True) -> _Layout | None:
     records: list[tuple[int, list[str]]] = []
     try:
-        for start, _end, cells in _records(io.StringIO(sample, newline=""), delimiter):
-            if not _is_blank(cells):
-                records.append((start, cells))
+        for record in _records(sample_lines, delimiter):
+            if not _is_blank(record.cells):
+                records.append((record.start, record.cells))
             if len(records) > 60:
                 break
     except csv.Error:
-        return None
+        pass  # a quote left open: the records before it still show the layout
+    wide_preamble = False
     for k, (start, cells) in enumerate(records[: MAX_PREAMBLE + 1]):
         mapping = _map_columns(cells)
-        if "company_name" in mapping:
+        # Past a full line without a company column, only a header naming more than the
+        # company is trusted: a data row with "Hotel" in a type column is no header.
+        if "company_name" in mapping and not (wide_preamble and len(mapping) < 2):
             after = [c for _, c in records[k + 1 :]]
             fitting = sum(_fits(c, len(cells)) for c in after)
             return _Layout(
@@ -258,24 +535,41 @@ def _layout_for(sample: str, delimiter: str) -> _Layout | None:
                 consistency=fitting / len(after) if after else 1.0,
             )
         if sum(1 for c in cells if c.strip()) > PREAMBLE_MAX_CELLS:
-            break  # a full row without a company column: data or a header we cannot use
+            if strict:
+                break  # a full row without a company column: data or a header we cannot use
+            wide_preamble = True
     return None
 
 
-def _sample_text(raw: bytes, encoding: str) -> str:
-    with text_stream(raw, encoding) as stream:
-        text = stream.read(SAMPLE_CHARS + 1)
-    if len(text) > SAMPLE_CHARS:
+def _sample_lines(text: str) -> list[str]:
+    sample = text[: SAMPLE_CHARS + 1]
+    if len(sample) > SAMPLE_CHARS:
         # A cut-off last line would skew the field counts, so keep whole lines only.
-        cut = max(text.rfind("\n"), text.rfind("\r"))
-        text = text[: cut + 1] if cut > 0 else text
-    return text
+        cut = max(sample.rfind("\n"), sample.rfind("\r"))
+        sample = sample[: cut + 1] if cut > 0 else sample
+    return _physical_lines(sample)
+
+
+# Excel writes "sep=;" as the first line when asked to: it names the delimiter outright.
+_SEP_LINE = re.compile(r"\A\ufeff?\"?sep=(.)\"?[ \t]*(?:\r\n|\r|\n|\Z)", re.IGNORECASE)
+
+
+def _find_layout(path: Path, sample_lines: list[str], encoding: str) -> _Layout:
+    declared = _SEP_LINE.match(sample_lines[0]) if sample_lines else None
+    delimiters = [declared.group(1)] if declared else list(DELIMITERS)
+    for strict in (True, False):
+        layouts = [lay for d in delimiters if (lay := _layout_for(sample_lines, d, strict))]
+        if layouts:
+            return max(layouts, key=_Layout.score)
+        if declared:  # a wrong declaration is no reason to give up on the file
+            layouts = [lay for d in DELIMITERS if (lay := _layout_for(sample_lines, d, strict))]
+            if layouts:
+                return max(layouts, key=_Layout.score)
+    raise _no_header_error(path, "".join(sample_lines), encoding)
 
 
 def _no_header_error(path: Path, sample: str, encoding: str) -> LeadFileError:
-    if sample and len(_CONTROL.findall(sample)) > 0.01 * len(sample):
-        return LeadFileError(f"{path}: not a CSV file (binary content)")
-    if sample and sample.count("\ufffd") > 0.01 * len(sample):
+    if sample.count("\ufffd") > 0.01 * len(sample):
         return LeadFileError(f"{path}: unreadable encoding (not valid text as {encoding})")
     first = next((ln.strip() for ln in sample.splitlines() if ln.strip(" \t,;|")), "")
     shown = first if len(first) <= 120 else first[:117] + "..."
@@ -283,6 +577,19 @@ def _no_header_error(path: Path, sample: str, encoding: str) -> LeadFileError:
         f"{path}: no recognisable header: no column names a company or hotel "
         f"(expected e.g. 'Company' or 'Hotel Name'; first line: {shown!r})"
     )
+
+
+def _not_a_table_error(path: Path, sample: str) -> LeadFileError | None:
+    """The error for text that is certainly no CSV (binary, JSON, markup), else None."""
+    if len(_CONTROL.findall(sample)) > BINARY_CONTROL_SHARE * len(sample):
+        return LeadFileError(f"{path}: not a CSV file (binary content)")
+    if _JSON_START.match(sample):
+        return LeadFileError(f"{path}: not a CSV file (looks like JSON; export the list as CSV)")
+    if _MARKUP_START.match(sample):
+        return LeadFileError(
+            f"{path}: not a CSV file (looks like an HTML or XML document; export the list as CSV)"
+        )
+    return None
 
 
 def _detect_format(layout: _Layout) -> str:
@@ -305,10 +612,55 @@ _PLACEHOLDERS = frozenset(
 )
 
 
+# Lists scraped from web pages keep their entities ("Hotel &amp; Spa"). Only complete ones are
+# decoded: html.unescape alone would also turn the "&not" of "B&notes" into a sign.
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+
+
+def _unescape(value: str) -> str:
+    if "&" not in value:
+        return value
+    return _ENTITY.sub(lambda m: html.unescape(m.group()), value).strip()
+
+
 def _present(value: str) -> str | None:
     if len(value) <= 7 and value.casefold() in _PLACEHOLDERS:
         return None
-    return value
+    if value[:1] == "'" and value[1:2] in _TEXT_MARKED:
+        value = value[1:]
+    return _unescape(value) or None
+
+
+# Excel's mark for "this is text, not a number": exports write phones as "'+49 89 ...". Before
+# "=" it defuses a formula, so it stays there.
+_TEXT_MARKED = frozenset("+0123456789")
+
+
+_ADDRESS_LIST = re.compile(r"[\s;,|/]+")
+
+
+def _email(value: str) -> str | None:
+    value = _unescape(value)
+    if "<" not in value and (value.count("@") > 1 or " " in value):
+        # Several addresses in one cell, also without spaces ("a@x.de|b@x.de"), or one with a
+        # note around it ("Jane (jane@x.de)"): the first address.
+        parts = [p.strip("()[]\"'") for p in _ADDRESS_LIST.split(value) if "@" in p]
+        value = parts[0] if parts else value
+    email = normalise_email(value)
+    if email and email[-1] in ".,;:" and is_valid_email(email.rstrip(".,;:")):
+        email = email.rstrip(".,;:")  # copied from the end of a sentence
+    return email
+
+
+# A cell a spreadsheet would run instead of show: "=HYPERLINK(...)", "+SUM(...)", "@cmd|...".
+# Phone numbers ("+49 89 ...") and placeholders ("-") start with the same signs but not like this.
+_FORMULA = re.compile(r"=|[+\-@]\s*(?:[A-Za-z_][\w.]*\(|[A-Za-z]+\s*\|)")
+_FORMULA_SIGNS = frozenset("=+-@")
+
+
+def _shown(value: str) -> str:
+    # A reason quotes the value it is about, but a runaway cell must not make it a megabyte.
+    return value if len(value) <= 80 else value[:77] + "..."
 
 
 class _LeadBuilder:
@@ -316,6 +668,7 @@ class _LeadBuilder:
 
     def __init__(self, path: Path, sha256: str, headers: list[str], mapping: dict[str, int]):
         self.path = path
+        self.name = display_path(path.name)
         self.sha256 = sha256
         self.headers = headers
         self.mapping = mapping
@@ -339,17 +692,34 @@ class _LeadBuilder:
             self._countries[text] = country_code(text)
         return self._countries[text]
 
+    def _formula(self, values: list[str]) -> str | None:
+        for i in self.mapping.values():
+            value = values[i]
+            if value[:1] in _FORMULA_SIGNS and _FORMULA.match(value):
+                return f"spreadsheet formula in column '{self.headers[i]}': {_shown(value)!r}"
+        return None
+
     def build(self, values: list[str], row: int) -> tuple[Lead | None, str | None]:
+        # Such a cell is an attack or a broken export, never a hotel's data; stored as a lead it
+        # would run again in whichever spreadsheet a list of prospects is next opened with.
+        formula = self._formula(values)
+        if formula:
+            return None, formula
         company = self._get(values, "company_name")
         if company is None:
             return None, "missing required field: company name"
+        if not any(ch.isalpha() for ch in company):
+            return None, f"company name has no letters: {_shown(company)!r}"
+        if len(company) > MAX_COMPANY_NAME:
+            # A description or a swallowed row landed in the column, not a hotel's name.
+            return None, f"company name is {len(company)} characters long: {_shown(company)!r}"
 
         email = None
         if (i := self.mapping.get("email")) is not None and values[i]:
             # The same definition admission applies, so a bad address is reported here, by row.
-            email = normalise_email(values[i])
+            email = _email(values[i])
             if email is not None and not is_valid_email(email):
-                return None, f"invalid email '{values[i]}'"
+                return None, f"invalid email '{_shown(values[i])}'"
 
         contact = self._get(values, "contact_name")
         if contact is None:
@@ -358,8 +728,13 @@ class _LeadBuilder:
 
         extra: dict[str, str] = {}
         for i in self.unmapped:
-            if _present(values[i]) is not None:
-                extra[self.headers[i]] = values[i]
+            if (value := _present(values[i])) is not None:
+                extra[self.headers[i]] = value
+
+        website, linkedin = self._get(values, "website"), self._get(values, "linkedin_url")
+        if website and linkedin is None and "linkedin.com/" in website.casefold():
+            # LinkedIn's own connections export calls the profile link just "URL".
+            website, linkedin = None, website
 
         city, region = self._get(values, "city"), self._get(values, "region")
         country = None
@@ -380,13 +755,13 @@ class _LeadBuilder:
             company_name=company,
             source="csv",
             source_key=f"csv:{self.sha256}:{row}",
-            source_ref=f"{self.path.name} row {row}",
+            source_ref=f"{self.name} row {row}",
             contact_name=contact,
             contact_title=self._get(values, "contact_title"),
             email=email,
             phone=self._get(values, "phone"),
-            linkedin_url=self._get(values, "linkedin_url"),
-            website=self._get(values, "website"),
+            linkedin_url=linkedin,
+            website=website,
             city=city,
             region=region,
             country=country,
@@ -428,31 +803,26 @@ def file_sha256(path: str | Path) -> str:
 
 
 def _record_to_row(
-    number: int,
-    start: int,
-    end: int,
-    cells: list[str],
-    layout: _Layout,
-    headers: list[str],
-    builder: _LeadBuilder,
+    number: int, record: _Record, layout: _Layout, headers: list[str], builder: _LeadBuilder
 ) -> LeadRow:
+    start, end = record.start, record.end
     width = len(headers)
-    values = [cell.strip() for cell in cells]
+    values = [_clean(cell) for cell in record.cells]
     data = dict(zip(headers, values))
-    reason = None
+    reason = record.broken
     if not _fits(values, width):
         # Surplus values are stored under positional names so the row can be repaired by hand.
         for i, value in enumerate(values[width:], start=width + 1):
             data[f"column {i}"] = value
         # A short single-line row is just missing trailing values; a short record spanning lines
         # is an open quote that swallowed the records after it.
-        if len(values) > width or end > start:
+        if reason is None and (len(values) > width or end > start):
             reason = f"row has {len(values)} fields, header has {width}"
             if end > start:
                 reason += f" (record spans lines {start}-{end}: unbalanced quote?)"
     if len(values) < width:
         values += [""] * (width - len(values))
-        data.update((h, "") for h in headers[len(cells) :])
+        data.update((h, "") for h in headers[len(record.cells) :])
     if reason is None and _is_header_again(values, layout):
         reason = "repeated header row"
     lead = None
@@ -464,7 +834,7 @@ def _record_to_row(
 def _is_header_again(values: list[str], layout: _Layout) -> bool:
     # Concatenated exports repeat the header mid-file; it must not become a hotel called "Company".
     company = layout.mapping["company_name"]
-    if values[company] != layout.header[company].replace("\ufeff", "").strip():
+    if values[company] != _clean(layout.header[company]):
         return False  # the cheap test first: normalising every row would cost a third of the run
     return [_norm_header(v) for v in values[: len(layout.header)]] == [
         _norm_header(cell) for cell in layout.header
@@ -472,38 +842,34 @@ def _is_header_again(values: list[str], layout: _Layout) -> bool:
 
 
 def read_lead_file(path: str | Path) -> LeadFile:
-    """Read ``path`` into a :class:`LeadFile`; :class:`LeadFileError` if it is no lead CSV."""
+    """Read ``path`` into a :class:`LeadFile`; :class:`LeadFileError` if it is no lead CSV.
+
+    Rows are numbered 1..n among the non-blank records after the header (``LeadRow.row``), and
+    each keeps the physical line it starts on (``LeadRow.line``): the two numbers a person can
+    look up in the file.
+    """
     path = Path(path)
     raw = _read_bytes(path)
     if not raw:
         raise LeadFileError(f"{path}: file is empty")
     encoding = _detect_encoding(raw, path)
-    sample = _sample_text(raw, encoding)
+    text = _decode(raw, encoding)
+    sample_lines = _sample_lines(text)
+    sample = "".join(sample_lines)
     if not sample.strip(" \t\r\n,;|\ufeff"):
         raise LeadFileError(f"{path}: file is empty (only blank lines)")
-
-    layouts = [lay for d in DELIMITERS if (lay := _layout_for(sample, d)) is not None]
-    if not layouts:
-        raise _no_header_error(path, sample, encoding)
-    layout = max(layouts, key=_Layout.score)
+    error = _not_a_table_error(path, sample.lstrip("\ufeff"))
+    if error:
+        raise error
+    layout = _find_layout(path, sample_lines, encoding)
 
     sha256 = hashlib.sha256(raw).hexdigest()
     headers = _unique_headers(layout.header)
     builder = _LeadBuilder(path, sha256, headers, layout.mapping)
     rows: list[LeadRow] = []
-    end = 0
-    try:
-        with text_stream(raw, encoding) as stream:
-            for start, end, cells in _records(stream, layout.delimiter):
-                if start > layout.header_line and not _is_blank(cells):
-                    rows.append(
-                        _record_to_row(len(rows) + 1, start, end, cells, layout, headers, builder)
-                    )
-    except csv.Error as exc:
-        # Only a runaway quoted field gets here (longer than FIELD_SIZE_LIMIT).
-        raise LeadFileError(
-            f"{path}: cannot parse the record starting on line {end + 1}: {exc} (unbalanced quote?)"
-        ) from exc
+    for record in _records(_physical_lines(text), layout.delimiter, width=len(headers)):
+        if record.start > layout.header_line and not _is_blank(record.cells):
+            rows.append(_record_to_row(len(rows) + 1, record, layout, headers, builder))
 
     mapped_headers = {headers[i] for i in layout.mapping.values()}
     return LeadFile(

@@ -15,7 +15,12 @@ from typing import Any
 import duckdb
 
 from jengu_assets.acquisition import admission, rules
-from jengu_assets.acquisition.csv_leads import LeadFile, file_sha256, read_lead_file
+from jengu_assets.acquisition.csv_leads import (
+    LeadFile,
+    display_path,
+    file_sha256,
+    read_lead_file,
+)
 from jengu_assets.acquisition.models import Lead
 from jengu_resources.crm_store import CRMStore, fetch_dicts, insert_rows, update_rows
 
@@ -32,8 +37,8 @@ def record_lead_file(con: duckdb.DuckDBPyConnection, lead_file: LeadFile, import
         [
             {
                 "sha256": lead_file.sha256,
-                "file_name": lead_file.path.name,
-                "path": str(lead_file.path),
+                "file_name": display_path(lead_file.path.name),
+                "path": display_path(lead_file.path),
                 "size_bytes": lead_file.size_bytes,
                 "encoding": lead_file.encoding,
                 "delimiter": lead_file.delimiter,
@@ -66,14 +71,16 @@ def record_lead_file(con: duckdb.DuckDBPyConnection, lead_file: LeadFile, import
 def admit_pending_rows(
     con: duckdb.DuckDBPyConnection, *, imported_on: date, actor: str, sha256: str | None = None
 ) -> list[admission.Outcome]:
-    """Admit the pending rows of one import day (or one file), in file and row order."""
+    """Admit the pending rows of one import day, or of one file whatever day recorded it, in
+    file and row order. A file the sensor recorded on an earlier day whose admission has not run
+    yet is admitted by importing it again, so its report never counts a row as pending."""
     rows = fetch_dicts(
         con,
         "SELECT r.file_sha256, r.row_number, r.lead FROM import_rows r "
         "JOIN import_files f ON f.sha256 = r.file_sha256 "
-        "WHERE r.status = 'pending' AND r.imported_on = ? AND (? IS NULL OR r.file_sha256 = ?) "
+        "WHERE r.status = 'pending' AND (r.file_sha256 = ? OR (? IS NULL AND r.imported_on = ?)) "
         "ORDER BY f.imported_at, r.file_sha256, r.row_number",
-        [imported_on, sha256, sha256],
+        [sha256, sha256, imported_on],
     )
     leads = [admission.lead_from_json(row["lead"]) for row in rows]
     outcomes = admission.admit(

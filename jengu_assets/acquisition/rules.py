@@ -1243,16 +1243,21 @@ def _compare_key(name: str, city: str) -> str:
     return " ".join(tokens) or name
 
 
-def _differ_decisively(a: str, b: str) -> bool:
-    different = set(a.split()) ^ set(b.split())
-    return any(t in _DISTINGUISHING or any(ch.isdigit() for ch in t) for t in different)
+def _is_decisive(token: str) -> bool:
+    return token in _DISTINGUISHING or any(ch.isdigit() for ch in token)
+
+
+def _decisive_words(key: str) -> frozenset[str]:
+    return frozenset(t for t in key.split() if _is_decisive(t))
 
 
 @dataclass
 class _CityBucket:
-    keys: list[str] = field(default_factory=list)
-    ids: list[str] = field(default_factory=list)
     exact: dict[str, str] = field(default_factory=dict)
+    # Two names differ decisively exactly when their decisive words differ, so only names with
+    # the same ones are fuzzy candidates. That keeps a list of "Hotel 1" ... "Hotel 90000" in
+    # one city linear instead of comparing every number with every other.
+    groups: dict[frozenset[str], tuple[list[str], list[str]]] = field(default_factory=dict)
 
 
 class DedupIndex:
@@ -1294,8 +1299,9 @@ class DedupIndex:
         key = _compare_key(name_key, city_key)
         if key not in bucket.exact:
             bucket.exact[key] = prospect_id
-            bucket.keys.append(key)
-            bucket.ids.append(prospect_id)
+            keys, ids = bucket.groups.setdefault(_decisive_words(key), ([], []))
+            keys.append(key)
+            ids.append(prospect_id)
 
     def match(
         self, *, name_key: str, city_key: str, domain: str | None, email: str | None
@@ -1324,15 +1330,17 @@ class DedupIndex:
         key = _compare_key(name_key, city_key)
         if key in bucket.exact:
             return bucket.exact[key], "name+city"
+        group = bucket.groups.get(_decisive_words(key))
+        if group is None:
+            return None
         # Plain ratio over sorted words (token_sort_ratio, without re-sorting every candidate).
         # token_set_ratio and WRatio would score "Marriott" against "Courtyard by Marriott", or
         # "Europa" against "Europa Airport", as a perfect match because one is a subset.
-        for candidate, score, index in process.extract(
-            key, bucket.keys, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD, limit=None
-        ):
-            if not _differ_decisively(key, candidate):
-                return bucket.ids[index], f"fuzzy name+city (score {int(score)})"
-        return None
+        best = process.extractOne(key, group[0], scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
+        if best is None:
+            return None
+        _candidate, score, index = best
+        return group[1][index], f"fuzzy name+city (score {int(score)})"
 
     @staticmethod
     def _domains_of(domain: str | None, email: str | None) -> list[str]:

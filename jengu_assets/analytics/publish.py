@@ -781,6 +781,7 @@ def _build(temp: Path, stage: Path, published_at: datetime, lock_seconds: float,
                                              "preserve_insertion_order": False})
     try:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")   # stdout is `publish-analytics --json`'s
         con.execute(f"ATTACH '{_sql_string(stage)}' AS stage (READ_ONLY)")
         with _transaction(con):
             for table in COPIES:
