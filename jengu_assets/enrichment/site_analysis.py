@@ -33,6 +33,8 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 import phonenumbers
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from jengu_assets.acquisition.rules import country_code
+
 # decode_html is part of this module's API too: bytes given to analyze_html go through it.
 from jengu_resources.text_decoding import BOMS, decode_html, file_signature, utf16_without_bom
 
@@ -1805,44 +1807,6 @@ _LANGUAGE_REGIONS = {
     "fi": "FI", "el": "GR", "hu": "HU", "hr": "HR", "sl": "SI", "ro": "RO", "bg": "BG",
     "tr": "TR", "ja": "JP", "ko": "KR", "et": "EE", "lv": "LV", "lt": "LT", "is": "IS",
 }
-_COUNTRY_NAMES = {
-    # English and native names of the countries hotel sites most often name in an address.
-    "germany": "DE", "deutschland": "DE", "austria": "AT", "österreich": "AT",
-    "oesterreich": "AT", "switzerland": "CH", "schweiz": "CH", "suisse": "CH",
-    "svizzera": "CH", "svizra": "CH", "liechtenstein": "LI", "france": "FR", "italy": "IT",
-    "italia": "IT", "spain": "ES", "españa": "ES", "espana": "ES", "espanya": "ES",
-    "united kingdom": "GB", "uk": "GB", "u.k.": "GB", "great britain": "GB", "england": "GB",
-    "scotland": "GB", "wales": "GB", "northern ireland": "GB", "united states": "US",
-    "usa": "US", "u.s.a.": "US", "united states of america": "US", "netherlands": "NL",
-    "the netherlands": "NL", "nederland": "NL", "holland": "NL", "portugal": "PT",
-    "belgium": "BE", "belgique": "BE", "belgië": "BE", "belgie": "BE", "belgien": "BE",
-    "ireland": "IE", "éire": "IE", "eire": "IE", "republic of ireland": "IE",
-    "luxembourg": "LU", "luxemburg": "LU", "denmark": "DK", "danmark": "DK", "sweden": "SE",
-    "sverige": "SE", "norway": "NO", "norge": "NO", "noreg": "NO", "finland": "FI",
-    "suomi": "FI", "iceland": "IS", "ísland": "IS", "poland": "PL",
-    "polska": "PL", "czech republic": "CZ", "czechia": "CZ", "česko": "CZ",
-    "česká republika": "CZ", "slovakia": "SK", "slovensko": "SK", "hungary": "HU",
-    "magyarország": "HU", "slovenia": "SI", "slovenija": "SI", "croatia": "HR",
-    "hrvatska": "HR", "greece": "GR", "hellas": "GR", "ελλάδα": "GR", "ελλάς": "GR",
-    "cyprus": "CY", "malta": "MT", "turkey": "TR", "türkiye": "TR", "turkiye": "TR",
-    "romania": "RO", "românia": "RO", "bulgaria": "BG", "estonia": "EE", "eesti": "EE",
-    "latvia": "LV", "latvija": "LV", "lithuania": "LT", "lietuva": "LT", "serbia": "RS",
-    "montenegro": "ME", "albania": "AL", "bosnia and herzegovina": "BA", "monaco": "MC",
-    "andorra": "AD", "san marino": "SM", "canada": "CA", "mexico": "MX", "méxico": "MX",
-    "brazil": "BR", "brasil": "BR", "argentina": "AR", "chile": "CL", "colombia": "CO",
-    "peru": "PE", "perú": "PE", "costa rica": "CR", "uruguay": "UY", "ecuador": "EC",
-    "cuba": "CU", "dominican republic": "DO", "república dominicana": "DO",
-    "jamaica": "JM", "bahamas": "BS", "barbados": "BB", "australia": "AU",
-    "new zealand": "NZ", "aotearoa": "NZ", "japan": "JP", "日本": "JP", "china": "CN",
-    "中国": "CN", "hong kong": "HK", "taiwan": "TW", "south korea": "KR", "korea": "KR",
-    "thailand": "TH", "ประเทศไทย": "TH", "vietnam": "VN", "viet nam": "VN",
-    "indonesia": "ID", "malaysia": "MY", "singapore": "SG", "philippines": "PH",
-    "india": "IN", "sri lanka": "LK", "maldives": "MV", "nepal": "NP",
-    "united arab emirates": "AE", "uae": "AE", "israel": "IL", "jordan": "JO",
-    "egypt": "EG", "morocco": "MA", "maroc": "MA", "tunisia": "TN", "tunisie": "TN",
-    "south africa": "ZA", "kenya": "KE", "tanzania": "TZ", "namibia": "NA",
-    "mauritius": "MU", "seychelles": "SC",
-}
 # Schema.org addresses and hand-written footers also use ISO 3166 alpha-3 codes.
 _ALPHA3 = {
     "DEU": "DE", "AUT": "AT", "CHE": "CH", "FRA": "FR", "ITA": "IT", "ESP": "ES", "GBR": "GB",
@@ -1860,13 +1824,19 @@ _POSTCODE_COUNTRY_PREFIX = {
 }
 
 
+def _country_named(text: str) -> str | None:
+    """The country a name (in English or its own language) stands for; two letters are a code
+    only where a code is expected, never at the end of an address ("Springfield, IN")."""
+    return country_code(text) if len(text) > 2 or text.lower() == "uk" else None
+
+
 def _region_code(value: str | None) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     code = value.strip().strip(".,;")
-    lowered = code.lower()
-    if lowered in _COUNTRY_NAMES:
-        return _COUNTRY_NAMES[lowered]
+    named = _country_named(code)
+    if named:
+        return named
     code = code.upper()
     if code == "UK":
         code = "GB"
@@ -1918,7 +1888,7 @@ def _address_region(address: str | None) -> str | None:
         return None
     tail = _ADDRESS_TAIL.search(address)
     if tail:
-        region = _COUNTRY_NAMES.get(tail.group(1).strip().lower())
+        region = _country_named(tail.group(1).strip())
         if region:
             return region
     prefixed = _PREFIXED_POSTCODE.search(address)
