@@ -4,7 +4,15 @@ Exchange and Office 365, Gmail, Yahoo, Outlook.com, Amazon SES, Mimecast, Proofp
 GMX, Orange, Zimbra, MDaemon, hMailServer and Courier (failures, delay warnings, reports without
 enhanced codes); out-of-office and help-desk answers in seventeen languages, with and without
 RFC 3834 headers; replies from Gmail, Outlook, Apple Mail, Thunderbird and webmailers with their
-localised quote headers; damaged files and files that are no mail at all.
+localised quote headers; damaged files and files that are no mail at all. The ``r2_`` files add
+HTML as clients write it (Word's MsoNormal and conditionals, OWA's divRplyFwdMsg, gmail_quote,
+blockquote type=cite, yahoo_quoted, moz-cite-prefix, Proton, Zimbra), plain and HTML alternatives
+that disagree, multipart/related, S/MIME and PGP/MIME, TNEF, vCards, bottom-posted, interleaved
+and forwarded replies, mobile footers, unannounced signatures, legal footers in six languages,
+one-word answers; mixed and delayed DSNs, DSNs whose Status and Diagnostic-Code disagree,
+Microsoft's 5.7.708/5.7.509/5.4.1, HTML-only notices, a bounce forwarded by a person (a reply);
+return dates written as "Monday 7th", "the 3rd", "t/m 6 januari", US and European slashes; help
+desk receipts, read receipts, a mailbox no longer monitored (automatic: nobody read the message).
 
 expected.json says what each file is: the kind, a bounce's recipient, status (one value, or the
 values a reader may defensibly give) and category, an auto-reply's return date, and for a reply

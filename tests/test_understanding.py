@@ -310,6 +310,21 @@ def test_report_status_category(status: str, category: str):
     assert (result.bounce.status, result.bounce.category) == (status, category)
 
 
+def test_a_sendmail_warning_is_a_delayed_bounce():
+    warning = (b"Return-Path: <>\nFrom: Mail Delivery Subsystem <MAILER-DAEMON@mail.example>\n"
+               b"To: anna@jengu.example\nSubject: Warning: could not send message for past 4 hours\n"
+               b"Auto-Submitted: auto-generated (warning-timeout)\n\n"
+               b"    **      THIS IS A WARNING MESSAGE ONLY      **\n\n"
+               b"The original message was received at Tue, 3 Mar 2026 10:00:03 +0100\n"
+               b"from localhost [127.0.0.1]\n\n   ----- Transcript of session follows -----\n"
+               b"<gm@hotel.example>... Deferred: Connection refused by mx.hotel.example.\n"
+               b"Warning: message still undelivered after 4 hours\n")
+    result = understand(warning)
+    assert result.kind == "bounce" and result.bounce is not None
+    assert (result.bounce.recipient, result.bounce.action, result.bounce.category) == (
+        "gm@hotel.example", "delayed", "soft")
+
+
 def test_a_reply_about_an_undeliverable_email_is_no_bounce():
     message = (b"From: Tom <tom@hotel.example>\nTo: anna@jengu.example\n"
                b"Subject: Re: Undeliverable: invoice\nIn-Reply-To: <a@jengu.example>\n\n"
@@ -339,6 +354,9 @@ HUMAN_BODY = "Thanks, we are interested. Can you call me on Thursday?"
     ("Auto-Submitted: no", HUMAN_BODY, "human_reply"),
     ("X-Autoreply: yes", HUMAN_BODY, "auto_reply"),
     ("X-Autorespond: vacation", HUMAN_BODY, "auto_reply"),
+    # Vendors' own marks.
+    ("X-Mail-Autoreply: hotel.example", HUMAN_BODY, "auto_reply"),
+    ("X-Autoreply-From: maria@hotel.example", HUMAN_BODY, "auto_reply"),
     ("Precedence: auto_reply", HUMAN_BODY, "auto_reply"),
     # Help desks and CRMs set these on messages people write: not enough alone on a reply...
     ("Precedence: bulk", HUMAN_BODY, "human_reply"),
@@ -393,6 +411,19 @@ SENT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     ("Out until 12/25/2026.", date(2026, 12, 25)),
     ("Back on Monday.", None),
     ("I am out of the office with limited access to email.", None),
+    # A day without its month: the next such day, the weekday deciding between two months.
+    ("Out of the office until Monday 7th.", date(2026, 12, 7)),
+    ("Back on the 3rd.", date(2026, 12, 3)),
+    ("Ich bin bis Montag, den 7. nicht da.", date(2026, 12, 7)),
+    ("Back soon, the 2nd floor is closed.", None),
+    # A slashed date read as the text's other slashed dates are, else the reading ahead.
+    ("I will return on 12/01/2026.", date(2026, 12, 1)),
+    ("Out from 11/25/2026 through 12/02/2026.", date(2026, 12, 2)),
+    ("On leave until 04/01/2027.", date(2027, 1, 4)),
+    ("Back on 3/12.", date(2026, 12, 3)),
+    ("Available 24/7 at reception.", None),
+    # "abwesend" is no "ab" (from): the last day away is the end of the range.
+    ("Abwesend vom 23.11. bis einschließlich 3.12.", date(2026, 12, 3)),
 ])
 def test_return_date(text: str, expected: date | None):
     assert return_date(text, SENT) == expected
@@ -435,9 +466,72 @@ def test_return_date(text: str, expected: date | None):
     # A thank-you that opens the reply, or starts a sentence, is not a signature.
     ("Hi Anna,\nThanks!\nWe would like a demo next week.", "Hi Anna,\nThanks!\nWe would like a demo next week."),
     ("Thanks, we are interested.\nMaria", "Thanks, we are interested.\nMaria"),
+    # Footers in several languages, Outlook's leaf glyph (a Webdings "P") included.
+    ("Call me.\n\nP Please consider the environment before printing this e-mail", "Call me."),
+    ("Kein Interesse.\n\nHotel Koch GmbH · Registergericht: Amtsgericht Freiburg HRB 123",
+     "Kein Interesse."),
+    ("Sí.\n\nEste correo electrónico y, en su caso, cualquier fichero anexo al mismo, contiene"
+     " información de carácter confidencial.", "Sí."),
+    ("Ja.\n\nDe informatie in dit bericht is vertrouwelijk.", "Ja."),
+    # A greeting with words after it is content: the closing below it ends the reply.
+    ("Buongiorno, ne parli con il direttore.\n\nCordiali saluti\nFrancesca",
+     "Buongiorno, ne parli con il direttore."),
+    ("Call me in May.\n\nBR,\nMikko", "Call me in May."),
+    ("Yes.\n\nSent from Samsung Mobile", "Yes."),
+    ("Yes.\n\nVerstuurd vanaf mijn iPhone", "Yes."),
+    # A signature no closing announced: a name over contact lines, and a name and title above.
+    ("Nein danke.\n\nJulia Brandt\nEmpfang\n\nHotel Seeblick\nTel. +49 8152 1234",
+     "Nein danke."),
+    ("Yes.\n\n[cid:image001.png@01DA5555.66667777]\nTom Baker | GM\nT +44 1478 612345\n"
+     "[Facebook]<https://facebook.example/hotel>", "Yes."),
+    # Contact details the text introduces are the message.
+    ("Please contact our GM:\n\nMaria Rossi\nmaria@hotel.example",
+     "Please contact our GM:\n\nMaria Rossi\nmaria@hotel.example"),
+    ("Please call our GM.\n\nMaria Rossi\n+39 055 1234567",
+     "Please call our GM.\n\nMaria Rossi\n+39 055 1234567"),
 ])
 def test_reply_text(text: str, expected: str):
     assert reply_text(text) == expected
+
+
+def test_the_sender_name_before_a_title_is_the_signature():
+    text = "Can you send a case study?\n\nPieter Claes | Front Office Manager\nT +32 50 12 34 56"
+    assert reply_text(text, ("Pieter Claes",)) == "Can you send a case study?"
+
+
+ALTERNATIVE = (
+    "From: Tom <tom@hotel.example>\nTo: anna@jengu.example\nSubject: Re: hi\n"
+    "MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=B\n\n"
+    "--B\nContent-Type: text/plain\n\n{plain}\n--B\nContent-Type: text/html\n\n"
+    "<div>Yes, call me on Friday.</div><blockquote>Would a call help?</blockquote>\n--B--\n")
+
+
+@pytest.mark.parametrize("plain", [
+    # A placeholder for mail programs without HTML.
+    "This message contains HTML content. Please use an HTML-capable email client.",
+    # Only the quote made it into the plain alternative.
+    "On Mon, 17 Nov 2026 at 09:14, Anna <anna@jengu.example> wrote:\n> Would a call help?",
+])
+def test_the_html_alternative_when_the_plain_one_says_less(plain: str):
+    result = understand(ALTERNATIVE.format(plain=plain).encode())
+    assert result.parsed.text_source == "html"
+    assert result.reply_text == "Yes, call me on Friday."
+
+
+def test_the_plain_alternative_when_it_has_the_words():
+    result = understand(ALTERNATIVE.format(plain="Yes, call me on Friday. (plain)").encode())
+    assert result.parsed.text_source == "plain"
+
+
+def test_html_declarations_and_word_conditionals_are_no_text():
+    html = ("<!DOCTYPE html><?xml version=\"1.0\"?><p><![if !supportLists]>1.&nbsp;"
+            "<![endif]>Price?</p>")
+    assert u.html_to_text(html) == "1. Price?"
+
+
+def test_iso_8859_1_label_on_windows_1252_bytes():
+    assert u._decode_bytes(b"spannend \x96 k\xf6nnen", "iso-8859-1") == "spannend – können"
+    assert u._decode_bytes("Łódź".encode(), "iso-8859-1") == "Łódź"
 
 
 def test_reply_text_of_a_bottom_posted_reply():
@@ -475,6 +569,13 @@ def test_reply_text_of_a_bottom_posted_reply():
     ("Sounds interesting, tell me more.", "interested"),
     ("Das klingt interessant.", "interested"),
     ("Ci interessa!", "interested"),
+    # A one-word answer to a mailing.
+    ("Stop", "unsubscribe"),
+    ("STOP!", "unsubscribe"),
+    ("Remove", "unsubscribe"),
+    ("I'm passing this on to my son who runs the hotel now. Please contact him directly.",
+     "delegated"),
+    ("My wife Claudia (claudia@hotel.example) decides on this, please talk to her.", "delegated"),
 ])
 def test_offline_intent(text: str, intent: str):
     assert offline_intent(text).intent == intent
@@ -773,6 +874,13 @@ def test_never_raises_on_random_or_mutated_input():
     # Out-of-office words in a reply that quotes our email.
     ("I am out of the office until Monday, but yes, call me then.\n\n"
      "On Mon, 17 Nov 2026 at 09:14, Anna <anna@jengu.example> wrote:\n> Hello", "human_reply"),
+    ("I am currently on maternity leave until 1 March.", "auto_reply"),
+    # A mailbox whose owner left answers for itself.
+    ("This mailbox is no longer monitored. Please write to info@hotel.example.", "auto_reply"),
+    ("Dieses Postfach wird nicht mehr gelesen. Bitte schreiben Sie an info@hotel.example.",
+     "auto_reply"),
+    # A colleague saying so is a person.
+    ("Maria has left the hotel, please write to me instead.", "human_reply"),
 ])
 def test_out_of_office_words_without_headers(body: str, kind: str):
     message = REPLY.format(subject="Re: Quick question", headers="", body=body)
@@ -791,3 +899,5 @@ def test_receipts_are_automatic():
                b"Final-Recipient: rfc822; tom@hotel.example\nDisposition: manual-action/"
                b"MDN-sent-manually; displayed\n--R--\n")
     assert understand(receipt).kind == "auto_reply"
+    # A receipt's date is when it was read, not a return.
+    assert understand(receipt).auto_reply.return_date is None

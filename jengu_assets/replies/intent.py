@@ -85,6 +85,9 @@ _UNSUBSCRIBE = _rules(
     r"\bnon (mi |ci )?(contatti|scriva|contattate|scrivete|inviate|mandate) più\b",
     # The request in one word, opening a line.
     r"(?m:^)[ \t]*(baja|cancellazione|disiscrizione|désinscription|abmeldung|unsubscribe)[ \t]*[.!]",
+    # The whole reply one word, as people answer a mailing: "Stop", "REMOVE".
+    r"\A\s*(stop|stopp|remove|remove me|delete me|unsubscribe me|arrêtez|arrêter|basta|halt)"
+    r"\s*[.!]*\s*\Z",
     # nl, pt
     r"\bafmelden\b", r"\buitschrijven\b", r"\bverwijder (mij|ons|mijn|onze)\b",
     r"\bgeen (e-?mails|berichten|mails) meer\b", r"\bdescadastr",
@@ -249,8 +252,14 @@ _CALL_ME = _rules(
 _DELEGATION_CUE = _rules(
     r"\b(please )?(contact|reach out to|write to|e-?mail|get in touch with|speak (to|with)"
     r"|talk (to|with)) (our|my|the|mr\.?|mrs\.?|ms\.?|(?-i:[A-Z][a-z]+ [A-Z][a-z]+))\b",
-    r"\b(forward(ed|ing)?|pass(ed|ing)? on|passed|sent) (your (e-?mail|message|request)|this|it)"
-    r"( on)? to\b",
+    r"\b(forward(ed|ing)?|pass(ed|ing)? on|passed|passing|sent) (your (e-?mail|message|request)"
+    r"|this|it)( on)? to\b",
+    # The person named before: "please talk to her", "she decides on this".
+    r"\b(contact|talk (to|with)|speak (to|with)|write to|reach out to|get in touch with) "
+    r"(him|her|them)\b",
+    r"\b(he|she|they) (decides?|handles?|is in charge|are in charge|manages?)\b",
+    r"\bdecides? (on|about) (this|that|these|such)\b",
+    r"\bruns (the|our) (hotel|front desk|reception|property|business|sales|marketing)\b",
     r"\b(is|would be|are) the (right|best|correct) (person|contact)\b",
     r"\bnot the (right|best|correct) (person|contact)\b", r"\b(responsible|in charge) (for|of)\b",
     r"\bhandles? (all |our )?(supplier|purchasing|marketing|it|these|such)\b",
