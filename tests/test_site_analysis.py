@@ -334,10 +334,12 @@ def test_schema_telephone_is_a_phone_source() -> None:
 @pytest.mark.parametrize(
     "body, expected",
     [
-        pytest.param("<p>name [at] domain [dot] com</p>", ["name@domain.com"],
+        pytest.param("<p>rezeption [at] hotel-krone [dot] com</p>", ["rezeption@hotel-krone.com"],
                      id="bracketed-at-and-dot"),
-        pytest.param("<p>name(at)domain.de</p>", ["name@domain.de"], id="parenthesised-at"),
-        pytest.param("<p>name @ domain . com</p>", ["name@domain.com"], id="spaced-at-and-dot"),
+        pytest.param("<p>rezeption(at)hotel-krone.de</p>", ["rezeption@hotel-krone.de"],
+                     id="parenthesised-at"),
+        pytest.param("<p>rezeption @ hotel-krone . com</p>", ["rezeption@hotel-krone.com"],
+                     id="spaced-at-and-dot"),
         pytest.param("<p>info at hotel-adler dot de</p>", ["info@hotel-adler.de"],
                      id="spelled-out-at-and-dot"),
         pytest.param("<p>&#105;&#110;&#102;&#111;&#64;hotel&#46;de</p>", ["info@hotel.de"],
@@ -361,6 +363,9 @@ def test_schema_telephone_is_a_phone_source() -> None:
                      id="retina-image-filenames"),
         pytest.param("<p>user@example.com 8f14e45fceea167a5a36dedd4bea2543@o12345.ingest.sentry.io"
                      "</p>", [], id="placeholder-and-sentry-addresses"),
+        # The usual form placeholders, and senders nobody reads.
+        pytest.param("<p>email@domain.com test@test.com noreply@hotel.de no-reply@hotel.de</p>",
+                     [], id="placeholder-domains-and-no-reply-senders"),
         pytest.param('<a href="mailto:info@hotel.de">INFO@HOTEL.DE</a>', ["info@hotel.de"],
                      id="case-insensitive-dedup"),
     ],

@@ -129,7 +129,14 @@ def analyze_html(
     country TLD, the language's region ("de-AT"), an international number in a tel: link or
     schema.org, the postal address (a country name, "A-5542", a UK or Canadian postcode), the
     page's mail domains, and last the bare language ("de"). Without any of these only
-    international (+...) numbers are found.
+    international (+...) numbers are found. A number labelled with a country ("UK: 020 ...")
+    is read in that country.
+
+    A page that shows no phone or e-mail (a client-rendered app saved before its scripts ran)
+    gives those of its script state (Next.js, Nuxt, Vue/React stores), read under contact-like
+    keys only. A page that declares no language gets the one its text is clearly written in.
+    Of several lodging nodes in its structured data, the business is the one at the page's own
+    address; a list of them (a group's overview) belongs to the group's Organization.
     """
     result = SiteAnalysis(url=_clean_url(url))
     try:
@@ -225,17 +232,35 @@ def _mhtml_page(data: bytes) -> tuple[str, str | None] | None:
     try:
         archive = message_from_bytes(data, policy=email_policy.compat32)
         location = archive.get("Snapshot-Content-Location")
+        page: tuple[str, str | None] | None = None
+        # Chrome saves each frame as its own part and points the <iframe> at "cid:frame-...";
+        # the part's Content-Location is the address the frame was loaded from (a booking
+        # engine, a map), which is what the page really embeds.
+        frames: dict[str, str] = {}
         for part in archive.walk():
-            if part.get_content_type() != "text/html":
+            content_id = str(part.get("Content-ID") or "").strip().strip("<>")
+            part_location = _absolute_http(str(part.get("Content-Location") or ""))
+            if content_id and part_location and len(frames) < 200:
+                frames[content_id] = part_location
+            if page is not None or part.get_content_type() != "text/html":
                 continue
             payload = part.get_payload(decode=True)
             if not isinstance(payload, bytes):
                 continue
             text = decode_html(payload, part.get_content_charset())
-            return text, _absolute_http(location or part.get("Content-Location"))
+            page = text, _absolute_http(location or part.get("Content-Location"))
+        if page is not None and frames and "cid:" in page[0]:
+            text = _CID_REFERENCE.sub(
+                lambda m: frames.get(m.group(1), m.group()), page[0][:MAX_HTML_CHARS]
+            )
+            page = text, page[1]
+        return page
     except Exception:  # noqa: BLE001 - an archive that does not parse is read as plain markup
         log.info("MHTML archive could not be parsed; reading it as markup", exc_info=True)
     return None
+
+
+_CID_REFERENCE = re.compile(r"cid:([^\s\"'<>]{1,200})")
 
 
 def _saved_from_url(text: str) -> str | None:
@@ -254,8 +279,13 @@ def _structured_data_page(text: str) -> str:
     # also the body, so a plain JSON file still gives the contacts written in it.
     data = text.lstrip("\ufeff")
     script = data.replace("</", "<\\/")
-    return (f'<html><head><script type="application/ld+json">{script}</script></head>'
+    # Other JSON (an API response, an app's state) is read like a page's state script.
+    kind = "application/ld+json" if _LINKED_DATA_HINT.search(data[:200_000]) else "application/json"
+    return (f'<html><head><script type="{kind}">{script}</script></head>'
             f"<body><pre>{html_lib.escape(data, quote=False)}</pre></body></html>")
+
+
+_LINKED_DATA_HINT = re.compile(r'"@(?:context|type|graph|id)"|"properties"\s*:')
 
 
 def _binary_kind(data: bytes) -> str | None:
@@ -378,6 +408,9 @@ class _Page:
     whatsapp: bool = False
     text: str = ""
     schema_country: str | None = None
+    url: str | None = None
+    schema_phones: list[str] = field(default_factory=list)
+    schema_emails: list[str] = field(default_factory=list)
 
 
 def _analyze_tree(
@@ -393,6 +426,7 @@ def _analyze_tree(
     if result.url is None:
         result.url = _guarded("canonical url", lambda: _canonical_url(page), None)
     page.base = _guarded("base url", lambda: _base_url(page, result.url), result.url)
+    page.url = result.url
     page.host = _site_host(page.base)
 
     result.schema_org = _guarded("schema.org", lambda: _schema_org(page), None)
@@ -418,12 +452,28 @@ def _analyze_tree(
     page.cf_emails += _guarded("cloudflare emails", lambda: _cloudflare_emails(tree), [])
     page.cloaked_emails = _guarded("cloaked emails", lambda: _cloaked_emails(tree), [])
 
+    state = _guarded("script state", lambda: _read_state(_state_text(tree)), _State())
+    if not result.social:
+        for url in state.profiles:
+            profile = _social_profile(url)
+            if profile and profile[0] not in result.social:
+                result.social[profile[0]] = profile[1]
+
     page.text = _guarded("visible text", lambda: _visible_text(tree), "")
     result.emails = _guarded("emails", lambda: _emails(page, result.schema_org), [])
+    if not result.emails:
+        result.emails = list(dict.fromkeys(filter(None, map(_clean_email, state.emails))))[:20]
     result.address = _guarded("address", lambda: _address(page, result.schema_org), None)
+    if result.language is None:
+        result.language = _guarded(
+            "text language", lambda: _text_language(f"{result.title or ''}\n{page.text}"), None
+        )
     # Phones last: a page without any other country hint is placed by its address and emails.
     region = _infer_region(default_region, result, page)
     result.phones = _guarded("phones", lambda: _phones(page, result.schema_org, region), [])
+    if not result.phones:
+        parsed = (_parse_phone(raw, region, explicit=False) for raw in dict.fromkeys(state.phones))
+        result.phones = list(dict.fromkeys(filter(None, parsed)))[:20]
 
 
 # --- head metadata --------------------------------------------------------------------------------
@@ -461,7 +511,8 @@ def _read_metas(tree: LexborHTMLParser) -> tuple[dict[str, str], list[str]]:
         content = _attr(node, "content")
         if not key or not content:
             continue
-        if key == "generator":
+        # Drupal and some builders repeat their X-Generator header as a meta http-equiv.
+        if key in {"generator", "x-generator"}:
             generators.append(content)
         metas.setdefault(key, content)
     return metas, generators
@@ -520,6 +571,71 @@ def _language(page: _Page) -> str | None:
         if language:
             return language
     return None
+
+
+# A page that declares no language is read by its words: each language's commonest function
+# words that its neighbours do not share. Danish and Norwegian, Czech and Slovak are too close
+# to tell apart this way and are left undetected.
+_FUNCTION_WORDS = {
+    "de": "und der die das ist nicht mit sich auf für ein eine einen dem den zu zum zur von vom "
+          "im wir ihr ihre ihren unsere unser unseren auch oder bei nur noch sind wird sie bis "
+          "über nach aus am uhr ab gerne bitte ihnen als wie es",
+    "en": "the and of to is for with our you your are this that from on at we be all by have "
+          "will can it its or an please more us here about only",
+    "fr": "le les et des du une est pour dans nous vous sur au aux avec ce qui sont votre notre "
+          "vos nos par pas être à très ou nuit chez",
+    "es": "el los las y del que en un una es para con por su sus nuestro nuestra nuestros se al "
+          "más como está muy noche desde también hay",
+    "it": "il e di che per con del della un una sono nel nella gli dei delle al alla nostro "
+          "nostra nostri è più anche notte sul sulla dal dalla",
+    "nl": "het een en van is op voor met ons onze zijn u uw niet bij aan ook naar wij heeft "
+          "kunt graag bent wordt",
+    "pt": "o os e do da dos das em um uma para com não é no na nossa nosso ao seu sua são "
+          "muito também noite até",
+    "pl": "i w się jest że dla oraz przez są jak od po nie na",
+    "sv": "och att är för med av till inte som ett vi har det den om",
+    # Danish and Norwegian: recognised only to keep them from passing for Swedish.
+    "da/no": "og ikke af til er jeg hvis vores også eller fra",
+}
+_WORD_LANGUAGES: dict[str, list[str]] = {}
+for _code, _words in _FUNCTION_WORDS.items():
+    for _word in _words.split():
+        _WORD_LANGUAGES.setdefault(_word, []).append(_code)
+_WORD = re.compile(r"[^\W\d_]+")
+# Scripts used by one language only.
+_SCRIPT_LANGUAGES = (
+    ("ja", re.compile(r"[\u3040-\u30ff]")),
+    ("ko", re.compile(r"[\uac00-\ud7af]")),
+    ("el", re.compile(r"[\u0370-\u03ff]")),
+    ("th", re.compile(r"[\u0e00-\u0e7f]")),
+    ("he", re.compile(r"[\u0590-\u05ff]")),
+)
+
+
+def _text_language(text: str) -> str | None:
+    """The language of a page's visible text when it is clear, else None."""
+    sample = text[:60_000]
+    letters = sum(1 for ch in sample if ch.isalpha())
+    if letters < 120:
+        return None
+    for language, script in _SCRIPT_LANGUAGES:
+        if len(script.findall(sample)) > letters * 0.3:
+            return language
+    words = _WORD.findall(sample.lower())[:4000]
+    scores: dict[str, float] = {}
+    for word in words:
+        languages = _WORD_LANGUAGES.get(word)
+        if languages:
+            for language in languages:
+                scores[language] = scores.get(language, 0) + 1 / len(languages)
+    ranked = sorted(scores.items(), key=operator.itemgetter(1), reverse=True)
+    if not ranked:
+        return None
+    best, score = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0
+    if score < 5 or score < 0.08 * len(words) or score < 2 * runner_up or "/" in best:
+        return None
+    return best
 
 
 def _clean_url(url: str | None) -> str | None:
@@ -595,6 +711,15 @@ def _host_matches(host: str, domain: str) -> bool:
 _URL_IN_CODE = re.compile(r"""//[a-zA-Z0-9][a-zA-Z0-9.-]{0,250}\.[a-zA-Z]{2,24}[^\s"'<>)\\]*""")
 
 
+_ESCAPED_SLASH = re.compile(r"\\(?:/|u002[fF])")
+
+
+def _unescape_slashes(code: str) -> str:
+    if "\\/" not in code and "\\u002" not in code:
+        return code
+    return _ESCAPED_SLASH.sub("/", code)
+
+
 def _collect_code(tree: LexborHTMLParser) -> tuple[str, list[str]]:
     """Text the technology detectors read (script sources and bodies, embeds, stylesheets,
     pixels) and the URLs the page itself loads, in document order."""
@@ -612,8 +737,8 @@ def _collect_code(tree: LexborHTMLParser) -> tuple[str, list[str]]:
         body = node.text(deep=True)[:MAX_INLINE_SCRIPT_CHARS]
         budget -= len(body)
         parts.append(body)
-        # JSON in scripts escapes slashes ("https:\/\/be.synxis.com").
-        unescaped = body.replace("\\/", "/") if "\\/" in body else body
+        # JSON in scripts escapes slashes ("https:\/\/be.synxis.com", Nuxt "\u002F").
+        unescaped = _unescape_slashes(body)
         embedded.extend(_URL_IN_CODE.findall(unescaped)[:300])
     for node in tree.css("iframe[src], frame[src], embed[src], object[data], form[action]")[:500]:
         url = _attr(node, "src") or _attr(node, "data") or _attr(node, "action")
@@ -704,6 +829,9 @@ _MARKUP_CMS_PATTERNS = tuple(
     for name, markers in _MARKUP_CMS_MARKERS
 )
 _POWERED_BY = re.compile(r"^powered by\s+", re.IGNORECASE)
+# Internet Explorer stamps "MSHTML 6.00..." on every page it saves, Netscape Composer its
+# user agent: they name the browser that saved the page, not the site's system.
+_SAVING_TOOL = re.compile(r"\s*(?:microsoft\s+)?mshtml\b|\s*mozilla/\d")
 _VERSION_SUFFIX = re.compile(r"[\s_-]*v?(?:ver\.?|version)?\s*\d[\w.\-]*$", re.IGNORECASE)
 
 
@@ -711,6 +839,8 @@ def _detect_cms(page: _Page) -> str | None:
     unknown: str | None = None
     for generator in page.generators:
         lowered = generator.lower()
+        if _SAVING_TOOL.match(lowered):
+            continue
         for name, fragments in _GENERATORS:
             if any(fragment in lowered for fragment in fragments):
                 return name
@@ -728,8 +858,11 @@ def _detect_cms(page: _Page) -> str | None:
         # A page saved with "Webpage, complete" loads its assets from "./Page_files/", but its
         # links, srcsets and inline styles still point at the builder's paths and CDNs.
         markup = page.raw[:MAX_SCRIPT_HAYSTACK_CHARS]
-        for name, pattern in _MARKUP_CMS_PATTERNS:
-            if pattern.search(markup):
+        lowered = markup.lower()
+        for (name, pattern), (_, markers) in zip(_MARKUP_CMS_PATTERNS, _MARKUP_CMS_MARKERS):
+            # The pattern is slow over megabytes of quoted JSON: only run it on a page that
+            # names one of its markers at all.
+            if any(marker.lower() in lowered for marker in markers) and pattern.search(markup):
                 return name
     return unknown
 
@@ -959,6 +1092,11 @@ _BOOKING_ENGINES = tuple(
         ("YieldPlanet", r"(?:^|\.)yieldplanet\.com$"),
         ("Clock PMS", r"(?:^|\.)clock-software\.com$"),
         ("Cultuzz", r"(?:^|\.)cultuzz\.(?:de|com)$"),
+        ("Phobs", r"(?:^|\.)phobs\.net$"),
+        ("WebHotelier", r"(?:^|\.)(?:webhotelier\.net|reserve-online\.net)$"),
+        ("NightsBridge", r"(?:^|\.)nightsbridge\.(?:co\.za|com)$"),
+        ("iPerbooking", r"(?:^|\.)iperbooking\.(?:net|com|it)$"),
+        ("SuperControl", r"(?:^|\.)supercontrol\.co\.uk$"),
     )
 )
 _ANY_BOOKING_VENDOR = re.compile("|".join(f"(?:{regex.pattern})" for _, regex in _BOOKING_ENGINES))
@@ -986,7 +1124,7 @@ def _detect_booking_engine(page: _Page) -> str | None:
         if _BOOKING_COM_WIDGET.search(host):
             return "Booking.com widget"
     # Links, buttons and data attributes anywhere in the markup ("Book now" -> vendor page).
-    markup = page.raw.replace("\\/", "/") if "\\/\\/" in page.raw else page.raw
+    markup = _unescape_slashes(page.raw)
     linked = list(dict.fromkeys(host.lower() for host in _HOST_IN_MARKUP.findall(markup)))
     linked = linked[:MAX_BOOKING_HOSTS]
     for host in linked:
@@ -1047,7 +1185,12 @@ _LINKEDIN_PROFILE_KINDS = {"company", "in", "school", "showcase", "pub"}
 _TRIPADVISOR_PAGE = re.compile(r"_Review|Reviews-|/Profile/", re.IGNORECASE)
 
 
-def _social_profile(url: str | None) -> tuple[str, str] | None:
+_REDIRECTORS = re.compile(
+    r"^(?:l|lm)\.facebook\.com$|^(?:www\.)?google\.[a-z.]{2,6}$|^l\.instagram\.com$"
+)
+
+
+def _social_profile(url: str | None, hops: int = 0) -> tuple[str, str] | None:
     """(platform, clean profile URL) for a link to a business profile; share and intent
     links, posts and platform pages are None."""
     if not isinstance(url, str):
@@ -1062,10 +1205,21 @@ def _social_profile(url: str | None) -> tuple[str, str] | None:
     if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
         return None
     host = parts.hostname.lower()
+    if _REDIRECTORS.search(host) and hops < 2:
+        # Link shims ("l.facebook.com/l.php?u=...", "google.com/url?q=...") wrap the profile.
+        try:
+            query = parse_qs(parts.query, max_num_fields=30)
+        except ValueError:
+            return None
+        target = next((query[key][0] for key in ("u", "q", "url") if query.get(key)), None)
+        return _social_profile(target, hops + 1) if target else None
     platform = next((key for key, pattern in _SOCIAL_PLATFORMS if pattern.search(host)), None)
     if platform is None:
         return None
-    segments = [unquote(s) for s in parts.path.split("/") if s]
+    path = parts.path
+    if path.strip("/") == "" and parts.fragment.startswith("!/"):
+        path = parts.fragment[1:]  # old Twitter links: "twitter.com/#!/name"
+    segments = [unquote(s) for s in path.split("/") if s]
     if not segments:
         return None
     first = segments[0].lower()
@@ -1078,7 +1232,12 @@ def _social_profile(url: str | None) -> tuple[str, str] | None:
             if not ids:
                 return None
             return platform, f"https://{host}/profile.php?id={ids[0]}"
-        if first in {"pages", "people", "groups", "pg"}:
+        if first == "pg":
+            # "facebook.com/pg/Name/about/" is the old address of the page "facebook.com/Name".
+            segments = segments[1:]
+            if not segments:
+                return None
+        elif first in {"pages", "people", "groups"}:
             keep = 3
     elif platform == "linkedin":
         if first not in _LINKEDIN_PROFILE_KINDS or len(segments) < 2:
@@ -1090,7 +1249,8 @@ def _social_profile(url: str | None) -> tuple[str, str] | None:
                 return None
             keep = 2
     elif platform == "tiktok":
-        if not first.startswith("@"):
+        # "/@someone/video/123" is a post, often by someone else than the business.
+        if not first.startswith("@") or len(segments) > 1:
             return None
     elif platform == "tripadvisor":
         if not _TRIPADVISOR_PAGE.search(parts.path):
@@ -1303,6 +1463,12 @@ def _cloaked_emails(tree: LexborHTMLParser) -> list[str]:
         email = _decode_typo3_mailto(match.group(1)) if match else None
         if email:
             found.append(email)
+    # Themes that build the link in JavaScript keep the whole address in a data attribute.
+    for node in tree.css("[data-email], [data-mail], [data-mailto]")[:100]:
+        for name in ("data-email", "data-mail", "data-mailto"):
+            value = _attr(node, name).removeprefix("mailto:")
+            if "@" in value and len(value) < 255:
+                found.append(value)
     for node in tree.css("joomla-hidden-mail")[:100]:
         first, last = _b64_text(_attr(node, "first")), _b64_text(_attr(node, "last"))
         if first and last:
@@ -1321,6 +1487,136 @@ def _cloaked_emails(tree: LexborHTMLParser) -> list[str]:
     return found
 
 
+# --- script state -------------------------------------------------------------------------------
+
+# Pages rendered in the browser (Next.js, Nuxt, Gatsby, Vue/React stores, Wix) ship their data as
+# JSON or a JavaScript object in a script; saved before the scripts ran, that is the only place
+# the contacts are. Only values under contact-like keys are read ("phone", "contactEmail"), and
+# only when the page itself shows none: state also carries partners', owners' and developers'
+# details.
+_STATE_MARKERS = (
+    "__NEXT_DATA__", "__next_f", "__NUXT__", "__NUXT_DATA__", "__INITIAL_STATE__",
+    "__APOLLO_STATE__", "__PRELOADED_STATE__", "__INITIAL_DATA__", "__INITIAL_PROPS__",
+    "__remixContext", "__SERVER_DATA__", "__STATE__", "__DATA__", "__APP_DATA__",
+    "__staticRouterHydrationData",
+)
+# A contact-like word, the rest of its key and a quoted value; the whole key is read backwards.
+_STATE_CONTACT_PAIR = re.compile(
+    r"""(?:phone|tel|fon|mobil|cell|whats|mail)[\w$-]{0,40}["']?[ \t]*:[ \t]*["']([^"'\\\n]{3,160})["']""",
+    re.IGNORECASE,
+)
+_KEY_HEAD = re.compile(r"[\w$-]{0,50}$")
+_STATE_PHONE_VALUE = re.compile(r"(?:\+|00|\()?\d[\d ()./–-]{5,24}\d")
+_STATE_ESCAPES = re.compile(r"\\(?:u00(?:2[fF]|40|22)|[\\/\"])")
+_STATE_UNESCAPED = {"u002f": "/", "u0040": "@", "u0022": '"', "\\": "\\", "/": "/", '"': '"'}
+_KEY_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_PHONE_KEY_WORDS = frozenset({
+    "phone", "telephone", "tel", "telefon", "telefono", "telefone", "telf", "tfno", "fon",
+    "mobile", "mobil", "cell", "cellphone", "whatsapp", "landline", "hotline",
+})
+# Keys naming someone else's address: accounts, developers, tools.
+_FOREIGN_KEY_WORDS = frozenset({
+    "owner", "user", "member", "admin", "login", "author", "developer", "dev", "support",
+    "sender", "from", "noreply", "account", "customer", "guest", "billing", "webmaster",
+    "sentry", "test", "partner", "agency", "fax", "telefax",
+})
+_TECHNICAL_LOCALS = frozenset({
+    "devops", "dev", "developer", "webmaster", "admin", "root", "postmaster", "hostmaster",
+    "abuse", "security", "sentry", "bugs", "support",
+})
+_STATE_URL = re.compile(r"https?://[^\s\"'<>\\)]{4,300}")
+
+
+@dataclass
+class _State:
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    profiles: list[str] = field(default_factory=list)
+
+
+def _state_text(tree: LexborHTMLParser) -> str:
+    """The page's state scripts, JavaScript string escapes undone, within a budget."""
+    parts: list[str] = []
+    budget = MAX_SCRIPT_HAYSTACK_CHARS
+    for node in tree.css("script")[:2000]:
+        if _attr(node, "src"):
+            continue
+        kind = _attr(node, "type").lower()
+        if _is_jsonld_type(kind):
+            continue
+        body = node.text(deep=True)
+        if "json" not in kind and not any(marker in body[:400] for marker in _STATE_MARKERS):
+            continue
+        if len(body) > budget:
+            # Contact blocks sit at either end of a store (settings first, footer last).
+            body = body[: budget // 2] + "\n" + body[-(budget // 2) :]
+        budget -= len(body)
+        if "\\" in body:
+            body = _STATE_ESCAPES.sub(
+                lambda m: _STATE_UNESCAPED.get(m.group()[1:].lower(), m.group()), body
+            )
+        parts.append(body)
+        if _attr(node, "id") == "__NUXT_DATA__":
+            parts.append(_devalue_pairs(body))
+        if budget <= 0:
+            break
+    return "\n".join(parts)
+
+
+def _devalue_pairs(body: str) -> str:
+    """Nuxt 3 state is one flat array whose objects hold indices into it ({"phone": 12}): the
+    contact-like pairs written out as "key":"value" lines."""
+    try:
+        values = json.loads(body)
+    except (ValueError, RecursionError):
+        return ""
+    if not isinstance(values, list):
+        return ""
+    lines: list[str] = []
+    for item in values[:MAX_JSON_NODES]:
+        if not isinstance(item, dict):
+            continue
+        for key, index in item.items():
+            if (isinstance(key, str) and isinstance(index, int) and 0 <= index < len(values)
+                    and isinstance(values[index], str)):
+                lines.append(json.dumps({key: values[index]})[1:-1])
+    return "\n".join(lines)
+
+
+def _key_words(key: str) -> list[str]:
+    return [word.lower() for word in _KEY_WORDS.findall(key)]
+
+
+def _read_state(text: str) -> _State:
+    state = _State()
+    if not text:
+        return state
+    for match in _STATE_CONTACT_PAIR.finditer(text):
+        value = match.group(1)
+        head = _KEY_HEAD.search(text, max(0, match.start() - 50), match.start())
+        key = (head.group() if head else "") + re.match(r"[\w$-]*", match.group()).group()
+        lowered = key.lower()
+        words = _key_words(key)
+        if any(word in _FOREIGN_KEY_WORDS for word in words) or "fax" in lowered:
+            continue
+        if "@" in value:
+            if any(word.startswith("email") or word.endswith("email") or word == "mail"
+                   for word in words) and len(state.emails) < 50:
+                local = value.split("@", 1)[0].strip().lower()
+                if local not in _TECHNICAL_LOCALS:
+                    state.emails.append(value.strip())
+        elif (
+            len(state.phones) < 200
+            and _STATE_PHONE_VALUE.fullmatch(value.strip())
+            and any(word in _PHONE_KEY_WORDS or word.startswith("phone") or word.endswith("phone")
+                    for word in words)
+        ):
+            state.phones.append(value.strip())
+    if _SOCIAL_HINT.search(text):
+        state.profiles = [url for url in _STATE_URL.findall(text) if _SOCIAL_HINT.search(url)][:200]
+    return state
+
+
 # --- visible text ---------------------------------------------------------------------------------
 
 _INVISIBLE = [
@@ -1336,9 +1632,10 @@ _BLOCKS = (
 # Typographic spaces and hyphens inside numbers ("+49\u200930\u2009123", "0221\u2011123"), and
 # the full-width forms of Japanese and Chinese pages, read as their plain ASCII forms.
 _TEXT_SPACES = str.maketrans({
+    # Full-width ASCII ("ＴＥＬ：０５５５－７２", "info＠...") first, the rest may override it.
+    **{chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)},
     **dict.fromkeys(["\xa0", "\u202f", "\u205f", "\u3000", *map(chr, range(0x2000, 0x200B))], " "),
     **dict.fromkeys(["\u2010", "\u2011", "\u2012", "\uff0d"], "-"),
-    "\uff08": "(", "\uff09": ")", "\uff0b": "+", "\uff0e": ".", "\uff20": "@",
 })
 
 
@@ -1435,7 +1732,8 @@ def _repair_json_token(match: re.Match[str]) -> str:
 def _lenient_json(script: str) -> list[Any]:
     """JSON-LD as written by hand: comments, trailing commas, unquoted keys, raw newlines in
     strings, HTML entities instead of quotes and several objects in one script are accepted."""
-    text = _HTML_COMMENT_WRAPPER.sub("", script.strip())
+    # A byte order mark pasted in with the script (or left by a CMS field) is not JSON.
+    text = _HTML_COMMENT_WRAPPER.sub("", script.strip().lstrip("\ufeff").strip())
     values, complete = _json_values(text)
     if complete and values:
         return values
@@ -1443,6 +1741,11 @@ def _lenient_json(script: str) -> list[Any]:
     candidates = [text]
     if "&" in text:
         candidates.append(html_lib.unescape(text))
+    if "\n" in text:
+        # Last resorts for hand-written JSON: one property per line lets a missing comma
+        # or an unescaped quote inside a value be seen.
+        candidates.append(_repair_lines(text))
+    repaired = text
     for candidate in candidates:
         repaired = _JSON_REPAIRS.sub(_repair_json_token, candidate)
         values, complete = _json_values(repaired)
@@ -1450,7 +1753,59 @@ def _lenient_json(script: str) -> list[Any]:
             return values
         if len(values) > len(best):
             best = values
+    if not best:
+        # Cut off (a field length limit, a truncated save): the complete part is kept.
+        for closed in _closed_truncation(repaired):
+            values, complete = _json_values(closed)
+            if complete and values:
+                return values
     return best
+
+
+_MISSING_COMMA = re.compile(r'("|\d|\btrue|\bfalse|\bnull|[}\]])([ \t]*\r?\n\s*)(?=")')
+_STRING_PROPERTY_LINE = re.compile(r'^([ \t]*"[^"\n]{1,100}"[ \t]*:[ \t]*")(.*)("[ \t]*,?[ \t]*)$', re.M)
+
+
+def _escape_inner_quotes(match: re.Match[str]) -> str:
+    inner = match.group(2)
+    if '"' not in inner or re.search(r'"\s*[,:]\s*"', inner):
+        return match.group()  # several properties on the line: not one value
+    return match.group(1) + re.sub(r'(?<!\\)"', '\\"', inner) + match.group(3)
+
+
+def _repair_lines(text: str) -> str:
+    text = _MISSING_COMMA.sub(r"\1,\2", text)
+    return _STRING_PROPERTY_LINE.sub(_escape_inner_quotes, text)
+
+
+_JSON_STRUCTURE = re.compile(r'"(?:[^"\\]++|\\.)*+("?)|[\[\]{},]', re.DOTALL)
+
+
+def _closed_truncation(text: str) -> list[str]:
+    """``text`` completed with the brackets it leaves open: as it ends, and cut back to its
+    last comma (dropping a half-written member)."""
+    closers: list[str] = []
+    in_string = False
+    last_comma: tuple[int, str] | None = None
+    for match in _JSON_STRUCTURE.finditer(text):
+        token = match.group()
+        if token[0] == '"':
+            in_string = not match.group(1)  # a string still open at the end of the text
+        elif token in "[{":
+            closers.append("]" if token == "[" else "}")
+        elif token in "]}":
+            if closers:
+                closers.pop()
+        elif closers:
+            last_comma = (match.start(), "".join(reversed(closers)))
+    if not closers:
+        return []
+    attempts = []
+    if not in_string:
+        attempts.append(text.rstrip().rstrip(",:") + "".join(reversed(closers)))
+    if last_comma:
+        attempts.append(text[: last_comma[0]] + last_comma[1])
+    return attempts
 
 
 def _is_jsonld_type(value: str) -> bool:
@@ -1462,6 +1817,7 @@ def _is_jsonld_type(value: str) -> bool:
 def _jsonld_documents(tree: LexborHTMLParser) -> list[Any]:
     documents: list[Any] = []
     scripts = 0
+    budget = [MAX_JSON_NODES]
     for node in tree.css("script"):
         if not _is_jsonld_type(_attr(node, "type")):
             continue
@@ -1471,8 +1827,44 @@ def _jsonld_documents(tree: LexborHTMLParser) -> list[Any]:
         body = node.text(deep=True)
         if len(body) > MAX_JSONLD_CHARS:
             continue
-        documents.extend(_lenient_json(body))
+        documents.extend(_normalized(value, budget) for value in _lenient_json(body))
     return documents
+
+
+def _local_name(key: str) -> str:
+    # "schema:name" (a prefix from @context) and "http://schema.org/name" (expanded JSON-LD)
+    # name the same property as "name".
+    if key.startswith("@") or not any(ch in key for ch in ":/#"):
+        return key
+    return re.split(r"[/#:]", key.rstrip("/#"))[-1] or key
+
+
+def _normalized(value: Any, budget: list[int], depth: int = 0) -> Any:
+    """JSON-LD with plain property names: prefixed and full-IRI keys become local names, and
+    microdata written as JSON ({"type": [...], "properties": {...}}) becomes a node."""
+    if budget[0] <= 0 or depth > MAX_JSON_DEPTH:
+        return value
+    if isinstance(value, list):
+        budget[0] -= 1
+        return [_normalized(item, budget, depth + 1) for item in value[:MAX_JSON_LIST]]
+    if not isinstance(value, dict):
+        return value
+    budget[0] -= 1
+    properties = value.get("properties")
+    if "@type" not in value and isinstance(properties, dict) and isinstance(
+        value.get("type"), (str, list)
+    ):
+        node: dict[str, Any] = {"@type": value["type"]}
+        if isinstance(value.get("id"), str):
+            node["@id"] = value["id"]
+        node.update(properties)
+        value = node
+    out: dict[str, Any] = {}
+    for key, child in list(value.items())[:MAX_JSON_LIST]:
+        name = _local_name(key) if isinstance(key, str) else key
+        if name not in out:
+            out[name] = _normalized(child, budget, depth + 1)
+    return out
 
 
 def _walk_json(roots: list[Any]) -> Iterator[dict[str, Any]]:
@@ -1619,33 +2011,98 @@ _RDFA_CANDIDATES = ", ".join(f"[typeof*={name} i]" for name in _SCOPE_TYPES)
 
 def _schema_org(page: _Page) -> dict[str, Any] | None:
     documents = _jsonld_documents(page.tree)
+    nodes = list(_walk_json(documents))
     id_index: _IdIndex = {}
-    best: list[tuple[dict[str, Any], str] | None] = [None] * len(_SCHEMA_RANKS)
-    for node in _walk_json(documents):
+    for node in nodes:
         node_id = node.get("@id")
-        if isinstance(node_id, str) and len(node) > 1:
+        if isinstance(node_id, str) and not _is_reference(node):
             id_index.setdefault(node_id, node)
-        _rank_candidate(node, best)
+    lodgings: list[tuple[dict[str, Any], str]] = []
+    best: list[tuple[dict[str, Any], str] | None] = [None] * len(_SCHEMA_RANKS)
+    for node in nodes:
+        # A typed reference ({"@type": "Hotel", "@id": "#hotel"}, e.g. a WebSite's publisher)
+        # stands for a node described elsewhere in the graph.
+        if _is_reference(node) and node.get("@id") in id_index:
+            continue
+        _rank_candidate(node, best, lodgings)
     for selector, vocab in ((_MICRODATA_CANDIDATES, _MICRODATA), (_RDFA_CANDIDATES, _RDFA)):
         if best[0] is not None:
             break
         for scope in page.tree.css(selector)[:MAX_ITEMSCOPES]:
-            _rank_candidate(_microdata_item(scope, 0, vocab, page.tree), best)
+            _rank_candidate(_microdata_item(scope, 0, vocab, page.tree), best, lodgings)
             if best[0] is not None:
                 break
-    ranked = [candidate for candidate in best if candidate]
-    if not ranked:
+    chosen = _chosen_business(lodgings, best, _list_members(nodes), page.url or page.base)
+    if chosen is None:
         return None
-    schema = _flatten_schema(ranked[0][0], ranked[0][1], id_index, page.base)
+    schema = _flatten_schema(chosen[0], chosen[1], id_index, page.base)
+    page.schema_phones, page.schema_emails = _schema_contacts(chosen[0], id_index)
     # Site builders split one business over several blocks (Squarespace: a LocalBusiness
     # with the address, an unnamed Organization with the phone and email).
-    for node, type_name in ranked[1:]:
+    for candidate in best:
+        if candidate is None or candidate is chosen:
+            continue
+        node, type_name = candidate
         other = _flatten_schema(node, type_name, id_index, page.base)
         if _same_business(schema, other, node):
             for key in _MERGED_FIELDS:
                 if schema.get(key) in (None, "", []) and other.get(key) not in (None, "", []):
                     schema[key] = other[key]
     return schema
+
+
+def _is_reference(node: dict[str, Any]) -> bool:
+    return "@id" in node and set(node) <= {"@id", "@type"}
+
+
+def _list_members(nodes: list[dict[str, Any]]) -> set[int]:
+    """Identities of the nodes that are entries of an ItemList."""
+    members: set[int] = set()
+    for node in nodes:
+        if not any(t.lower() == "itemlist" for t in _schema_types(node)):
+            continue
+        elements = node.get("itemListElement")
+        for element in (elements if isinstance(elements, list) else [elements])[:MAX_JSON_LIST]:
+            if isinstance(element, dict):
+                members.add(id(element))
+                if isinstance(element.get("item"), dict):
+                    members.add(id(element["item"]))
+    return members
+
+
+def _chosen_business(
+    lodgings: list[tuple[dict[str, Any], str]],
+    best: list[tuple[dict[str, Any], str] | None],
+    list_members: set[int],
+    page_url: str | None,
+) -> tuple[dict[str, Any], str] | None:
+    """The node that describes the business behind the page. Several different properties:
+    the one at the page's own address; on a list of them (a group's overview) the group's
+    own Organization or LocalBusiness; else the first."""
+    names = {_business_name(_first_text(node.get("name"))) for node, _ in lodgings}
+    if len(lodgings) > 1 and len(names) > 1:
+        page_key = _page_key(page_url)
+        if page_key:
+            for candidate in lodgings:
+                if _page_key(_link_text(candidate[0].get("url"))) == page_key:
+                    return candidate
+        if id(lodgings[0][0]) in list_members:
+            for candidate in best[1:]:
+                if candidate is not None and id(candidate[0]) not in list_members:
+                    return candidate
+    return next((candidate for candidate in best if candidate), None)
+
+
+def _page_key(url: str | None) -> str | None:
+    """A URL reduced to what tells two pages apart: host without "www." and path."""
+    if not url or "//" not in url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    host = (parts.hostname or "").removeprefix("www.")
+    return f"{host}{parts.path.rstrip('/')}".lower() if host else None
 
 
 _MERGED_FIELDS = ("telephone", "email", "url", "address", "geo", "sameAs")
@@ -1667,13 +2124,17 @@ def _same_business(
 
 
 def _rank_candidate(
-    node: dict[str, Any], best: list[tuple[dict[str, Any], str] | None]
+    node: dict[str, Any],
+    best: list[tuple[dict[str, Any], str] | None],
+    lodgings: list[tuple[dict[str, Any], str]] | None = None,
 ) -> None:
     for rank, accepted in enumerate(_SCHEMA_RANKS):
-        if best[rank] is not None:
-            continue
         matched = next((t for t in _schema_types(node) if t.lower() in accepted), None)
-        if matched:
+        if not matched:
+            continue
+        if rank == 0 and lodgings is not None and len(lodgings) < 50:
+            lodgings.append((node, matched))
+        if best[rank] is None:
             best[rank] = (node, matched)
             return
 
@@ -1763,23 +2224,82 @@ def _star_rating(value: Any) -> int | float | None:
     return int(number) if number.is_integer() else number
 
 
+def _link_text(value: Any) -> str | None:
+    """A URL property: a string, or a node reference {"@id": "https://..."} (expanded and
+    prefixed JSON-LD write links that way)."""
+    if isinstance(value, list):
+        return next((text for text in map(_link_text, value[:20]) if text), None)
+    if isinstance(value, dict) and isinstance(value.get("@id"), str):
+        target = value["@id"].strip()
+        if target.lower().startswith(("http://", "https://", "//")):
+            return target
+    return _first_text(value)
+
+
+def _contact_points(node: dict[str, Any], id_index: _IdIndex) -> list[dict[str, Any]]:
+    points = node.get("contactPoint")
+    points = points if isinstance(points, list) else [points]
+    resolved = (_resolve(point, id_index) for point in points[:20])
+    return [point for point in resolved if isinstance(point, dict)]
+
+
+def _strip_scheme(value: str | None, schemes: tuple[str, ...]) -> str | None:
+    # Microdata on a link gives its href: "tel:+39031950123", "mailto:info@...".
+    if value and value.lower().startswith(schemes):
+        value = unquote(value.split(":", 1)[1].split("?", 1)[0]).lstrip("/").strip()
+    return value or None
+
+
+def _schema_contacts(node: dict[str, Any], id_index: _IdIndex) -> tuple[list[str], list[str]]:
+    """Every telephone and e-mail the business node gives, its contact points' included."""
+    phones: list[str] = []
+    emails: list[str] = []
+    for source in [node, *_contact_points(node, id_index)]:
+        for raw in _text_list(_resolve_all(source.get("telephone"), id_index), 10):
+            phone = _strip_scheme(raw, ("tel:", "callto:"))
+            if phone and phone not in phones:
+                phones.append(phone)
+        for raw in _text_list(_resolve_all(source.get("email"), id_index), 10):
+            email = _strip_scheme(raw, ("mailto:",))
+            if email and email not in emails:
+                emails.append(email)
+    return phones, emails
+
+
+def _resolve_all(value: Any, id_index: _IdIndex) -> list[Any]:
+    values = value if isinstance(value, list) else [value]
+    return [_resolve(item, id_index) for item in values[:20]]
+
+
 def _flatten_schema(
     node: dict[str, Any], type_name: str, id_index: _IdIndex, base: str | None
 ) -> dict[str, Any]:
     def text(key: str) -> str | None:
         return _first_text(_resolve(node.get(key), id_index))
 
-    url = text("url")
+    url = _link_text(_resolve(node.get("url"), id_index))
     if url and base and "://" not in url:
         url = _join(base, url)
-    email = text("email")
-    if email and email.lower().startswith("mailto:"):
-        email = unquote(email[7:].split("?", 1)[0]).strip() or None
-    # Microdata on a link gives its href: "tel:+39031950123".
-    telephone = text("telephone")
-    if telephone and telephone.lower().startswith(("tel:", "callto:")):
-        telephone = unquote(telephone.split(":", 1)[1]).lstrip("/").strip() or None
-    same_as = [u for u in _text_list(node.get("sameAs")) if u.lower().startswith(("http", "//"))]
+    email = _strip_scheme(text("email"), ("mailto:",))
+    telephone = _strip_scheme(text("telephone"), ("tel:", "callto:"))
+    # Organizations often give their numbers only as contact points ("reservations").
+    for point in _contact_points(node, id_index):
+        telephone = telephone or _strip_scheme(
+            _first_text(_resolve(point.get("telephone"), id_index)), ("tel:", "callto:")
+        )
+        email = email or _strip_scheme(
+            _first_text(_resolve(point.get("email"), id_index)), ("mailto:",)
+        )
+    same_as = [
+        u for u in (_link_text(item) for item in _as_list(node.get("sameAs"))[:100])
+        if u and u.lower().startswith(("http", "//"))
+    ]
+    geo = _flatten_geo(node, id_index)
+    if geo is None:
+        # Rank Math puts the coordinates on a Place the business names as its location.
+        location = _resolve(node.get("location"), id_index)
+        if isinstance(location, dict) and location is not node:
+            geo = _flatten_geo(location, id_index)
     return {
         "type": type_name,
         "name": text("name"),
@@ -1787,11 +2307,15 @@ def _flatten_schema(
         "email": email,
         "url": url,
         "address": _flatten_address(node.get("address"), id_index),
-        "geo": _flatten_geo(node, id_index),
+        "geo": geo,
         "starRating": _star_rating(_resolve(node.get("starRating"), id_index)),
         "priceRange": text("priceRange"),
-        "sameAs": same_as,
+        "sameAs": list(dict.fromkeys(same_as))[:50],
     }
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 # --- phone region ---------------------------------------------------------------------------------
@@ -1975,12 +2499,14 @@ _PHONE_CUE = re.compile(
     r"m[óo]vil|handy|cell(?:ulare)?|cel(?:ular)?|telem[óo]vel|gsm|portable|hotline|whatsapp|"
     r"call|anrufen|rufnummer|tfno|tlf|s[íi]mi|puh(?:elin)?|toll[- ]?free|free(?:phone|call)|"
     r"t|kontakt|contact|r[ée]serv[a-zé]*|prenotazion[ei]|rezeption|r[ée]ception|recepci[óo]n|"
-    r"fax|telefax|t[ée]l[ée]copie|faks|fx|f|☎|📞|✆)"
+    # Greek, Cyrillic and East Asian labels.
+    r"τηλ[α-ωά-ώ]*\.?|κιν[α-ωά-ώ]*\.?|тел[а-я]*\.?|моб[а-я]*\.?|電話|电话|전화|"
+    r"fax|telefax|t[ée]l[ée]copie|faks|fx|f|φαξ|факс|☎|☏|📞|📱|✆)"
     r"(?![^\W\d_])",
     re.IGNORECASE,
 )
-_CUE_START = re.compile(r"[^\W\d_]|[☎📞✆]")
-_FAX_CUE = re.compile(r"^(?:fax|telefax|t[ée]l[ée]copie|faks|fx|f)$", re.IGNORECASE)
+_CUE_START = re.compile(r"[^\W\d_]|[☎☏📞📱✆]")
+_FAX_CUE = re.compile(r"^(?:fax|telefax|t[ée]l[ée]copie|faks|fx|f|φαξ|факс)$", re.IGNORECASE)
 _TEL_AND_FAX = re.compile(r"tel[a-zé]*\.?\s*(?:/|&|\+|und|and|et|e|y)\s*$", re.IGNORECASE)
 _CUE_GAP = re.compile(r"[\W\d_]*(?:[^\W\d_]+[\W\d_]*){0,2}")
 _DATE_OR_HOURS = re.compile(
@@ -2022,12 +2548,18 @@ _CURRENCY_NEAR = re.compile(
 _PHONE_SPLIT = re.compile(r"\s+[/–-]\s+|\s{2,}")
 
 
+_VANITY_NUMBER = re.compile(r"\+?[\d ().-]{1,20}[A-Z][A-Z\d.-]{2,12}")
+
+
 def _parse_phone(raw: str, region: str | None, *, explicit: bool) -> str | None:
     """E.164 for a valid number; ``explicit`` numbers (tel: links, schema.org) may also be
     merely possible ones, since the page itself says they are phone numbers."""
     raw = raw.strip()
     if not raw or len(raw) > 40:
         return None
+    if explicit and _VANITY_NUMBER.fullmatch(raw):
+        # Vanity numbers in tel: links ("1-888-OLD-RECT") dial the keypad digits.
+        raw = phonenumbers.convert_alpha_characters_in_number(raw)
     digits = sum(ch.isdigit() for ch in raw)
     if not 6 <= digits <= 17:
         return None
@@ -2113,6 +2645,12 @@ def _text_phones(text: str, region: str | None) -> Iterator[str]:
             continue
         international = candidate.startswith(("+", "00"))
         context = _phone_context(text, match.start())
+        number_region = region
+        if not international:
+            # "United Kingdom: 020 3608 1234" on a Thai resort's list of reservation lines.
+            labelled = _labelled_region(text, match.start())
+            if labelled:
+                number_region, context = labelled, context or "phone"
         # Fax numbers are left out: nobody answers them.
         if context == "fax" or (
             context is None
@@ -2123,15 +2661,39 @@ def _text_phones(text: str, region: str | None) -> Iterator[str]:
         tried.add(candidate)
         if len(tried) > MAX_PHONE_PARSES:
             return
-        parsed = _parse_phone(candidate, region, explicit=False)
+        parsed = _parse_phone(candidate, number_region, explicit=False)
         if parsed:
             yield parsed
             continue
         # Two numbers run together ("030 123456 / 030 654321").
         for piece in _PHONE_SPLIT.split(candidate):
-            parsed = _parse_phone(piece, region, explicit=False)
+            parsed = _parse_phone(piece, number_region, explicit=False)
             if parsed:
                 yield parsed
+
+
+_COUNTRY_LABEL = re.compile(
+    r"([^\W\d_][^\W\d_'’-]*(?:[ .&'’-]+[^\W\d_]+){0,4})\.?[ ]*(?:\([^()\n]{0,30}\))?[ ]*:[ ]*$"
+)
+_LABEL_JOINERS = re.compile(r"\s*(?:&|/|,|\+|\band\b|\bund\b|\bet\b|\by\b|\be\b)\s*")
+
+
+def _labelled_region(text: str, start: int) -> str | None:
+    """The country a "Country:" label right before a number names."""
+    line = text[max(0, start - 60) : start].rsplit("\n", 1)[-1]
+    if ":" not in line:
+        return None
+    match = _COUNTRY_LABEL.search(line)
+    if not match:
+        return None
+    for piece in _LABEL_JOINERS.split(match.group(1))[:4]:
+        piece = piece.strip(" .")
+        cue = _PHONE_CUE.match(piece)
+        for name in (piece, piece[cue.end() :].strip(" .") if cue else ""):
+            region = _country_named(name) if name else None
+            if region:
+                return region
+    return None
 
 
 def _phones(page: _Page, schema: dict[str, Any] | None, region: str | None) -> list[str]:
@@ -2143,8 +2705,11 @@ def _phones(page: _Page, schema: dict[str, Any] | None, region: str | None) -> l
 
     for raw in page.tel_hrefs[:100]:
         add(_parse_phone(raw.split("?", 1)[0].split(";", 1)[0], region, explicit=True))
-    if schema and schema.get("telephone"):
-        add(_parse_phone(schema["telephone"], region, explicit=True))
+    explicit = list(page.schema_phones)
+    if schema and schema.get("telephone") and schema["telephone"] not in explicit:
+        explicit.insert(0, schema["telephone"])
+    for raw in explicit[:20]:
+        add(_parse_phone(raw, region, explicit=True))
     for number in _text_phones(page.text, region):
         add(number)
         if len(found) >= 50:
@@ -2182,7 +2747,8 @@ _ASSET_SUFFIXES = (
 # Documentation domains and error-reporting endpoints (Sentry DSNs in Wix and SPA bundles).
 _PLACEHOLDER_DOMAINS = re.compile(
     r"(?:^|\.)(?:example\.[a-z.]+|yourdomain\.[a-z]+|your-domain\.[a-z]+|mydomain\.[a-z]+|"
-    r"sentry\.io|wixpress\.com|localhost|beispiel\.de|mustermann\.de)$"
+    r"sentry\.io|wixpress\.com|localhost|beispiel\.[a-z]{2,3}|mustermann\.de|muster\.[a-z]{2,3}|"
+    r"domain\.(?:com|tld|[a-z]{2})|test\.(?:com|[a-z]{2}))$"
     # Form placeholders ("you@yoursite.com", "vorname@musterfirma.de").
     r"|^(?:your-?(?:site|website|company|hotel|email|mail)|musterfirma|muster-?domain|"
     r"tudominio|votre-?domaine|dominio-?ejemplo)\.[a-z]{2,6}$"
@@ -2190,6 +2756,8 @@ _PLACEHOLDER_DOMAINS = re.compile(
 _PLACEHOLDER_LOCALS = {"you", "your", "yourname", "youremail", "vorname.nachname",
                        "max.mustermann", "john.doe", "jane.doe", "firstname.lastname",
                        "first.last", "vorname", "ihre.email", "tu.email", "votre.email"}
+# Senders nobody reads.
+_NO_REPLY_LOCAL = re.compile(r"^(?:no-?reply|do-?not-?reply|donotreply|mailer-daemon)(?:[+.-].*)?$")
 _COMMON_TLDS = {
     "com", "net", "org", "info", "biz", "eu", "uk", "hotel", "hotels", "travel", "online", "site",
     "app", "swiss", "berlin", "bayern", "wien", "tirol", "koeln", "hamburg", "paris", "london",
@@ -2262,11 +2830,27 @@ def _clean_email(value: str | None) -> str | None:
         domain.endswith(_ASSET_SUFFIXES)
         or _PLACEHOLDER_DOMAINS.search(domain)
         or local in _PLACEHOLDER_LOCALS
+        or _NO_REPLY_LOCAL.match(local)
         or re.fullmatch(r"[0-9a-f]{24,}", local)
         or ".." in local
     ):
         return None
     return email
+
+
+def _mailto_recipients(href: str) -> list[str]:
+    """Every address of a mailto: link: "a@x,b@x", and the to/cc/bcc of its query."""
+    head, _, query = href.partition("?")
+    recipients = re.split(r"[,;]", unquote(head))
+    if query:
+        try:
+            fields = parse_qs(query, max_num_fields=20)
+        except ValueError:
+            fields = {}
+        for key in ("to", "cc", "bcc"):
+            for value in fields.get(key, fields.get(key.upper(), []))[:10]:
+                recipients += re.split(r"[,;]", value)
+    return recipients
 
 
 def _emails(page: _Page, schema: dict[str, Any] | None) -> list[str]:
@@ -2278,7 +2862,7 @@ def _emails(page: _Page, schema: dict[str, Any] | None) -> list[str]:
             found.append(email)
 
     for href in page.mail_hrefs[:100]:
-        for address in re.split(r"[,;]", unquote(href.split("?", 1)[0])):
+        for address in _mailto_recipients(href):
             add(html_lib.unescape(address))
     for encoded in page.cf_emails[:100]:
         add(_decode_cfemail(encoded))
@@ -2286,6 +2870,8 @@ def _emails(page: _Page, schema: dict[str, Any] | None) -> list[str]:
         add(email)
     if schema:
         add(schema.get("email"))
+    for email in page.schema_emails[:20]:
+        add(email)
     text = _deobfuscate(page.text)
     if "@" in text:
         for attempt, match in enumerate(_EMAIL_CANDIDATE.finditer(text)):
@@ -2299,9 +2885,11 @@ def _emails(page: _Page, schema: dict[str, Any] | None) -> list[str]:
 
 _CITY = r"[^\W\d_][\w'’.\-]*(?:[ ][^\W\d_][\w'’.\-]*){0,3}"
 # "Hauptstraße 5a", "Via Roma, 12", "Calle Mayor 5-7"
+# A house number is never the head of a longer digit run: "Chemin des Oliviers, 84160" is a
+# street and a postcode, "Am Waldrand 7 - 79822" a number and a postcode.
 _STREET_NUMBER_LAST = (
-    r"[^\W\d_][^\n,;|·•]{1,60}?,?[ ]\d{1,4}(?:[ ]?[a-zA-Z](?!\w))?"
-    r"(?:[ ]?[-/][ ]?\d{1,4}[a-zA-Z]?)?"
+    r"[^\W\d_][^\n,;|·•]{1,60}?,?[ ]\d{1,4}(?!\d)(?:[ ]?[a-zA-Z](?!\w))?"
+    r"(?:[ ]?[-/][ ]?\d{1,4}(?!\d)[a-zA-Z]?)?"
 )
 _STREET_NUMBER_FIRST = r"\d{1,4}(?:[ ]?(?:bis|ter|[a-zA-Z]))?,?[ ][^\W\d_][^\n,;|·•\d]{2,60}?"
 # "D-10115", "1012 AB" (NL), "1100-048" (PT), "00-950" (PL), "113 51" (SE/CZ), "6020", "10115"
@@ -2452,7 +3040,9 @@ def _match_address(text: str) -> str | None:
         city = _CITY_STOP.sub("", match.group("city")).strip(" .,-")
         if not city or city.lower() in _NOT_A_CITY:
             continue
-        street = _ADDRESS_LABEL.sub("", match.group("street").strip(" ,"))
+        # "Pension Waldesruh - Familie Kürz - Am Waldrand 7": the street is the last piece.
+        street = re.split(r"[ ]+[-–—][ ]+", match.group("street").strip(" ,"))[-1]
+        street = _ADDRESS_LABEL.sub("", street)
         if not street or _PHONE_CUE.match(street):
             continue
         return f"{street}, {match.group('postcode')} {city}"
