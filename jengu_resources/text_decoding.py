@@ -196,7 +196,7 @@ _OPENERS = frozenset("¿¡")
 _SUFFIXES = frozenset("©®™")
 
 
-def _mojibake_score(text: str) -> int:
+def mojibake_score(text: str) -> int:
     """How wrong a decoding looks: 0 for clean text, more for each typical mis-decoding artefact.
 
     Wrong single-byte decodings put symbols or capitals inside words ("GdaÅ„sk", "£ódŸ"), glue
@@ -238,7 +238,7 @@ def guess_legacy_encoding(data: bytes) -> str:
     can come back as Big5), so its guesses only compete with cp1252 on how clean the decoded text
     looks, and cp1252 wins every tie: it is what Excel and old sites on Western Windows write.
     """
-    sample = _high_byte_sample(data)
+    sample = high_byte_sample(data)
     as_utf8 = sample.decode("utf-8", "replace")
     invalid = as_utf8.count("\ufffd")
     valid = len(_NON_ASCII.findall(as_utf8)) - invalid
@@ -260,7 +260,7 @@ def guess_legacy_encoding(data: bytes) -> str:
         if name not in seen and not name.startswith(("utf-16", "utf-32")):
             seen.add(name)
             candidates.append(encoding)
-    scores = [_mojibake_score(sample.decode(enc, "replace")) for enc in candidates]
+    scores = [mojibake_score(sample.decode(enc, "replace")) for enc in candidates]
     best = candidates[scores.index(min(scores))]
     # Without bytes 0x80-0x9F the two decode identically; claim only what the bytes show.
     if best == "cp1252" and not _C1_BYTE.search(data):
@@ -268,10 +268,12 @@ def guess_legacy_encoding(data: bytes) -> str:
     return best
 
 
-def _high_byte_sample(data: bytes) -> bytes:
-    # Only the stretches around high bytes tell encodings apart; a big body may have few of them,
-    # far apart. Stretches that do not touch are kept apart by a newline, so they cannot glue
-    # into one false word.
+def high_byte_sample(data: bytes) -> bytes:
+    """The stretches of ``data`` around its bytes above 0x7F, up to ``CHARSET_SAMPLE_BYTES``.
+
+    Only they tell single-byte encodings apart; a big body may have few of them, far apart.
+    Stretches that do not touch are kept apart by a newline, so they cannot glue into one false
+    word."""
     spans: list[list[int]] = []
     size, pos = 0, 0
     while size < CHARSET_SAMPLE_BYTES and (match := _HIGH_BYTE.search(data, pos)):

@@ -26,6 +26,7 @@ from jengu_assets.acquisition.rules import (
     hiring_signal,
     is_decision_maker,
     is_generic_domain,
+    is_hospitality_company,
     is_hospitality_industry,
     is_hospitality_posting,
     is_valid_email,
@@ -78,6 +79,17 @@ def test_fold(text: str, expected: str) -> None:
         pytest.param("St. Regis Rome", "Saint Regis Rome", id="st-saint"),
         pytest.param("Hotel & Spa", "Hotel + Spa", id="and-dropped"),
         pytest.param("Hôtel Métropole", "HOTEL METROPOLE", id="accents-and-case"),
+        pytest.param("Hotel Cipriani, A Belmond Hotel", "Hotel Cipriani", id="brand-affiliation"),
+        pytest.param("The Dilly, Autograph Collection", "The Dilly", id="marriott-collection"),
+        pytest.param("Hotel Indigo Edinburgh, an IHG Hotel", "Hotel Indigo Edinburgh",
+                     id="an-ihg-hotel"),
+        pytest.param("Hotel Bristol Sp. z o.o.", "Hotel Bristol", id="polish-legal-form"),
+        pytest.param("Hotel Jalta spol. s r.o.", "Hotel Jalta", id="czech-legal-form"),
+        pytest.param("Hotel Post Betriebs GmbH", "Hotel Post", id="german-operating-company"),
+        pytest.param("Hotel Adler ****", "Hotel Adler", id="star-rating"),
+        pytest.param("Hotel Sonne (4 Sterne Superior)", "4* Hotel Sonne", id="stars-in-words"),
+        pytest.param("Swan Holdings Ltd t/a The Swan", "The Swan", id="trading-as"),
+        pytest.param("Acme LLC dba Hotel Sun", "Hotel Sun", id="doing-business-as"),
     ],
 )
 def test_name_key_equal(a: str, b: str) -> None:
@@ -91,6 +103,8 @@ def test_name_key_equal(a: str, b: str) -> None:
         pytest.param("Hotel Europa", "Hotel Europa Airport", id="extra-word-distinguishes"),
         pytest.param("Grand Hotel Spa", "Grand Hotel", id="spa-is-not-a-legal-form-undotted"),
         pytest.param("Hotel Sa Punta", "Hotel Punta", id="mallorcan-sa-mid-name-kept"),
+        pytest.param("Motel 6", "Motel 7", id="numbers-are-not-star-ratings"),
+        pytest.param("Hotel Krone, Salzburg", "Hotel Krone", id="a-place-after-a-comma-is-kept"),
     ],
 )
 def test_name_key_different(a: str, b: str) -> None:
@@ -136,6 +150,11 @@ def test_city_key_exonyms_share_a_key(variants: tuple[str, ...]) -> None:
         pytest.param(None, "", id="none"),
         pytest.param("", "", id="empty"),
         pytest.param("  Denver ", "denver", id="unknown-city-is-just-folded"),
+        pytest.param("80331 München", "munchen", id="postcode-before"),
+        pytest.param("D-80331 München", "munchen", id="country-letter-postcode"),
+        pytest.param("London SW1A 1AA", "london", id="uk-postcode-after"),
+        pytest.param("1010 Wien", "wien", id="postcode-then-exonym-key"),
+        pytest.param("Zell am See", "zell am see", id="no-digits-untouched"),
     ],
 )
 def test_city_key_plain(city: str | None, expected: str) -> None:
@@ -168,6 +187,8 @@ def test_city_key_keeps_different_cities_apart() -> None:
         pytest.param("localhost", None, id="no-dot"),
         pytest.param("http://", None, id="scheme-only"),
         pytest.param("[broken", None, id="urlsplit-would-raise"),
+        pytest.param("https://www.hotel-müller.de/en", "xn--hotel-mller-zhb.de",
+                     id="umlaut-domain-as-its-email-would-be"),
     ],
 )
 def test_domain_of(value: str | None, expected: str | None) -> None:
@@ -219,6 +240,8 @@ def test_is_generic_domain(domain: str | None, generic: bool) -> None:
         pytest.param("None", None, id="none-word"),
         pytest.param("null", None, id="null"),
         pytest.param("Unknown", None, id="unknown"),
+        pytest.param("ｉｎｆｏ＠ｈｏｔｅｌ．ｊｐ", "info@hotel.jp", id="full-width-typed-in-japanese"),
+        pytest.param("info@hotel-müller.de", "info@xn--hotel-mller-zhb.de", id="umlaut-domain"),
     ],
 )
 def test_normalise_email(value: str | None, expected: str | None) -> None:
@@ -567,6 +590,30 @@ def test_is_hospitality_industry(industry: str | None, ok: bool, reason_has: str
     assert reason_has in reason
 
 
+@pytest.mark.parametrize(
+    ("name", "ok", "reason_has"),
+    [
+        pytest.param("Schloss Elmau", True, "nothing", id="a-hotel-without-a-hotel-word"),
+        pytest.param("Claridge's", True, "nothing", id="possessive-name"),
+        pytest.param("Restaurant Tantris", True, "nothing", id="restaurants-may-let-rooms"),
+        pytest.param("The Mews", True, "nothing", id="vendor-name-that-is-an-ordinary-word"),
+        pytest.param("Hotel Restaurant Zur Post", True, "nothing", id="hotel-and-restaurant"),
+        pytest.param("Hotel Software Solutions", True, "'hotel'", id="lodging-word-wins"),
+        pytest.param("Smile Dental Clinic", False, "healthcare", id="dentist"),
+        pytest.param("Zahnarztpraxis Dr. Weber", False, "healthcare", id="german-dentist"),
+        pytest.param("Acme Software GmbH", False, "software", id="software-company"),
+        pytest.param("Booking.com B.V.", False, "online travel agency", id="ota"),
+        pytest.param("Hotels.com", False, "online travel agency", id="ota-with-a-hotel-word"),
+        pytest.param("Swiss Hotel Management School", False, "hotel school", id="hotel-school"),
+        pytest.param("Randstad", False, "staffing", id="staffing-agency"),
+    ],
+)
+def test_is_hospitality_company(name: str, ok: bool, reason_has: str) -> None:
+    verdict, reason = is_hospitality_company(name)
+    assert verdict is ok
+    assert reason_has in reason
+
+
 # --------------------------------------------------------------------------------------------------
 # extract_company
 # --------------------------------------------------------------------------------------------------
@@ -732,10 +779,15 @@ def index() -> DedupIndex:
     [
         pytest.param("Anything", "Paris", None, "INFO@grandhoteleuropa.at", ("europa", "email"),
                      id="same-email-wins-everywhere"),
-        pytest.param("Anything", "Paris", "grandhoteleuropa.at", None, ("europa", "domain"),
+        pytest.param("Anything", "Innsbruck", "grandhoteleuropa.at", None, ("europa", "domain"),
                      id="same-website"),
-        pytest.param("Anything", "Paris", None, "booking@grandhoteleuropa.at",
+        pytest.param("Anything", None, None, "booking@grandhoteleuropa.at",
                      ("europa", "domain"), id="email-domain-matches-website"),
+        # A contact's home town in the export: the same name under the same domain is the hotel.
+        pytest.param("Grand Hotel Europa", "Hall in Tirol", "grandhoteleuropa.at", None,
+                     ("europa", "domain"), id="same-domain-and-name-other-city"),
+        pytest.param("Europa Grandhotel", "Innsbruck Igls", "grandhoteleuropa.at", None,
+                     ("europa", "domain"), id="same-domain-district-of-the-city"),
         pytest.param("Grand-Hotel Europa", "Innsbruck", None, None, ("europa", "name+city"),
                      id="hyphen"),
         pytest.param("Hotel Europa Grand", "Innsbruck", None, None, ("europa", "name+city"),
@@ -783,12 +835,47 @@ def test_dedup_matches(index: DedupIndex, name: str, city: str | None, website: 
         pytest.param("Hotel Neu", "Paris", "https://www.booking.com/hotel/fr/neu.html", None,
                      id="ota-domain"),
         pytest.param("Hotel Neu", "Paris", None, "hotel.neu@yahoo.fr", id="free-mail-country-tld"),
+        # A small group runs its hotels under one domain: another city and name is another hotel.
+        pytest.param("Hotel Europa Salzburg", "Salzburg", "grandhoteleuropa.at", None,
+                     id="group-domain-other-city"),
         pytest.param("", "", None, None, id="nothing-to-match-on"),
     ],
 )
 def test_dedup_does_not_match(index: DedupIndex, name: str, city: str | None,
                               website: str | None, email: str | None) -> None:
     assert _match(index, name, city, website, email) is None
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        pytest.param(("Hotel Bär", "Dresden"), ("Hotel Baer", "Dresden"), id="umlaut-written-out"),
+        pytest.param(("Hotel Stadt Hamburg", "Lübeck"), ("Hotel Stadt Hamburg", "Luebeck"),
+                     id="city-umlaut-written-out"),
+        pytest.param(("Hotel Schweizerhof Bern & Spa", "Bern"), ("Hotel Schweizerhof", "Bern"),
+                     id="and-spa-is-a-descriptor"),
+        pytest.param(("Hotel Garni Alpenrose", "Lech"), ("Alpenrose", "Lech"), id="garni"),
+        pytest.param(("Hotel Das Tegernsee", "Tegernsee"), ("Das Tegernsee", "Tegernsee"),
+                     id="named-after-its-town"),
+        pytest.param(("Hotel Torbräu", "80331 München"), ("Torbräu", "Munich"),
+                     id="postcode-in-the-city"),
+    ],
+)
+def test_dedup_same_hotel_written_differently(first: tuple, second: tuple) -> None:
+    index = DedupIndex()
+    _add(index, "p", *first)
+    hit = _match(index, *second)
+    assert hit is not None and hit[0] == "p"
+
+
+def test_group_domain_joins_only_a_name_that_says_the_city() -> None:
+    index = DedupIndex()
+    _add(index, "wien", "Hotel Sacher Wien", "Wien", "sacher.com")
+    _add(index, "salzburg", "Hotel Sacher Salzburg", "Salzburg", "sacher.com")
+    # A contact who lives outside town, at the hotel whose name says where it is.
+    assert _match(index, "Sacher Salzburg", "Anif", "https://www.sacher.com/de/salzburg/") == (
+        "salzburg", "domain")
+    assert _match(index, "Bayerischer Hof", "Graz", "sacher.com") is None
 
 
 def test_distinguishing_word_blocks_what_spelling_alone_would_match() -> None:

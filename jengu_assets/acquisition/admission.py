@@ -171,13 +171,17 @@ def _index_for(con: duckdb.DuckDBPyConnection, batch: Iterable[dict]) -> rules.D
             domains.add(keys["domain"])
         if keys["email"]:
             emails.add(keys["email"])
+    # Cities match as the index compares them, so "Luebeck" finds the prospects in "Lübeck".
+    city_spelling = rules.DEDUP_SPELLING_SQL.format(column="city_key")
     rows = fetch_dicts(
         con,
         "SELECT id, name_key, city_key, domain, email FROM prospects "
-        "WHERE name_key IN (SELECT unnest(?::VARCHAR[])) OR city_key IN (SELECT unnest(?::VARCHAR[])) "
+        "WHERE name_key IN (SELECT unnest(?::VARCHAR[])) "
+        f"OR {city_spelling} IN (SELECT unnest(?::VARCHAR[])) "
         "OR domain IN (SELECT unnest(?::VARCHAR[])) OR email IN (SELECT unnest(?::VARCHAR[])) "
         "ORDER BY created_at, id",
-        [sorted(names), sorted(cities), sorted(domains), sorted(emails)],
+        [sorted(names), sorted({rules.dedup_spelling(c) for c in cities}), sorted(domains),
+         sorted(emails)],
     )
     index = rules.DedupIndex()
     for row in rows:

@@ -15,18 +15,21 @@ Duplicates are deliberately not decided here; admission does that against the wh
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import html
+import io
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from jengu_assets.acquisition.models import Lead
 from jengu_assets.acquisition.rules import (
     country_code,
+    domain_of,
     is_valid_email,
     normalise_email,
     parse_location,
@@ -35,7 +38,9 @@ from jengu_resources.text_decoding import (
     BOMS,
     file_signature,
     guess_legacy_encoding,
+    high_byte_sample,
     is_utf8,
+    mojibake_score,
     text_stream,
     utf16_without_bom,
 )
@@ -46,6 +51,9 @@ PLAIN_LIST = "plain_list"
 DELIMITERS = (",", ";", "\t", "|")  # order breaks ties: comma is by far the most common
 SAMPLE_CHARS = 64 * 1024
 MAX_PREAMBLE = 10  # title lines tolerated above the header; more looks like headerless data
+# Reports list their filters above the header, one "Name: value" line each; past MAX_PREAMBLE
+# only such narrow lines are passed over, up to this many.
+MAX_NARROW_PREAMBLE = 40
 MAX_COMPANY_NAME = 250  # the longest real hotel names run to about a hundred characters
 PREAMBLE_MAX_CELLS = 2  # "Exported on,2026-01-01" is a title; three values look like a data row
 
@@ -97,32 +105,49 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "current company", "business name", "employer", "establishment", "accommodation",
         "nom de l'hôtel", "nombre del hotel", "raison sociale", "razón social", "azienda",
         "albergo", "ragione sociale", "bedrijf", "bedrijfsnaam", "name of hotel",
-        "name of company",
+        "name of company", "associated company", "associated company name", "nazwa firmy",
+        "nazwa hotelu", "název firmy", "název hotelu", "společnost", "název společnosti",
+        "företag", "företagsnamn", "virksomhed", "bedrift", "yritys", "компания",
+        "название компании", "организация", "отель", "гостиница", "название отеля",
+        "会社名", "企業名", "法人名", "ホテル名", "施設名", "宿泊施設名", "公司名称", "公司名稱", "公司",
+        "企业名称", "企業名稱", "酒店名称", "酒店名稱", "酒店", "饭店",
     ),
     "contact_name": (
         "name", "full name", "contact", "contact name", "contact person", "ansprechpartner",
+        "imię i nazwisko", "osoba kontaktowa", "kontaktperson", "контактное лицо",
+        "фио", "担当者", "担当者名", "氏名", "联系人", "聯絡人", "姓名",
     ),
     "first_name": (
         "first name", "firstname", "given name", "vorname", "prénom", "voornaam", "nome",
+        "imię", "jméno", "förnamn", "fornavn", "etunimi", "имя",
     ),
     "last_name": (
         "last name", "surname", "family name", "nachname", "nom", "apellido", "apellidos",
-        "cognome", "achternaam", "sobrenome",
+        "cognome", "achternaam", "sobrenome", "nazwisko", "příjmení", "efternamn",
+        "efternavn", "etternavn", "sukunimi", "фамилия",
     ),
     "contact_title": (
         "title", "job title", "position", "role", "headline", "current title", "titel",
-        "funktion", "poste", "cargo", "designation", "ruolo", "functie",
+        "funktion", "poste", "cargo", "designation", "ruolo", "functie", "occupation", "job",
+        "stanowisko", "pozice", "funkce", "stilling", "befattning", "должность", "役職", "肩書き",
+        "职位", "職位", "职务",
     ),
     "email": (
         "email", "e-mail", "email address", "e-mail address", "mail", "work email",
         "business email", "e-mail-adresse", "courriel", "correo", "correo electrónico", "emails",
-        "mail address", "email id",
+        "mail address", "email id", "pro email", "professional email", "email pro", "e-mail pro",
+        "email professionnel", "work email address", "business email address", "secondary email",
+        "other email", "alternate email", "additional email", "supplemental email",
+        "perso email", "personal email", "private email", "adres e-mail", "e-post", "epost",
+        "sähköposti", "эл. почта", "электронная почта", "почта", "メールアドレス", "メール", "電子メール",
+        "邮箱", "电子邮件", "電子郵件", "电子邮箱", "電郵",
     ),
     "phone": (
         "phone", "telephone", "téléphone", "phone number", "tel", "telefon", "telefonnummer",
         "teléfono", "work phone", "mobile", "mobile phone", "phone no", "telephone number",
         "mobile number", "cell phone", "direct phone", "work direct phone", "first phone",
-        "corporate phone", "telefono", "telefoon",
+        "corporate phone", "telefono", "telefoon", "puhelin", "телефон", "電話番号", "電話",
+        "电话", "電話號碼", "电话号码",
     ),
     "linkedin_url": (
         "linkedin", "linkedin url", "linkedin profile", "linkedin profile url", "profile url",
@@ -132,21 +157,25 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "website": (
         "website", "company website", "website url", "url", "domain", "company domain", "web",
         "homepage", "webseite", "site web", "sitio web", "domain name", "company domain name",
-        "site", "web page", "sito web",
+        "site", "web page", "sito web", "strona www", "strona internetowa", "webové stránky",
+        "сайт", "веб-сайт", "ウェブサイト", "ホームページ", "网站", "網站", "官网",
     ),
     "city": (
         "city", "town", "stadt", "ort", "ville", "ciudad", "città", "miasto", "locality", "plaats",
-        "cidade", "localidad", "localité",
+        "cidade", "localidad", "localité", "miejscowość", "město", "obec", "stad", "kaupunki",
+        "город", "市区町村", "市町村", "城市",
     ),
     "region": (
         "state", "region", "province", "provincia", "county", "bundesland", "kanton",
-        "state/region", "state/province", "province/state",
+        "state/region", "state/province", "province/state", "województwo", "регион", "область",
+        "都道府県", "省份",
     ),
     "country": ("country", "country code", "land", "pays", "país", "paese", "country/region",
-                "country name", "nazione"),
+                "country name", "nazione", "kraj", "země", "maa", "страна", "国", "国名", "国家",
+                "國家"),
     "location": (
         "location", "geography", "company location", "address", "company address", "adresse",
-        "dirección", "standort",
+        "dirección", "standort", "adres", "adresa", "адрес", "住所", "所在地", "地址",
     ),
     "industry": ("industry", "company industry", "branche", "sector", "secteur"),
 }
@@ -170,7 +199,15 @@ _PERSON_FIELDS = _HOTEL_PLACE | {
 # Names that say less than another column may: "profileUrl" is the Sales Navigator link where
 # "linkedinProfileUrl" is the public one, a bare "URL" can be anything, and next to a "Job Title"
 # (Outlook) a "Title" is "Ms.".
-_WEAK_ALIASES = frozenset({"profileurl", "profilelink", "url", "web", "title"})
+_WEAK_ALIASES = frozenset({
+    "profileurl", "profilelink", "url", "web", "title", "associatedcompany",
+    "associatedcompanyname", "secondaryemail", "otheremail", "alternateemail", "additionalemail",
+    "supplementalemail", "persoemail", "personalemail", "privateemail",
+})
+# Where the first column for these is empty in a row, the next one for the same field is read:
+# HubSpot's "Company Name" is often blank where "Associated Company" is not, and tools give a
+# second address ("Email 2", "Personal Email") for when there is no first.
+_ALTERNATE_FIELDS = ("company_name", "email", "phone", "website")
 
 # Columns only a listing of businesses has (Google Maps scrapes, directories): there the hotel's
 # name is in a column called just "name" or "title".
@@ -187,7 +224,12 @@ _NAMED_COMPANY = (
 )
 
 
+_NOT_ASCII_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
 def _norm_header(text: str) -> str:
+    if text.isascii():
+        return _NOT_ASCII_ALNUM.sub("", text.lower())
     # Accents are folded so "Prénom"/"prenom" and "Hôtel"/"Hotel" match whatever the export did.
     folded = unicodedata.normalize("NFKD", text.replace("\ufeff", "").casefold())
     return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
@@ -198,8 +240,32 @@ _ALIAS_TO_FIELD: dict[str, str] = {
 }
 
 
+_BILINGUAL = re.compile(r"\s*[/|]\s*")
+# A note on a header name: "E-mail (work)", "City [HQ]", "Phone\n(direct)".
+_HEADER_NOTE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*")
+
+
 def _header_field(cell: str) -> tuple[str, int] | None:
     """(canonical field, rank) a header names, or None; the lowest rank wins a field."""
+    found = _header_name_field(cell)
+    if found is None and (note := _HEADER_NOTE.search(cell)):
+        bare = _HEADER_NOTE.sub(" ", cell)
+        if bare.strip():
+            found = _header_name_field(bare)
+        # "Name (Hotel)": the note says whose name it is.
+        if _norm_header(bare) == "name" and _ALIAS_TO_FIELD.get(_norm_header(note.group())) == (
+            "company_name"
+        ):
+            found = ("company_name", 1)
+    if found is None and _BILINGUAL.search(cell):
+        # "Stadt / Ville", "E-Mail | Courriel": the first language that names a field.
+        for part in _BILINGUAL.split(cell):
+            if part.strip() and (found := _header_name_field(part)):
+                break
+    return found
+
+
+def _header_name_field(cell: str) -> tuple[str, int] | None:
     key = _norm_header(cell)
     if not key:
         return None
@@ -224,6 +290,16 @@ def _header_field(cell: str) -> tuple[str, int] | None:
     if numbered != key and (canonical := _ALIAS_TO_FIELD.get(numbered)):
         return canonical, 1
     return None
+
+
+def _alternates(cells: Sequence[str], mapping: dict[str, int]) -> dict[str, list[int]]:
+    """For the fields in _ALTERNATE_FIELDS: the other columns naming them, best first."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for i, cell in enumerate(cells):
+        named = _header_field(cell)
+        if named and named[0] in _ALTERNATE_FIELDS and mapping.get(named[0]) not in (None, i):
+            found.setdefault(named[0], []).append((named[1], i))
+    return {name: [i for _rank, i in sorted(columns)] for name, columns in found.items()}
 
 
 def _map_columns(cells: Sequence[str]) -> dict[str, int]:
@@ -315,7 +391,81 @@ def _detect_encoding(raw: bytes, path: Path) -> str:
             raise LeadFileError(f"{path}: not a CSV file (binary content: contains NUL bytes)")
     if is_utf8(raw):
         return "utf-8"
-    return guess_legacy_encoding(raw)
+    return _likely_encoding(raw, guess_legacy_encoding(raw))
+
+
+# The legacy encodings lead lists are really written in, in order of preference: Windows and
+# ISO code pages, Excel's "CSV (MS-DOS)" (cp850 in Europe, cp437 in the US) and "CSV (Macintosh)",
+# and the East Asian ones. The detector may name a rarer relative that decodes the same bytes a
+# little differently (cp775 for cp850, ISO-8859-14 for ISO-8859-15): such a guess must read
+# strictly cleaner than all of these to stand.
+_USUAL_ENCODINGS = (
+    "cp1252", "iso8859_15", "cp850", "cp437", "mac_roman", "cp1250", "iso8859_2", "cp852",
+    "cp1251", "koi8_r", "cp866", "iso8859_5", "cp1253", "iso8859_7", "cp1254", "iso8859_9",
+    "cp1257", "iso8859_13", "cp1255", "cp1256", "cp1258", "shift_jis", "cp932", "euc_jp",
+    "gb18030", "big5", "euc_kr", "cp949", "tis_620",
+)
+_USUAL_CODECS = frozenset(codecs.lookup(name).name for name in _USUAL_ENCODINGS)
+_MULTIBYTE_CODECS = frozenset(
+    codecs.lookup(name).name
+    for name in ("shift_jis", "cp932", "euc_jp", "gb18030", "gbk", "gb2312", "big5", "euc_kr",
+                 "cp949", "iso2022_jp", "hz")
+)
+# Excel's "CSV (MS-DOS)" and "CSV (Macintosh)" put umlauts where Windows keeps quotes, symbols
+# and rare letters: cp850 "König" reads as cp1252 "K”nig", mac_roman "Köln" as "Kšln" and
+# "Rößle" as "Rš§le". Every byte is valid cp1252, so only how the words look tells them apart,
+# and a code page other than the detector's must read much better to replace it.
+_WESTERN = ("cp1252", "cp850", "cp437", "mac_roman")
+_RARE_LETTERS = frozenset("šŠžŽŸƒœŒªºµÿýÝþÞðÐ")
+_WORD_PUNCTUATION = frozenset("’´`·'–—")  # "l’Hôtel", "Baden–Baden"
+_NON_ASCII_CHAR = re.compile(r"[^\x00-\x7f]")
+
+
+def _oddness(text: str, rare_letters: bool) -> int:
+    """How little ``text`` looks like words: symbols inside words count 2, rare letters next to
+    a letter 1 (only when asked: "š" is also Czech)."""
+    odd = 0
+    for match in _NON_ASCII_CHAR.finditer(text):
+        ch, i = match.group(), match.start()
+        before = i > 0 and text[i - 1].isalpha()
+        after = i + 1 < len(text) and text[i + 1].isalpha()
+        if ch.isalpha():
+            odd += rare_letters and ch in _RARE_LETTERS and (before or after)
+        elif before and after and ch not in _WORD_PUNCTUATION:
+            odd += 2
+    return odd
+
+
+def _likely_encoding(raw: bytes, guess: str) -> str:
+    try:
+        name = codecs.lookup(guess).name
+    except LookupError:
+        return guess  # utf-8+cp1252: a mixed body, decoded run by run
+    if name == "utf-8" or name in _MULTIBYTE_CODECS:
+        return guess
+    sample = high_byte_sample(raw)
+
+    def score(encoding: str, rare_letters: bool = False) -> int:
+        text = sample.decode(encoding, "replace")
+        return mojibake_score(text) + _oddness(text, rare_letters)
+
+    if b"\r" in raw and b"\n" not in raw and name != "mac-roman":
+        # Only classic Mac files end lines with a bare CR, and Excel for Mac writes mac_roman.
+        if score("mac_roman", True) < score(guess, True):
+            return "mac_roman"
+    base = score(guess)
+    if name == "iso8859-1":
+        # cp1252 without its 0x80-0x9F bytes: only the euro variant can read cleaner (œ, Š, Ž).
+        if score("iso8859_15") < base:
+            return "iso8859_15"
+    if name in _USUAL_CODECS or name == "iso8859-1":
+        better = [(score(c), rank, c) for rank, c in enumerate(_WESTERN) if c != guess]
+        best_score, _rank, best = min(better)
+        return best if best_score <= base - 2 and 2 * best_score <= base else guess
+    best_score, _rank, best = min(
+        (score(candidate), rank, candidate) for rank, candidate in enumerate(_USUAL_ENCODINGS)
+    )
+    return best if best_score <= base else guess
 
 
 def _utf16_by_zero_bytes(raw: bytes) -> str | None:
@@ -340,6 +490,8 @@ def _utf16_by_zero_bytes(raw: bytes) -> str | None:
 def _decode(raw: bytes, encoding: str) -> str:
     with text_stream(raw, encoding) as stream:
         text = stream.read()
+    if text.endswith("\x1a"):
+        text = text.rstrip("\x1a")  # DOS programs end a file with ^Z
     # Cells never mean a NUL; dropping them keeps the rest of the value.
     return text.replace("\x00", "") if "\x00" in text else text
 
@@ -399,14 +551,18 @@ class _Record:
     broken: str | None = None  # set when an unbalanced quote cut the record back to one line
 
 
-def _records(lines: list[str], delimiter: str, width: int | None = None) -> Iterator[_Record]:
+def _records(
+    lines: list[str], delimiter: str, width: int | Callable[[], int] | None = None
+) -> Iterator[_Record]:
     """Every record, blank ones included.
 
     With the header's ``width`` known, a quote that never closes does not swallow the records
     after it: its line comes back alone, ``broken``, and reading starts again on the next line.
+    ``width`` may be a callable when a header further down changes it.
     """
     feed = _LineFeed(lines)
     reader = _reader(feed, delimiter)
+    current = width if callable(width) else (lambda: width)
     while True:
         first = feed.pos
         try:
@@ -423,7 +579,7 @@ def _records(lines: list[str], delimiter: str, width: int | None = None) -> Iter
             reader = _reader(feed, delimiter)
             continue
         last = feed.pos
-        if width is not None and _runs_away(lines, first, last, cells, delimiter, width):
+        if width is not None and _runs_away(lines, first, last, cells, delimiter, current()):
             yield _broken_record(lines, first, delimiter)
             if last - first > 1:
                 feed.pos = first + 1
@@ -519,7 +675,9 @@ def _layout_for(sample_lines: list[str], delimiter: str, strict: bool = True) ->
     except csv.Error:
         pass  # a quote left open: the records before it still show the layout
     wide_preamble = False
-    for k, (start, cells) in enumerate(records[: MAX_PREAMBLE + 1]):
+    for k, (start, cells) in enumerate(records[: MAX_NARROW_PREAMBLE + 1]):
+        if k > MAX_PREAMBLE and wide_preamble:
+            break  # past MAX_PREAMBLE only narrow lines are passed over
         mapping = _map_columns(cells)
         # Past a full line without a company column, only a header naming more than the
         # company is trusted: a data row with "Hotel" in a type column is no header.
@@ -606,10 +764,16 @@ def _detect_format(layout: _Layout) -> str:
 
 # --- values -> Lead ------------------------------------------------------------------------------
 
-# What people and spreadsheets type into a cell that has no value; "#N/A" is Excel's own.
+# What people and spreadsheets type into a cell that has no value; "#N/A" and the other error
+# values are what Excel and Google Sheets show for a formula that failed.
 _PLACEHOLDERS = frozenset(
-    {"", "n/a", "na", "n.a.", "#n/a", "-", "--", "none", "null", "nil", "nan", "unknown", "?"}
+    {"", "n/a", "na", "n.a.", "#n/a", "-", "--", "none", "null", "nil", "nan", "unknown", "?",
+     "#ref!", "#value!", "#name?", "#div/0!", "#null!", "#num!", "#spill!", "#calc!", "#field!",
+     "#error!", "#getting_data"}
 )
+PLACEHOLDER_MAX = max(map(len, _PLACEHOLDERS))
+# Excel's way to keep leading zeros: ="00491234" is a text, not a formula to refuse.
+_TEXT_FORMULA = re.compile(r'="[^"]*"')
 
 
 # Lists scraped from web pages keep their entities ("Hotel &amp; Spa"). Only complete ones are
@@ -624,8 +788,10 @@ def _unescape(value: str) -> str:
 
 
 def _present(value: str) -> str | None:
-    if len(value) <= 7 and value.casefold() in _PLACEHOLDERS:
+    if len(value) <= PLACEHOLDER_MAX and value.casefold() in _PLACEHOLDERS:
         return None
+    if value[:2] == '="' and _TEXT_FORMULA.fullmatch(value):
+        value = value[2:-1].strip()
     if value[:1] == "'" and value[1:2] in _TEXT_MARKED:
         value = value[1:]
     return _unescape(value) or None
@@ -641,6 +807,8 @@ _ADDRESS_LIST = re.compile(r"[\s;,|/]+")
 
 def _email(value: str) -> str | None:
     value = _unescape(value)
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value)  # "ｉｎｆｏ＠ｈｏｔｅｌ．ｊｐ" typed in Japanese
     if "<" not in value and (value.count("@") > 1 or " " in value):
         # Several addresses in one cell, also without spaces ("a@x.de|b@x.de"), or one with a
         # note around it ("Jane (jane@x.de)"): the first address.
@@ -650,6 +818,19 @@ def _email(value: str) -> str | None:
     if email and email[-1] in ".,;:" and is_valid_email(email.rstrip(".,;:")):
         email = email.rstrip(".,;:")  # copied from the end of a sentence
     return email
+
+
+_PHONE_LIKE = re.compile(r"\+?[\d\s()./-]{6,}")
+
+
+def _misplaced_in_email(value: str) -> str | None:
+    """'website' or 'phone' when an email cell holds one of those instead, else None."""
+    value = value.strip()
+    if "@" in value:
+        return None
+    if _PHONE_LIKE.fullmatch(value) and sum(ch.isdigit() for ch in value) >= 6:
+        return "phone"
+    return "website" if " " not in value and "." in value and domain_of(value) else None
 
 
 # A cell a spreadsheet would run instead of show: "=HYPERLINK(...)", "+SUM(...)", "@cmd|...".
@@ -666,12 +847,14 @@ def _shown(value: str) -> str:
 class _LeadBuilder:
     """Turns one record's trimmed values into a Lead, or a reason; per-file caches live here."""
 
-    def __init__(self, path: Path, sha256: str, headers: list[str], mapping: dict[str, int]):
+    def __init__(self, path: Path, sha256: str, headers: list[str], mapping: dict[str, int],
+                 alternates: dict[str, list[int]] | None = None):
         self.path = path
         self.name = display_path(path.name)
         self.sha256 = sha256
         self.headers = headers
         self.mapping = mapping
+        self.alternates = alternates or {}
         mapped = set(mapping.values())
         self.unmapped = [i for i in range(len(headers)) if i not in mapped]
         # Exports repeat the same few places thousands of times.
@@ -680,7 +863,22 @@ class _LeadBuilder:
 
     def _get(self, values: list[str], name: str) -> str | None:
         i = self.mapping.get(name)
-        return None if i is None else _present(values[i])
+        value = None if i is None else _present(values[i])
+        if value is None and name in self.alternates:
+            for j in self.alternates[name]:
+                if (value := self._safe(values, j)) is not None:
+                    break
+        return value
+
+    def _safe(self, values: list[str], i: int) -> str | None:
+        # An alternate column is only read when the first is empty, so its formula or junk
+        # makes it unusable, not the row.
+        value = values[i]
+        if value[:1] in _FORMULA_SIGNS and _FORMULA.match(value) and not _TEXT_FORMULA.fullmatch(
+            value
+        ):
+            return None
+        return _present(value)
 
     def _location(self, text: str) -> tuple[str | None, str | None, str | None]:
         if text not in self._locations:
@@ -695,7 +893,9 @@ class _LeadBuilder:
     def _formula(self, values: list[str]) -> str | None:
         for i in self.mapping.values():
             value = values[i]
-            if value[:1] in _FORMULA_SIGNS and _FORMULA.match(value):
+            if value[:1] in _FORMULA_SIGNS and _FORMULA.match(value) and not (
+                _TEXT_FORMULA.fullmatch(value)
+            ):
                 return f"spreadsheet formula in column '{self.headers[i]}': {_shown(value)!r}"
         return None
 
@@ -713,13 +913,26 @@ class _LeadBuilder:
         if len(company) > MAX_COMPANY_NAME:
             # A description or a swallowed row landed in the column, not a hotel's name.
             return None, f"company name is {len(company)} characters long: {_shown(company)!r}"
+        if "@" in company and is_valid_email(normalise_email(company) or ""):
+            return None, f"company name is an email address: {_shown(company)!r}"
 
         email = None
+        misplaced: dict[str, str] = {}
         if (i := self.mapping.get("email")) is not None and values[i]:
             # The same definition admission applies, so a bad address is reported here, by row.
             email = _email(values[i])
             if email is not None and not is_valid_email(email):
-                return None, f"invalid email '{_shown(values[i])}'"
+                field_name = _misplaced_in_email(values[i])
+                if field_name is None:
+                    return None, f"invalid email '{_shown(values[i])}'"
+                # A website or a phone number typed into the email column: the lead is good.
+                misplaced[field_name], email = values[i].strip(), None
+        if email is None:
+            for j in self.alternates.get("email", ()):
+                other = self._safe(values, j)
+                if other and (found := _email(other)) and is_valid_email(found):
+                    email = found
+                    break
 
         contact = self._get(values, "contact_name")
         if contact is None:
@@ -732,9 +945,15 @@ class _LeadBuilder:
                 extra[self.headers[i]] = value
 
         website, linkedin = self._get(values, "website"), self._get(values, "linkedin_url")
-        if website and linkedin is None and "linkedin.com/" in website.casefold():
-            # LinkedIn's own connections export calls the profile link just "URL".
-            website, linkedin = None, website
+        website = website or misplaced.get("website")
+        if website and "linkedin.com/" in website.casefold():
+            if linkedin is None:
+                # LinkedIn's own connections export calls the profile link just "URL".
+                website, linkedin = None, website
+            else:
+                # A scraper's "companyUrl" is the company's LinkedIn page, not its website.
+                extra[self.headers[self.mapping["website"]]] = website
+                website = None
 
         city, region = self._get(values, "city"), self._get(values, "region")
         country = None
@@ -759,7 +978,7 @@ class _LeadBuilder:
             contact_name=contact,
             contact_title=self._get(values, "contact_title"),
             email=email,
-            phone=self._get(values, "phone"),
+            phone=self._get(values, "phone") or misplaced.get("phone"),
             linkedin_url=linkedin,
             website=website,
             city=city,
@@ -802,14 +1021,118 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _record_to_row(
-    number: int, record: _Record, layout: _Layout, headers: list[str], builder: _LeadBuilder
-) -> LeadRow:
+# Lines a report tool writes below (or between) the rows: totals, "generated by", copyright and
+# confidentiality notes, page counters. Only a line of one or two values is read this way.
+_SUMMARY = re.compile(
+    r"^(?:grand\s+|sub)?totals?\s*(?:[:=(]|(?:leads?|records?|rows?|count|rooms?)\b|\d|$)"
+    r"|^(?:summe|gesamt|insgesamt|anzahl|count|sum|somme|totale)\s*[:=]?\s*\d"
+    r"|^\d[\d.,\s]*\s+(?:leads?|records?|rows?|results?|contacts?|companies|accounts?|entries|"
+    r"prospects?|datensätze|einträge|kontakte)\b"
+    r"|^(?:generated|exported|created|downloaded|printed|extracted|report\s+generated|run)\s+"
+    r"(?:by|on|at|from|with|via)\b"
+    r"|^(?:erstellt|exportiert|generiert)\s+(?:von|am|mit|durch)\b"
+    r"|\bcopyright\b|©|\(c\)\s*(?:\d{4}|[a-z])|\ball rights reserved\b"
+    r"|\bconfidential information\b|\bdo not distribute\b"
+    r"|^page\s+\d+\s*(?:of|/)\s*\d+|^(?:showing|displaying)\s+\d+"
+    r"|^end\s+of\s+(?:report|file|list|data|export)\b",
+    re.IGNORECASE,
+)
+SUMMARY_MAX_CHARS = 160
+
+
+def _summary_line(values: Sequence[str]) -> str | None:
+    """The text of a report's total or footer line, else None."""
+    filled = [v for v in values if v]
+    if not 1 <= len(filled) <= 2:
+        return None
+    text = " ".join(filled)
+    if len(text) > SUMMARY_MAX_CHARS or not _SUMMARY.search(text):
+        return None
+    return text
+
+
+# What templates and data dictionaries put under the header instead of a hotel: the type or the
+# unit of each column ("string", "varchar(255)", "(text)", "[EUR]"), or an example to copy.
+_TYPE_WORDS = frozenset(
+    "string str text varchar nvarchar char int integer bigint number numeric decimal float double "
+    "bool boolean date datetime timestamp time email e-mail url uri phone tel required optional "
+    "mandatory pflichtfeld pflicht obligatoire facultatif obligatorio list enum id uuid json "
+    "yyyy-mm-dd dd.mm.yyyy mm/dd/yyyy".split()
+)
+_BRACKETED = re.compile(r"[(\[<{][^()\[\]<>{}]*[)\]>}]")
+_TYPE_SIZE = re.compile(r"\(\d+(?:,\s*\d+)?\)")
+_EXAMPLE = re.compile(
+    r"^(?:e\.\s?g\.|z\.\s?b\.|i\.\s?e\.|"
+    r"(?:example|beispiel|exemple|ejemplo|esempio|sample)\s*[:\-–])",
+    re.IGNORECASE,
+)
+
+
+def _is_type_cell(value: str) -> bool:
+    if _BRACKETED.fullmatch(value):
+        return True
+    words = [w for w in re.split(r"[\s/|,;:]+", _TYPE_SIZE.sub("", value.casefold())) if w]
+    return bool(words) and all(w in _TYPE_WORDS for w in words)
+
+
+def _description_row(values: Sequence[str], company: str) -> str | None:
+    """Why the record right under a header describes the columns instead of being a lead."""
+    filled = [v for v in values if v]
+    if len(filled) >= 2 and all(_is_type_cell(v) for v in filled):
+        return "column description under the header (types or units), not a lead"
+    if _EXAMPLE.match(company):
+        return f"an example row, not a lead: {_shown(company)!r}"
+    return None
+
+
+@dataclass
+class _Reading:
+    """The header in force while the records are read; a header further down replaces it."""
+
+    path: Path
+    sha256: str
+    layout: _Layout
+    headers: list[str]
+    builder: _LeadBuilder
+    fresh: bool = True  # no record read under this header yet
+
+    @classmethod
+    def start(cls, path: Path, sha256: str, layout: _Layout) -> _Reading:
+        headers = _unique_headers(layout.header)
+        alternates = _alternates(layout.header, layout.mapping)
+        return cls(path, sha256, layout, headers,
+                   _LeadBuilder(path, sha256, headers, layout.mapping, alternates))
+
+    def width(self) -> int:
+        return len(self.headers)
+
+    def switch(self, cells: list[str], mapping: dict[str, int], line: int) -> None:
+        layout = _Layout(
+            delimiter=self.layout.delimiter, header_line=line, header=cells, mapping=mapping,
+            preamble=self.layout.preamble, consistency=self.layout.consistency,
+        )
+        switched = _Reading.start(self.path, self.sha256, layout)
+        self.layout, self.headers = switched.layout, switched.headers
+        self.builder = switched.builder
+        self.fresh = True
+
+
+def _record_to_row(number: int, record: _Record, reading: _Reading) -> LeadRow:
     start, end = record.start, record.end
+    layout, headers = reading.layout, reading.headers
     width = len(headers)
     values = [_clean(cell) for cell in record.cells]
-    data = dict(zip(headers, values))
     reason = record.broken
+    if reason is None and (mapping := _another_header(values, layout)) is not None:
+        # Exports pasted together whose columns come in another order: the rows below are read
+        # by their own header.
+        data = dict(zip(headers, values))
+        for i, value in enumerate(values[width:], start=width + 1):
+            data[f"column {i}"] = value
+        reading.switch(record.cells, mapping, start)
+        return LeadRow(row=number, line=start, data=data, lead=None,
+                       reason="header row: the rows below are read by its column names")
+    data = dict(zip(headers, values))
     if not _fits(values, width):
         # Surplus values are stored under positional names so the row can be repaired by hand.
         for i, value in enumerate(values[width:], start=width + 1):
@@ -825,9 +1148,14 @@ def _record_to_row(
         data.update((h, "") for h in headers[len(record.cells) :])
     if reason is None and _is_header_again(values, layout):
         reason = "repeated header row"
+    if reason is None and (summary := _summary_line(values)):
+        reason = f"a total or footer line, not a lead: {_shown(summary)!r}"
+    if reason is None and reading.fresh:
+        reason = _description_row(values, values[layout.mapping["company_name"]])
+    reading.fresh = False
     lead = None
     if reason is None:
-        lead, reason = builder.build(values, number)
+        lead, reason = reading.builder.build(values, number)
     return LeadRow(row=number, line=start, data=data, lead=lead, reason=reason)
 
 
@@ -839,6 +1167,169 @@ def _is_header_again(values: list[str], layout: _Layout) -> bool:
     return [_norm_header(v) for v in values[: len(layout.header)]] == [
         _norm_header(cell) for cell in layout.header
     ]
+
+
+HEADER_NAME_MAX = 40
+_PREFIXED = re.compile(f"^(?:{'|'.join(_COMPANY_PREFIXES + _PERSON_PREFIXES)})(.+)$")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _names_a_column(value: str) -> bool:
+    """A quick `_header_field` for every record: whether ``value`` could be a column name."""
+    key = _DIGITS.sub("", _norm_header(value)).removesuffix("value")
+    if key in _ALIAS_TO_FIELD:
+        return True
+    prefixed = _PREFIXED.match(key)
+    if prefixed and prefixed.group(1) in _ALIAS_TO_FIELD:
+        return True
+    return "(" in value or "[" in value  # a note after the name: the full test decides
+
+
+def _another_header(values: list[str], layout: _Layout) -> dict[str, int] | None:
+    """The column mapping of a header with other columns than the one in force, else None.
+
+    A header names a company column and at least two more of ours, and most of its values are
+    column names. Only a record whose value in the company column names a column is looked at.
+    """
+    company = values[layout.mapping["company_name"]] if len(values) > layout.mapping[
+        "company_name"] else ""
+    if not company or len(company) > HEADER_NAME_MAX or "@" in company:
+        return None
+    if not _names_a_column(company):
+        return None
+    mapping = _map_columns(values)
+    if "company_name" not in mapping or len(mapping) < 3:
+        return None
+    filled = [v for v in values if v]
+    named = sum(1 for v in filled if _header_field(v) is not None)
+    if named < 0.6 * len(filled):
+        return None
+    same = [_norm_header(v) for v in values] == [_norm_header(c) for c in layout.header]
+    return None if same else mapping
+
+
+# --- files that are tables only once reshaped -------------------------------------------------
+
+_QUOTE_IN_CELL = re.compile(r"^\s*'.*'\s*$", re.DOTALL)
+
+
+def _single_quote_delimiter(sample_lines: list[str]) -> str | None:
+    """The delimiter of a file whose text delimiter is ' (LibreOffice lets one choose it), else
+    None: the first full line has every value in single quotes and no double quote anywhere."""
+    lines = [ln for ln in sample_lines[: 4 * (MAX_PREAMBLE + 1)] if ln.strip()]
+    if not lines or any('"' in ln for ln in lines):
+        return None
+    for line in lines[: MAX_PREAMBLE + 1]:
+        for delimiter in DELIMITERS:
+            cells = [c for c in line.rstrip("\r\n").split(delimiter) if c.strip()]
+            if len(cells) >= 2:
+                if all(_QUOTE_IN_CELL.match(c) and len(c.strip()) >= 2 for c in cells):
+                    return delimiter
+                break
+    return None
+
+
+def _requote(text: str, delimiter: str) -> str:
+    """``text`` read with ' as the quote and written back with ", record for record, so that line
+    numbers stay those of the file."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, quotechar='"', lineterminator="")
+    feed = _LineFeed(_physical_lines(text))
+    reader = csv.reader(feed, delimiter=delimiter, quotechar="'", doublequote=True,
+                        skipinitialspace=True, strict=False)
+    while True:
+        first = feed.pos
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # an endless quoted value: keep that line as it was
+            out.write(feed.lines[first])
+            feed.pos = first + 1
+            reader = csv.reader(feed, delimiter=delimiter, quotechar="'", doublequote=True,
+                                skipinitialspace=True, strict=False)
+            continue
+        ending = feed.lines[feed.pos - 1][len(feed.lines[feed.pos - 1].rstrip("\r\n")):]
+        if cells:
+            writer.writerow(cells)
+        out.write(ending or "\n")
+    return out.getvalue()
+
+
+def _unwrapped_lines(text: str) -> str | None:
+    """A file whose every line is one quoted value holding a whole row (a tool that saved each
+    line as one text field), unwrapped; None for any other file."""
+    lines = _physical_lines(text)
+    filled = [ln for ln in lines[:200] if ln.strip()]
+    if len(filled) < 2:
+        return None
+    wrapped = 0
+    for line in filled:
+        bare = line.strip()
+        if len(bare) > 1 and bare[0] == bare[-1] == '"':
+            wrapped += 1
+    if wrapped < 0.9 * len(filled):
+        return None
+    out = []
+    for line in lines:
+        bare = line.strip()
+        ending = line[len(line.rstrip("\r\n")):]
+        if len(bare) > 1 and bare[0] == bare[-1] == '"':
+            cells = next(csv.reader([bare], delimiter="\x1f", quotechar='"', doublequote=True))
+            if len(cells) == 1:
+                out.append(cells[0].replace("\r", " ").replace("\n", " ") + ending)
+                continue
+        out.append(line)
+    return "".join(out)
+
+
+_FIXED_CELL = re.compile(r"\S+(?: \S+)*")
+_GAP = re.compile(r"\s+")
+
+
+def _fixed_width(text: str) -> str | None:
+    """A fixed-width text export (columns padded with spaces) as tab-separated text with the same
+    lines, when a line near the top reads as such a header; else None."""
+    lines = _physical_lines(text)
+    filled = 0
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        filled += 1
+        if filled > MAX_PREAMBLE + 1:
+            return None
+        body = line.rstrip("\r\n").expandtabs()
+        cells = list(_FIXED_CELL.finditer(body))
+        mapping = _map_columns([m.group() for m in cells])
+        if len(cells) >= 2 and "company_name" in mapping and len(mapping) >= 2:
+            starts = [m.start() for m in cells]
+            return "".join(
+                lines[:index] + [_fixed_to_tabs(ln, starts) for ln in lines[index:]]
+            )
+    return None
+
+
+def _fixed_to_tabs(line: str, starts: list[int]) -> str:
+    ending = line[len(line.rstrip("\r\n")):]
+    body = line.rstrip("\r\n").expandtabs()
+    if not body.strip():
+        return line
+    bounds = [0]
+    for start in starts[1:]:
+        # A value longer than its column pushes the next one right: move to the next gap.
+        pos = max(start, bounds[-1])
+        if 0 < pos < len(body) and not body[pos - 1].isspace() and not body[pos].isspace():
+            gap = _GAP.search(body, pos)
+            pos = gap.end() if gap else len(body)
+        bounds.append(pos)
+    bounds.append(len(body))
+    cells = [body[a:b].strip() for a, b in zip(bounds, bounds[1:])]
+    out = io.StringIO()
+    csv.writer(out, delimiter="\t", lineterminator="").writerow(cells)
+    return out.getvalue() + (ending or "\n")
+
+
+FIXED_WIDTH = "fixed-width"
 
 
 def read_lead_file(path: str | Path) -> LeadFile:
@@ -861,25 +1352,45 @@ def read_lead_file(path: str | Path) -> LeadFile:
     error = _not_a_table_error(path, sample.lstrip("\ufeff"))
     if error:
         raise error
-    layout = _find_layout(path, sample_lines, encoding)
+    quoted = _single_quote_delimiter(sample_lines)
+    if quoted:
+        text = _requote(text, quoted)
+        sample_lines = _sample_lines(text)
+    shown_delimiter = None
+    try:
+        layout = _find_layout(path, sample_lines, encoding)
+    except LeadFileError:
+        # Two layouts no delimiter reveals: each line quoted whole, and columns padded with spaces.
+        for reshape, name in ((_unwrapped_lines, None), (_fixed_width, FIXED_WIDTH)):
+            reshaped = reshape(text)
+            if reshaped is None:
+                continue
+            try:
+                layout = _find_layout(path, _sample_lines(reshaped), encoding)
+            except LeadFileError:
+                continue
+            text, shown_delimiter = reshaped, name
+            break
+        else:
+            raise
 
     sha256 = hashlib.sha256(raw).hexdigest()
-    headers = _unique_headers(layout.header)
-    builder = _LeadBuilder(path, sha256, headers, layout.mapping)
+    reading = _Reading.start(path, sha256, layout)
+    first_headers = reading.headers
     rows: list[LeadRow] = []
-    for record in _records(_physical_lines(text), layout.delimiter, width=len(headers)):
+    for record in _records(_physical_lines(text), layout.delimiter, width=reading.width):
         if record.start > layout.header_line and not _is_blank(record.cells):
-            rows.append(_record_to_row(len(rows) + 1, record, layout, headers, builder))
+            rows.append(_record_to_row(len(rows) + 1, record, reading))
 
-    mapped_headers = {headers[i] for i in layout.mapping.values()}
+    mapped_headers = {first_headers[i] for i in layout.mapping.values()}
     return LeadFile(
         path=path,
         sha256=sha256,
         size_bytes=len(raw),
         encoding=encoding,
-        delimiter=layout.delimiter,
+        delimiter=shown_delimiter or layout.delimiter,
         format=_detect_format(layout),
-        columns={name: headers[i] for name, i in layout.mapping.items()},
-        unmapped_columns=[h for h in headers if h not in mapped_headers],
+        columns={name: first_headers[i] for name, i in layout.mapping.items()},
+        unmapped_columns=[h for h in first_headers if h not in mapped_headers],
         rows=rows,
     )

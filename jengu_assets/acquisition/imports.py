@@ -109,8 +109,15 @@ def admit_pending_rows(
 
 
 def _screen_industry(lead: Lead) -> str | None:
-    ok, reason = rules.is_hospitality_industry(lead.industry)
-    return None if ok else reason
+    # The industry column where the export has one, then the name itself: a plain list of
+    # hotels picks up the odd dentist or software vendor too.
+    for ok, reason in (
+        rules.is_hospitality_industry(lead.industry),
+        rules.is_hospitality_company(lead.company_name),
+    ):
+        if not ok:
+            return reason
+    return None
 
 
 def file_report(con: duckdb.DuckDBPyConnection, sha256: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -65,12 +66,35 @@ def _find(pattern: re.Pattern[str], folded: str) -> str | None:
 # are only dropped from the end of a name; the rest are dropped wherever they appear.
 _LEGAL_ANYWHERE = frozenset(
     "gmbh mbh ggmbh ltd limited llc llp inc incorporated corp corporation plc sarl sarlu srl sprl "
-    "bv bvba nv kgaa ohg gbr ug pty lda ltda sas sasu".split()
+    "bv bvba nv kgaa ohg gbr ug pty lda ltda sas sasu sro doo kft zrt ooo betriebs "
+    "betriebsgesellschaft hotelbetriebs hotelbetriebsgesellschaft gesellschaft".split()
 )
-_LEGAL_AT_END = frozenset("sa sl slu ag kg co se as ab oy aps asa eg ek ev cie".split())
-# Dotted forms are written so many ways ("S.p.A.", "S. p. A") that they are removed before folding.
-_DOTTED_SPA = re.compile(r"\bS\.\s?p\.\s?A\b\.?", re.IGNORECASE)
+_LEGAL_AT_END = frozenset("sa sl slu ag kg co se as ab oy aps asa eg ek ev cie og".split())
+# Dotted forms are written so many ways ("S.p.A.", "S. p. A") that they are removed before
+# folding, as are the Polish and Czech ones made of ordinary letters ("Sp. z o.o.", "spol. s r.o.").
+_DOTTED_SPA = re.compile(
+    r"\bS\.\s?p\.\s?A\b\.?|\bsp\.?\s?z\s?o\.\s?o\b\.?|\bspol\.\s?s\s?r\.\s?o\b\.?", re.IGNORECASE
+)
+# Chains append the brand a hotel belongs to: "Hotel Cipriani, A Belmond Hotel, Venice", "Hotel
+# Bristol, a Luxury Collection Hotel", "The Dilly, Autograph Collection", "X, Curio Collection by
+# Hilton", "X, an IHG Hotel". Such a part says whose it is, not which hotel it is.
+_AFFILIATION = re.compile(
+    r"^(?:(?:a|an)\s.*\b(?:hotels?|resorts?|collection|portfolio|member)|part\s+of\s.+|"
+    r"member\s+of\s.+|.*\b(?:collection|portfolio)(?:\s+by\s+\w+)?)$",
+    re.IGNORECASE,
+)
 _DOTTED_ABBREVIATION = re.compile(r"\b(?:[^\W\d_]\.\s?){2,}")
+# Star ratings written into a name: "Hotel Adler ****", "Hotel Sonne ***S", "4* Hotel Post",
+# "Hotel Krone (4 Sterne Superior)", "★★★★". They rate the hotel; they do not name it.
+_STARS = re.compile(
+    r"[★☆⭐]+|(?<![\w*])\d?\s*\*+(?:\s*(?:s|sup|superior)\b)?"
+    r"|\b\d(?:[.,]5)?[\s-]*(?:sterne?|stars?|étoiles?|etoiles?|estrellas?|stelle)"
+    r"(?:[\s-]*(?:superior|sup|plus|s)\b)?",
+    re.IGNORECASE,
+)
+# The trading name is the hotel's: "Acme Ltd t/a The Swan Inn", "Acme LLC dba Hotel Sun".
+_TRADING_AS = re.compile(r"\s(?:t/a|trading\s+as|d/b/a|dba|doing\s+business\s+as)\s+(?=\S)",
+                         re.IGNORECASE)
 _NAME_SYNONYMS = {
     "centre": "center", "ctr": "center", "st": "saint", "ste": "sainte", "intl": "international",
     "hotels": "hotel",
@@ -87,7 +111,16 @@ def name_key(company_name: str) -> str:
     Kempinski" on one board and "Kempinski Hotel Adlon" on another. Words like hotel, inn or resort
     are kept: "Park Inn" and "Park Hotel" are different businesses.
     """
-    text = _DOTTED_SPA.sub(" ", company_name)
+    text = company_name
+    trading = _TRADING_AS.split(text, maxsplit=1)
+    if len(trading) == 2:
+        text = trading[1]
+    text = _STARS.sub(" ", _DOTTED_SPA.sub(" ", text))
+    if "," in text or " - " in text:
+        parts = re.split(r"\s*,\s*|\s+[-–—]\s+", text)
+        kept = [p for p in parts[1:] if not _AFFILIATION.match(p.strip())]
+        if len(kept) < len(parts) - 1:
+            text = " ".join([parts[0], *kept])
     text = _DOTTED_ABBREVIATION.sub(lambda m: re.sub(r"[.\s]", "", m.group(0)) + " ", text)
     tokens: list[str] = []
     for token in fold(text).split():
@@ -175,6 +208,16 @@ def city_key(city: str | None) -> str:
     if folded in _CITY_ALIASES:
         return _CITY_ALIASES[folded]
     words = folded.split()
+    if any(ch.isdigit() for ch in folded):
+        # "80331 München", "D-80331 München", "London SW1A 1AA": the postcode is no part of it.
+        while len(words) > 1 and (any(ch.isdigit() for ch in words[0]) or (
+            len(words[0]) <= 2 and any(ch.isdigit() for ch in words[1])
+        )):
+            words.pop(0)
+        while len(words) > 1 and any(ch.isdigit() for ch in words[-1]):
+            words.pop()
+        if " ".join(words) in _CITY_ALIASES:
+            return _CITY_ALIASES[" ".join(words)]
     if words and words[0] in ("st", "ste", "sankt"):  # St. Moritz, Sankt Moritz, Saint-Moritz
         words[0] = "saint"
     return " ".join(words)
@@ -208,7 +251,16 @@ def domain_of(url_or_email: str | None) -> str | None:
     else:  # already a bare host, the common case when re-normalising a stored domain
         host = value
     host = host.strip(". ").removeprefix("www.")
+    if not host.isascii():
+        host = _punycode(host) or ""  # "hotel-müller.de" is written either way
     return host if _HOST.match(host) else None
+
+
+def _punycode(host: str) -> str | None:
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
 
 
 _MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
@@ -238,6 +290,8 @@ def normalise_email(value: str | None) -> str | None:
     if value is None:
         return None
     text = value.strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)  # full-width "ｉｎｆｏ＠ｈｏｔｅｌ．ｊｐ"
     bracketed = _BRACKETED.search(text)  # "Jane Doe <jane@hotel.de>"
     if bracketed:
         text = bracketed.group(1)
@@ -245,7 +299,11 @@ def normalise_email(value: str | None) -> str | None:
     if text in _EMAIL_PLACEHOLDERS:
         return None
     # A cell with several addresses: the first is the one the list's author put first.
-    return _EMAIL_SEPARATOR.split(text, maxsplit=1)[0]
+    address = _EMAIL_SEPARATOR.split(text, maxsplit=1)[0]
+    local, at, host = address.rpartition("@")
+    if at and not host.isascii() and local.isascii() and (ascii_host := _punycode(host)):
+        address = f"{local}@{ascii_host}"  # an umlaut domain, sent as its ASCII form
+    return address
 
 
 def is_valid_email(value: str) -> bool:
@@ -372,6 +430,25 @@ _COUNTRIES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("NA", "NAM", "Africa/Windhoek", ("namibia", "namibie")),
     ("MU", "MUS", "Indian/Mauritius", ("mauritius", "maurice", "ile maurice")),
     ("SC", "SYC", "Indian/Mahe", ("seychelles", "seychellen")),
+    ("KH", "KHM", "Asia/Phnom_Penh", ("cambodia", "kambodscha", "cambodge", "kampuchea")),
+    ("OM", "OMN", "Asia/Muscat", ("oman",)),
+    ("SA", "SAU", "Asia/Riyadh", ("saudi arabia", "kingdom of saudi arabia", "ksa",
+     "saudi arabien", "arabie saoudite")),
+    ("PA", "PAN", "America/Panama", ("panama",)),
+    ("PR", "PRI", "America/Puerto_Rico", ("puerto rico",)),
+    ("FO", "FRO", "Atlantic/Faroe", ("faroe islands", "faroes", "foroyar", "faeroer",
+     "faroer inseln")),
+    ("MK", "MKD", "Europe/Skopje", ("north macedonia", "macedonia", "nordmazedonien",
+     "makedonija")),
+    ("AM", "ARM", "Asia/Yerevan", ("armenia", "armenien", "armenie", "hayastan")),
+    ("UA", "UKR", "Europe/Kyiv", ("ukraine", "ukraina", "україна")),
+    ("RU", "RUS", "Europe/Moscow", ("russia", "russian federation", "russland", "russie",
+     "rusia", "россия")),
+    ("FJ", "FJI", "Pacific/Fiji", ("fiji", "fidschi", "fidji")),
+    ("PF", "PYF", "Pacific/Tahiti", ("french polynesia", "polynesie francaise", "tahiti")),
+    ("BT", "BTN", "Asia/Thimphu", ("bhutan", "bhoutan")),
+    ("BZ", "BLZ", "America/Belize", ("belize",)),
+    ("GT", "GTM", "America/Guatemala", ("guatemala",)),
 )
 _COUNTRY_ZONE = {iso2: zone for iso2, _, zone, _ in _COUNTRIES}
 _COUNTRY_BY_NAME: dict[str, str] = {}
@@ -803,7 +880,9 @@ _NOT_HOTEL_SOFT: _Vocabulary = (
         "hospital", "hospitals", "clinic", "clinics", "klinik", "klinikum", "krankenhaus",
         "medical", "dental", "dentist", "dentistry", "health", "healthcare", "senior living",
         "care home", "nursing", "pflege", "pflegeheim", "seniorenresidenz", "assisted living",
-        "retirement home", "pharmacy", "apotheke"])),
+        "retirement home", "pharmacy", "apotheke", "zahnarzt", "zahnarztpraxis", "zahnklinik",
+        "arztpraxis", "tierarzt", "tierarztpraxis", "orthodontist", "orthodontics",
+        "physiotherapy", "physiotherapie"])),
     ("a school", _phrases([
         "school", "schule", "university", "universitat", "universite", "universidad", "college",
         "academy", "akademie", "hochschule", "institute", "ecole", "escuela", "scuola"])),
@@ -1046,6 +1125,64 @@ def is_hospitality_industry(industry: str | None) -> tuple[bool, str]:
     return False, f"industry '{industry}' is not hospitality"
 
 
+# What a company name in a lead list must not look like. A list is meant to be hotels, and a
+# hotel's name often has no hotel word ("Claridge's", "Schloss Elmau"), so only a name that says
+# it is something else is refused: a vendor, agency, OTA or school (as for postings), a doctor, a
+# clinic or an insurer. Restaurants, spas and cafés stay: they let rooms often enough.
+_NOT_HOTEL_COMPANY: _Vocabulary = (
+    *_NOT_HOTEL_HARD,
+    ("a healthcare provider", _phrases([
+        "hospital", "hospitals", "clinic", "clinics", "klinik", "klinikum", "krankenhaus",
+        "dental", "dentist", "dentistry", "zahnarzt", "zahnarztpraxis", "zahnklinik", "arztpraxis",
+        "tierarzt", "tierarztpraxis", "orthodontist", "orthodontics", "physiotherapy",
+        "physiotherapie", "pharmacy", "apotheke", "nursing", "pflegeheim", "care home",
+        "senior living", "assisted living", "retirement home"])),
+    ("an insurer or fund", _phrases(["insurance", "versicherung", "asset management"])),
+)
+# Vendor and agency words that are also ordinary words, and so names of hotels: "The Mews",
+# "Hays House", "Cloud 9", "Kayak Point". They refuse a posting's employer, not a listed name.
+_ORDINARY_WORDS = frozenset({
+    "mews", "tech", "digital", "cloud", "labs", "systems", "talent", "jobs", "careers",
+    "employment", "temps", "personnel", "hays", "kayak", "infor", "sabre", "oracle", "booking",
+    "cruise", "cruises", "manpower",
+})
+
+
+_ANY_NOT_HOTEL_COMPANY = re.compile(
+    "|".join(f"(?:{pattern.pattern})" for _kind, pattern in _NOT_HOTEL_COMPANY)
+)
+
+
+def is_hospitality_company(company_name: str | None) -> tuple[bool, str]:
+    """(True, why) unless a lead list's company name says it is no hotel ("Acme Software GmbH",
+    "Smile Dental Clinic", "Booking.com B.V.").
+
+    A lodging word or a chain in the name wins ("Hotel Restaurant Zur Post"), unless the word
+    that refuses contains it: "Hotels.com" and "Hotel Management School" are no hotels.
+    """
+    folded = fold(company_name or "")
+    if not folded:
+        return True, "no company name to judge"
+    if not _ANY_NOT_HOTEL_COMPANY.search(folded):  # the common case, in one search
+        return True, f"nothing in '{company_name}' says it is not a hotel"
+    refused = next(
+        (
+            (kind, match.group(0))
+            for kind, pattern in _NOT_HOTEL_COMPANY
+            for match in pattern.finditer(folded)
+            if match.group(0) not in _ORDINARY_WORDS
+        ),
+        None,
+    )
+    if refused is None:
+        return True, f"nothing in '{company_name}' says it is not a hotel"
+    kind, word = refused
+    signal = _lodging_signal(folded)
+    if signal and signal not in word:
+        return True, f"hotel business: '{company_name}' ('{signal}')"
+    return False, f"not a hospitality business: '{company_name}' (looks like {kind}: '{word}')"
+
+
 # --------------------------------------------------------------------------------------------------
 # Which company is it?
 # --------------------------------------------------------------------------------------------------
@@ -1201,6 +1338,8 @@ def tier_for(*, hiring_role: str | None, has_email: bool, contact_title: str | N
 # --------------------------------------------------------------------------------------------------
 
 FUZZY_THRESHOLD = 90
+# A domain seen in more places than this is a chain's; the first places seen decide.
+_DOMAIN_CITIES_CHECKED = 64
 
 # See is_generic_domain.
 _SHARED_DOMAINS = frozenset({
@@ -1268,11 +1407,24 @@ _DISTINGUISHING = frozenset(
     "tower towers square i ii iii iv".split()
 )
 # Dropped before comparing names within one city: they are in half the names and tell none apart.
+# The descriptors a hotel adds or drops at will go too: "Hotel Schweizerhof Bern & Spa" is the
+# "Hotel Schweizerhof", and "Hotel Garni Alpenrose" the "Alpenrose".
 _FILLER = frozenset(
     "hotel the and by of at de du des la le les l d el los las das der die den am an im zum zur "
-    "di del della il lo y und et".split()
+    "di del della il lo y und et spa wellness garni boutique".split()
 )
 _SINGLE_WORD_ALIASES = {alias: key for alias, key in _CITY_ALIASES.items() if " " not in alias}
+# German umlauts are written out in ASCII exports: "Bär" / "Baer", "Lübeck" / "Luebeck". Folding
+# makes the first "bar", so inside the index the second becomes "bar" too. Stored keys keep their
+# spelling; admission applies the same rewrite (DEDUP_SPELLING_SQL) when it loads candidates.
+DEDUP_SPELLING_SQL = r"regexp_replace({column}, '([aou])e', '\1', 'g')"
+
+
+def dedup_spelling(key: str) -> str:
+    """``key`` (a name or city key) with written-out umlauts ("ae", "oe", "ue") contracted, the
+    form the index compares; SQL gets the same from DEDUP_SPELLING_SQL. (Three plain replaces
+    do what the one-pass regular expression does, and in a third of the time.)"""
+    return key.replace("ae", "a").replace("oe", "o").replace("ue", "u")
 
 
 def _compare_key(name: str, city: str) -> str:
@@ -1281,11 +1433,31 @@ def _compare_key(name: str, city: str) -> str:
     city_words = set(city.split())
     if not city_words.issubset(words):  # "New World" in New York keeps its "new"
         city_words = set()
-    tokens = sorted(
-        t for t in words
-        if t not in _FILLER and t not in city_words and _SINGLE_WORD_ALIASES.get(t) != city
+    named = [t for t in words if t not in _FILLER]
+    kept = [t for t in named if t not in city_words and _SINGLE_WORD_ALIASES.get(t) != city]
+    # "Das Tegernsee" in Tegernsee is named after its town: then the town is the name.
+    return " ".join(sorted(dedup_spelling(" ".join(kept or named) or name).split()))
+
+
+def _names_city(name: str, city: str) -> bool:
+    """Whether a name key mentions a (spelling-normalised) city key: "sacher wien" names Wien."""
+    if not name or not city:
+        return False
+    words = {dedup_spelling(w) for w in name.split()}
+    if set(city.split()) <= words:
+        return True
+    return any(
+        dedup_spelling(_SINGLE_WORD_ALIASES.get(w, "")) == city for w in name.split()
     )
-    return " ".join(tokens) or name
+
+
+def _cities_compatible(a: str, b: str) -> bool:
+    """Whether two (spelling-normalised) city keys can be one place: equal, unknown on one side,
+    or one a district of the other ("berlin" / "berlin mitte")."""
+    if not a or not b or a == b:
+        return True
+    short, long = sorted((a.split(), b.split()), key=len)
+    return long[: len(short)] == short
 
 
 def _is_decisive(token: str) -> bool:
@@ -1312,7 +1484,9 @@ class DedupIndex:
     is one that unrelated businesses share: free mail, OTAs, social sites, hotel chains); the same
     `name_key` in the same `city_key`; then a near-identical name in the same city (rapidfuzz,
     `FUZZY_THRESHOLD`), never across a word like "airport" or "west" that tells two hotels apart.
-    When either side has no city, only an identical `name_key` matches (why = 'name').
+    When either side has no city, only an identical `name_key` matches (why = 'name'). A shared
+    domain in another city matches only a lead of the same name (see `_same_domain`). Cities and
+    names compare with written-out umlauts contracted (`dedup_spelling`).
 
     The first prospect added under a key keeps it. Names are compared only within their city's
     bucket, which is what keeps fuzzy matching cheap.
@@ -1320,10 +1494,23 @@ class DedupIndex:
 
     def __init__(self) -> None:
         self._emails: dict[str, str] = {}
-        self._domains: dict[str, str] = {}
+        # domain -> city (spelling-normalised, "" when unknown) -> (prospect, name_key)
+        self._domains: dict[str, dict[str, tuple[str, str]]] = {}
         self._names: dict[str, str] = {}
         self._names_without_city: dict[str, str] = {}
         self._cities: dict[str, _CityBucket] = {}
+        # A lead is looked up and then added: the keys of the last one are not computed twice.
+        self._last: tuple[str, str, str, str] = ("", "", "", "")
+
+    def _city_and_key(self, name_key: str, city_key: str) -> tuple[str, str]:
+        """The city's and the name's keys as the index compares them (spelling-normalised)."""
+        last = self._last
+        if last[0] == name_key and last[1] == city_key:
+            return last[2], last[3]
+        city = dedup_spelling(city_key) if city_key else ""
+        key = _compare_key(name_key, city_key) if name_key and city_key else ""
+        self._last = (name_key, city_key, city, key)
+        return city, key
 
     def add(
         self, prospect_id: str, *, name_key: str, city_key: str, domain: str | None,
@@ -1332,16 +1519,16 @@ class DedupIndex:
         email = normalise_email(email)
         if email:
             self._emails.setdefault(email, prospect_id)
+        city, key = self._city_and_key(name_key, city_key)
         for found in self._domains_of(domain, email):
-            self._domains.setdefault(found, prospect_id)
+            self._domains.setdefault(found, {}).setdefault(city, (prospect_id, name_key))
         if not name_key:
             return
         self._names.setdefault(name_key, prospect_id)
         if not city_key:
             self._names_without_city.setdefault(name_key, prospect_id)
             return
-        bucket = self._cities.setdefault(city_key, _CityBucket())
-        key = _compare_key(name_key, city_key)
+        bucket = self._cities.setdefault(city, _CityBucket())
         if key not in bucket.exact:
             bucket.exact[key] = prospect_id
             keys, ids = bucket.groups.setdefault(_decisive_words(key), ([], []))
@@ -1359,9 +1546,12 @@ class DedupIndex:
         email = normalise_email(email)
         if email and email in self._emails:
             return self._emails[email], "email"
+        city, key = self._city_and_key(name_key, city_key)
         for found in self._domains_of(domain, email):
             if found in self._domains:
-                return self._domains[found], "domain"
+                hit = self._same_domain(self._domains[found], city, name_key)
+                if hit:
+                    return hit, "domain"
         if not name_key:
             return None
         if not city_key:
@@ -1369,10 +1559,9 @@ class DedupIndex:
             return (hit, "name") if hit else None
         if name_key in self._names_without_city:
             return self._names_without_city[name_key], "name"
-        bucket = self._cities.get(city_key)
+        bucket = self._cities.get(city)
         if bucket is None:
             return None
-        key = _compare_key(name_key, city_key)
         if key in bucket.exact:
             return bucket.exact[key], "name+city"
         group = bucket.groups.get(_decisive_words(key))
@@ -1388,6 +1577,31 @@ class DedupIndex:
         return group[1][index], f"fuzzy name+city (score {int(score)})"
 
     @staticmethod
+    def _same_domain(by_city: dict[str, tuple[str, str]], city: str, name: str) -> str | None:
+        """The prospect under a shared domain that this lead can be. A website says which hotel
+        only together with its place: small groups run all their hotels under one domain (one
+        in Vienna, one in Salzburg), while a hotel's own domain turns up with a contact's home
+        town. So another city counts only when the name (city words and all) is the same too,
+        or when one name says it is in the other's city ("Bayerischer Hof München" listed with
+        a contact in Augsburg)."""
+        if not city:
+            return next(iter(by_city.values()))[0]
+        if city in by_city:
+            return by_city[city][0]
+        if "" in by_city:
+            return by_city[""][0]
+        key = _compare_key(name, "") if name else ""
+        for other, (prospect_id, other_name) in islice(by_city.items(), _DOMAIN_CITIES_CHECKED):
+            if (
+                _cities_compatible(city, other)
+                or (key and other_name and key == _compare_key(other_name, ""))
+                or _names_city(name, other)
+                or _names_city(other_name, city)
+            ):
+                return prospect_id
+        return None
+
+    @staticmethod
     def _domains_of(domain: str | None, email: str | None) -> list[str]:
         """The website's domain and the email's, minus those that unrelated businesses share."""
         found: list[str] = []
@@ -1399,10 +1613,11 @@ class DedupIndex:
 
 
 __all__ = [
-    "FUZZY_THRESHOLD", "HOSPITALITY_ROLES", "SENIOR_ROLES", "DedupIndex", "HotelRole",
-    "city_key", "country_code", "domain_of", "extract_company", "fold", "hiring_signal",
-    "is_decision_maker", "is_generic_domain", "is_hospitality_industry", "is_hospitality_posting",
-    "is_valid_email", "name_key", "normalise_email", "parse_location", "timezone_for", "tier_for",
+    "DEDUP_SPELLING_SQL", "FUZZY_THRESHOLD", "HOSPITALITY_ROLES", "SENIOR_ROLES", "DedupIndex",
+    "HotelRole", "city_key", "country_code", "dedup_spelling", "domain_of", "extract_company",
+    "fold", "hiring_signal", "is_decision_maker", "is_generic_domain", "is_hospitality_company",
+    "is_hospitality_industry", "is_hospitality_posting", "is_valid_email", "name_key",
+    "normalise_email", "parse_location", "timezone_for", "tier_for",
 ]
 
 # Keep the loop variables of the table builders out of the module namespace.
