@@ -318,6 +318,8 @@ def test_is_valid_email(value: str, valid: bool) -> None:
         pytest.param("ประเทศไทย", "TH", id="th-own-script"),
         pytest.param("Bosnia and Herzegovina", "BA", id="ba-with-and"),
         pytest.param("and", None, id="andorra-iso3-is-a-word"),
+        pytest.param("Kingdom of Saudi Arabia", "SA", id="sa-long-form"),
+        pytest.param("Россия", "RU", id="ru-own-script"),
         pytest.param("Atlantis", None, id="unknown-is-none-not-a-guess"),
         pytest.param("", None, id="empty"),
         pytest.param(None, None, id="none"),
