@@ -11,6 +11,7 @@
     jengu inbox add|list|pause|resume ...         manage the inbox pool (jengu inbox list: quotas)
     jengu emergency-stop on|off|status            stop every send at once
     jengu sends review | resolve MESSAGE_ID ...   sends whose delivery is unknown
+    jengu sends run [--at ISO --ticks N]          send ticks now, or on a compressed clock (drills)
     jengu inspect-email PATH [PATH ...] [--json]  what each raw email is (bounce, auto-reply, reply...)
     jengu inbound review [--json]                 inbound mail kept for a person (unmatched, failed)
     jengu repair [--apply] [--only KIND] [--json] delete orphans, merge duplicates, reset stuck stages
