@@ -46,8 +46,10 @@ from jengu_assets.alerts import record_alert
 from jengu_assets.notifications import (
     LEASE,
     DeliveryReport,
+    LeasedRows,
     after_failure,
     deliver_leased,
+    failure_text,
     retry_write_conflicts,
     utc,
 )
@@ -66,11 +68,11 @@ FOLD_WINDOW = timedelta(minutes=5)
 RATE_LIMIT = 10
 RATE_WINDOW = timedelta(minutes=1)
 DEFAULT_BUDGET_SECONDS = 120.0
-MAX_ERROR_CHARS = 500
 ERROR_LINE_CHARS = 300
 # A sensor that has never run looks back this far: older failures are history, not news.
 FIRST_LOOKBACK = timedelta(hours=1)
 READ_LIMIT = 500
+ALERTS = LeasedRows("alerts", "delivery_status")
 RUN_LIMIT = 100
 
 NO_ALERT_CHANNEL = ("no alert channel configured (set JENGU_ALERT_WEBHOOK_URL or "
@@ -383,20 +385,6 @@ def claim(store: CRMStore, *, now: datetime, limit: int) -> tuple[list[DueAlert]
             for r in taken], waiting
 
 
-def release(store: CRMStore, rows: Sequence[DueAlert], *, now: datetime) -> None:
-    """Hand claimed alerts back untried: due again at once, no attempt counted."""
-
-    def write() -> None:
-        with store.transaction() as con:
-            con.executemany(
-                "UPDATE alerts SET next_attempt_at = ? "
-                "WHERE id = ? AND delivery_status = 'pending' AND next_attempt_at = ?",
-                [(now, row.id, row.lease_until) for row in rows],
-            )
-
-    retry_write_conflicts(write)
-
-
 # -- delivery --------------------------------------------------------------------------------------
 
 
@@ -410,24 +398,15 @@ class Outcome:
 def record(store: CRMStore, row: DueAlert, outcome: Outcome, *, now: datetime) -> str | None:
     """Write one alert's delivery outcome; its new status, or None when the lease was lost."""
     tried = [e for e in outcome.errors if e.attempted]
-    last_error = "; ".join(str(e) for e in tried)[:MAX_ERROR_CHARS] or None
     attempts = row.attempts + (1 if outcome.channel or tried else 0)
     if outcome.channel:
         status, next_at = DELIVERED, None
     else:
         status, next_at = after_failure(tried, attempts, now=now)
-
-    def write() -> list[Any]:
-        with store.transaction() as con:
-            return con.execute(
-                "UPDATE alerts SET delivery_status = ?, attempts = ?, next_attempt_at = ?,"
-                " channel = ?, last_error = coalesce(?, last_error), delivered_at = ? "
-                "WHERE id = ? AND delivery_status = 'pending' AND next_attempt_at = ? RETURNING id",
-                [status, attempts, next_at, outcome.channel, last_error, outcome.at, row.id,
-                 row.lease_until],
-            ).fetchall()
-
-    return status if retry_write_conflicts(write) else None
+    settled = ALERTS.settle(store, row, {
+        "delivery_status": status, "attempts": attempts, "next_attempt_at": next_at,
+        "channel": outcome.channel, "last_error": failure_text(tried), "delivered_at": outcome.at})
+    return status if settled else None
 
 
 async def deliver_one(session: NotifierSession, row: DueAlert, channels: Sequence[str],
@@ -529,7 +508,7 @@ async def _deliver(
 
         async for _, outcome, status in deliver_leased(
                 rows, attempt, lambda row, outcome: record(store, row, outcome, now=now),
-                lambda rest: release(store, rest, now=now), report,
+                lambda rest: ALERTS.release(store, rest, now=now), report,
                 budget_seconds=budget_seconds, noun="alert"):
             if status == DELIVERED:
                 report.by_channel[outcome.channel] = report.by_channel.get(outcome.channel, 0) + 1

@@ -196,19 +196,51 @@ def claim(store: CRMStore, *, now: datetime, limit: int) -> list[Claimed]:
     )
 
 
-def release(store: CRMStore, rows: Sequence[Claimed], *, now: datetime) -> None:
-    """Hand claimed rows back untried: due again at once, no attempt counted."""
+@dataclass(frozen=True)
+class LeasedRows:
+    """A table whose rows are delivered under a lease: while a row is claimed, its
+    ``next_attempt_at`` is the lease's end, and a write about it counts only while that lease still
+    holds (no later evaluation took the row over). Notifications and alerts are two of them."""
 
-    def write() -> None:
-        with store.transaction() as con:
-            for row in rows:
-                con.execute(
-                    "UPDATE notifications SET next_attempt_at = ? "
-                    "WHERE id = ? AND status = 'pending' AND next_attempt_at = ?",
-                    [now, row.id, row.lease_until],
-                )
+    table: str
+    status_column: str
 
-    retry_write_conflicts(write)
+    def _where(self) -> str:
+        return f"WHERE id = ? AND {self.status_column} = 'pending' AND next_attempt_at = ?"
+
+    def release(self, store: CRMStore, rows: Sequence[Any], *, now: datetime) -> None:
+        """Hand claimed rows back untried: due again at once, no attempt counted."""
+        if not rows:
+            return
+
+        def write() -> None:
+            with store.transaction() as con:
+                con.executemany(f"UPDATE {self.table} SET next_attempt_at = ? {self._where()}",
+                                [(now, row.id, row.lease_until) for row in rows])
+
+        retry_write_conflicts(write)
+
+    def settle(self, store: CRMStore, row: Any, values: dict[str, Any]) -> bool:
+        """Write one row's outcome (column -> value); False when its lease was lost. A None
+        ``last_error`` keeps the row's earlier one: a channel not tried says nothing new."""
+        assignments = ", ".join(f"{c} = coalesce(?, {c})" if c == "last_error" else f"{c} = ?"
+                                for c in values)
+
+        def write() -> list[Any]:
+            with store.transaction() as con:
+                return con.execute(
+                    f"UPDATE {self.table} SET {assignments} {self._where()} RETURNING id",
+                    [*values.values(), row.id, row.lease_until]).fetchall()
+
+        return bool(retry_write_conflicts(write))
+
+
+def failure_text(tried: Sequence[NotifyError]) -> str | None:
+    """The failures of the channels actually tried, as the one line a row keeps."""
+    return "; ".join(str(e) for e in tried)[:MAX_ERROR_CHARS] or None
+
+
+NOTIFICATIONS = LeasedRows("notifications", "status")
 
 
 def record(
@@ -220,8 +252,6 @@ def record(
     missing = [c for c in configured if c not in channels]
     tried = [e for e in outcome.errors if e.attempted]
     attempts = row.attempts + (1 if tried else 0)
-    # A channel not tried says nothing new; the last real failure stays readable.
-    last_error = "; ".join(str(e) for e in tried)[:MAX_ERROR_CHARS] or None
     delivered_at = None
     if not missing:
         status, next_at = DELIVERED, None
@@ -229,21 +259,11 @@ def record(
                            default=now)
     else:
         status, next_at = after_failure(tried, attempts, now=now)
-
-    def write() -> list[Any]:
-        with store.transaction() as con:
-            return con.execute(
-                "UPDATE notifications SET status = ?, attempts = ?, next_attempt_at = ?,"
-                " channels = ?, last_error = coalesce(?, last_error), delivered_at = ? "
-                "WHERE id = ? AND status = 'pending' AND next_attempt_at = ? RETURNING id",
-                [status, attempts, next_at, json.dumps(channels, sort_keys=True), last_error,
-                 delivered_at, row.id, row.lease_until],
-            ).fetchall()
-
-    return status if retry_write_conflicts(write) else None
-
-
-# -- delivering ------------------------------------------------------------------------------------
+    settled = NOTIFICATIONS.settle(store, row, {
+        "status": status, "attempts": attempts, "next_attempt_at": next_at,
+        "channels": json.dumps(channels, sort_keys=True), "last_error": failure_text(tried),
+        "delivered_at": delivered_at})
+    return status if settled else None
 
 
 async def deliver_one(
@@ -380,7 +400,7 @@ async def _deliver(
 
         async for _ in deliver_leased(
                 rows, attempt, lambda row, outcome: record(store, row, outcome, configured, now=now),
-                lambda rest: release(store, rest, now=now), report,
+                lambda rest: NOTIFICATIONS.release(store, rest, now=now), report,
                 budget_seconds=budget_seconds, noun="notification"):
             pass
     for channel, count in not_tried.items():
@@ -391,6 +411,7 @@ async def _deliver(
 
 __all__ = [
     "DELIVERED", "FAILED", "MAX_ATTEMPTS", "NOTHING_PENDING", "NO_CHANNEL", "PENDING", "Claimed",
-    "DeliveryReport", "after_failure", "claim", "deliver_leased", "deliver_pending", "enqueue",
-    "next_delay", "record", "release", "retry_write_conflicts", "utc",
+    "DeliveryReport", "LeasedRows", "NOTIFICATIONS", "after_failure", "claim", "deliver_leased",
+    "deliver_pending", "enqueue", "failure_text", "next_delay", "record", "retry_write_conflicts",
+    "utc",
 ]
