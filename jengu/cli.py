@@ -24,12 +24,14 @@ Exit status: 0 on success, 1 on an unexpected failure, 2 on bad input (unreadabl
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
+from typing import Any
 
 BAD_INPUT = 2
 
@@ -83,12 +85,11 @@ def _print_import_report(report: dict) -> None:
 
 
 def cmd_analyze_site(args: argparse.Namespace) -> int:
-    from jengu_assets.enrichment.site_analysis import analyze_file
-
-    fetcher: list = []
+    # The fetcher (and its HTTP client) is built for the first URL only: saved files need none.
+    fetcher = functools.cache(_fetcher_from_env)
     status = 0
     for item in args.inputs:
-        report = _analyze_site_input(item, fetcher, analyze_file)
+        report = _analyze_site_input(item, fetcher)
         if "error" in report:
             status = BAD_INPUT
         if args.json:
@@ -98,21 +99,23 @@ def cmd_analyze_site(args: argparse.Namespace) -> int:
     return status
 
 
-def _analyze_site_input(item: str, fetcher: list, analyze_file) -> dict:
+def _fetcher_from_env():
+    from jengu_resources.definitions import fetcher_from_env
+
+    return fetcher_from_env()
+
+
+def _analyze_site_input(item: str, fetcher: Callable[[], Any]) -> dict:
     """One input's record; any failure becomes its ``{"input", "error"}`` line, so one bad
     input never costs the others."""
-    from jengu_assets.enrichment.site_analysis import analyze_html
+    from jengu_assets.enrichment.site_analysis import analyze_file, analyze_html
 
     try:
         if item.lower().startswith(("http://", "https://")):
             from jengu_resources.fetcher import FetchError  # with its client: only for URLs
 
-            if not fetcher:
-                from jengu_resources.definitions import fetcher_from_env
-
-                fetcher.append(fetcher_from_env())
             try:
-                page = fetcher[0].fetch_sync(item)
+                page = fetcher().fetch_sync(item)
             except FetchError as exc:
                 return {"input": item, "error": str(exc)}
             # .text, not .body: it honours the charset in the Content-Type header.
