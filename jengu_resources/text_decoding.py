@@ -8,7 +8,8 @@ raises, so a badly encoded page still yields text. It is the one decoder for fet
 
 Lead CSVs go wrong the same ways, without the declarations, so the CSV reader
 (``jengu_assets.acquisition.csv_leads``) detects with the same parts (``BOMS``,
-``utf16_without_bom``, ``is_utf8``, ``guess_legacy_encoding``) and reads through ``text_stream``.
+``utf16_without_bom``, ``utf16_by_zero_bytes``, ``is_utf8``, ``guess_legacy_encoding``, then
+``usual_code_page`` for Excel's MS-DOS and Macintosh saves) and reads through ``text_stream``.
 It stores the names ``guess_legacy_encoding`` returns as a file's encoding, so they must not change.
 
 Pure functions over bytes: no I/O, no network.
@@ -196,7 +197,7 @@ _OPENERS = frozenset("¿¡")
 _SUFFIXES = frozenset("©®™")
 
 
-def mojibake_score(text: str) -> int:
+def _mojibake_score(text: str) -> int:
     """How wrong a decoding looks: 0 for clean text, more for each typical mis-decoding artefact.
 
     Wrong single-byte decodings put symbols or capitals inside words ("GdaÅ„sk", "£ódŸ"), glue
@@ -238,7 +239,7 @@ def guess_legacy_encoding(data: bytes) -> str:
     can come back as Big5), so its guesses only compete with cp1252 on how clean the decoded text
     looks, and cp1252 wins every tie: it is what Excel and old sites on Western Windows write.
     """
-    sample = high_byte_sample(data)
+    sample = _high_byte_sample(data)
     as_utf8 = sample.decode("utf-8", "replace")
     invalid = as_utf8.count("\ufffd")
     valid = len(_NON_ASCII.findall(as_utf8)) - invalid
@@ -260,7 +261,7 @@ def guess_legacy_encoding(data: bytes) -> str:
         if name not in seen and not name.startswith(("utf-16", "utf-32")):
             seen.add(name)
             candidates.append(encoding)
-    scores = [mojibake_score(sample.decode(enc, "replace")) for enc in candidates]
+    scores = [_mojibake_score(sample.decode(enc, "replace")) for enc in candidates]
     best = candidates[scores.index(min(scores))]
     # Without bytes 0x80-0x9F the two decode identically; claim only what the bytes show.
     if best == "cp1252" and not _C1_BYTE.search(data):
@@ -268,7 +269,7 @@ def guess_legacy_encoding(data: bytes) -> str:
     return best
 
 
-def high_byte_sample(data: bytes) -> bytes:
+def _high_byte_sample(data: bytes) -> bytes:
     """The stretches of ``data`` around its bytes above 0x7F, up to ``CHARSET_SAMPLE_BYTES``.
 
     Only they tell single-byte encodings apart; a big body may have few of them, far apart.
@@ -286,6 +287,100 @@ def high_byte_sample(data: bytes) -> bytes:
         size += end - start
         pos = end
     return b"\n".join(data[start:end] for start, end in spans)
+
+
+# The legacy encodings lead lists are really written in, in order of preference: Windows and
+# ISO code pages, Excel's "CSV (MS-DOS)" (cp850 in Europe, cp437 in the US) and "CSV (Macintosh)",
+# and the East Asian ones. The detector may name a rarer relative that decodes the same bytes a
+# little differently (cp775 for cp850, ISO-8859-14 for ISO-8859-15): such a guess must read
+# strictly cleaner than all of these to stand.
+_USUAL_ENCODINGS = (
+    "cp1252", "iso8859_15", "cp850", "cp437", "mac_roman", "cp1250", "iso8859_2", "cp852",
+    "cp1251", "koi8_r", "cp866", "iso8859_5", "cp1253", "iso8859_7", "cp1254", "iso8859_9",
+    "cp1257", "iso8859_13", "cp1255", "cp1256", "cp1258", "shift_jis", "cp932", "euc_jp",
+    "gb18030", "big5", "euc_kr", "cp949", "tis_620",
+)
+_USUAL_CODECS = frozenset(codecs.lookup(name).name for name in _USUAL_ENCODINGS)
+_MULTIBYTE_CODECS = frozenset(
+    codecs.lookup(name).name
+    for name in ("shift_jis", "cp932", "euc_jp", "gb18030", "gbk", "gb2312", "big5", "euc_kr",
+                 "cp949", "iso2022_jp", "hz")
+)
+# Excel's "CSV (MS-DOS)" and "CSV (Macintosh)" put umlauts where Windows keeps quotes, symbols
+# and rare letters: cp850 "König" reads as cp1252 "K”nig", mac_roman "Köln" as "Kšln" and
+# "Rößle" as "Rš§le". Every byte is valid cp1252, so only how the words look tells them apart,
+# and a code page other than the detector's must read much better to replace it.
+_WESTERN = ("cp1252", "cp850", "cp437", "mac_roman")
+_RARE_LETTERS = frozenset("šŠžŽŸƒœŒªºµÿýÝþÞðÐ")
+_WORD_PUNCTUATION = frozenset("’´`·'–—")  # "l’Hôtel", "Baden–Baden"
+
+
+def _oddness(text: str, rare_letters: bool) -> int:
+    """How little ``text`` looks like words: symbols inside words count 2, rare letters next to
+    a letter 1 (only when asked: "š" is also Czech)."""
+    odd = 0
+    for match in _NON_ASCII.finditer(text):
+        ch, i = match.group(), match.start()
+        before = i > 0 and text[i - 1].isalpha()
+        after = i + 1 < len(text) and text[i + 1].isalpha()
+        if ch.isalpha():
+            odd += rare_letters and ch in _RARE_LETTERS and (before or after)
+        elif before and after and ch not in _WORD_PUNCTUATION:
+            odd += 2
+    return odd
+
+
+def usual_code_page(raw: bytes, guess: str) -> str:
+    """``guess`` (from :func:`guess_legacy_encoding`) or the usual code page that reads ``raw``
+    clearly better: the detector may name a rare relative of the one really used."""
+    try:
+        name = codecs.lookup(guess).name
+    except LookupError:
+        return guess  # utf-8+cp1252: a mixed body, decoded run by run
+    if name == "utf-8" or name in _MULTIBYTE_CODECS:
+        return guess
+    sample = _high_byte_sample(raw)
+
+    def score(encoding: str, rare_letters: bool = False) -> int:
+        text = sample.decode(encoding, "replace")
+        return _mojibake_score(text) + _oddness(text, rare_letters)
+
+    if b"\r" in raw and b"\n" not in raw and name != "mac-roman":
+        # Only classic Mac files end lines with a bare CR, and Excel for Mac writes mac_roman.
+        if score("mac_roman", True) < score(guess, True):
+            return "mac_roman"
+    base = score(guess)
+    if name == "iso8859-1":
+        # cp1252 without its 0x80-0x9F bytes: only the euro variant can read cleaner (œ, Š, Ž).
+        if score("iso8859_15") < base:
+            return "iso8859_15"
+    if name in _USUAL_CODECS or name == "iso8859-1":
+        better = [(score(c), rank, c) for rank, c in enumerate(_WESTERN) if c != guess]
+        best_score, _rank, best = min(better)
+        return best if best_score <= base - 2 and 2 * best_score <= base else guess
+    best_score, _rank, best = min(
+        (score(candidate), rank, candidate) for rank, candidate in enumerate(_USUAL_ENCODINGS)
+    )
+    return best if best_score <= base else guess
+
+
+def utf16_by_zero_bytes(raw: bytes) -> str | None:
+    # UTF-16 of mostly non-Latin text (names in CJK or Cyrillic) has too few zero bytes for
+    # utf16_without_bom, but its delimiters, digits and line breaks still put them on one side.
+    head = raw[: 64 * 1024]
+    head = head[: len(head) - len(head) % 2]
+    zeros = head.count(0)
+    if zeros < 0.05 * len(head):
+        return None
+    odd = head[1::2].count(0)
+    for encoding, share in (("utf-16-le", odd), ("utf-16-be", zeros - odd)):
+        if share >= 0.95 * zeros:
+            try:
+                head.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            return encoding
+    return None
 
 
 def _detector_candidates(sample: bytes) -> list[str]:

@@ -15,7 +15,6 @@ Duplicates are deliberately not decided here; admission does that against the wh
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import html
@@ -38,10 +37,10 @@ from jengu_resources.text_decoding import (
     BOMS,
     file_signature,
     guess_legacy_encoding,
-    high_byte_sample,
     is_utf8,
-    mojibake_score,
     text_stream,
+    usual_code_page,
+    utf16_by_zero_bytes,
     utf16_without_bom,
 )
 
@@ -382,7 +381,7 @@ def _detect_encoding(raw: bytes, path: Path) -> str:
         raise LeadFileError(f"{path}: not a CSV file (looks like {signature[1]})")
     if raw.startswith(_RTF):
         raise LeadFileError(f"{path}: not a CSV file (looks like an RTF document; save it as CSV)")
-    utf16 = utf16_without_bom(raw) or _utf16_by_zero_bytes(raw)
+    utf16 = utf16_without_bom(raw) or utf16_by_zero_bytes(raw)
     if utf16:
         return utf16  # Excel's "Unicode text" without its BOM
     if b"\x00" in raw:
@@ -391,100 +390,7 @@ def _detect_encoding(raw: bytes, path: Path) -> str:
             raise LeadFileError(f"{path}: not a CSV file (binary content: contains NUL bytes)")
     if is_utf8(raw):
         return "utf-8"
-    return _likely_encoding(raw, guess_legacy_encoding(raw))
-
-
-# The legacy encodings lead lists are really written in, in order of preference: Windows and
-# ISO code pages, Excel's "CSV (MS-DOS)" (cp850 in Europe, cp437 in the US) and "CSV (Macintosh)",
-# and the East Asian ones. The detector may name a rarer relative that decodes the same bytes a
-# little differently (cp775 for cp850, ISO-8859-14 for ISO-8859-15): such a guess must read
-# strictly cleaner than all of these to stand.
-_USUAL_ENCODINGS = (
-    "cp1252", "iso8859_15", "cp850", "cp437", "mac_roman", "cp1250", "iso8859_2", "cp852",
-    "cp1251", "koi8_r", "cp866", "iso8859_5", "cp1253", "iso8859_7", "cp1254", "iso8859_9",
-    "cp1257", "iso8859_13", "cp1255", "cp1256", "cp1258", "shift_jis", "cp932", "euc_jp",
-    "gb18030", "big5", "euc_kr", "cp949", "tis_620",
-)
-_USUAL_CODECS = frozenset(codecs.lookup(name).name for name in _USUAL_ENCODINGS)
-_MULTIBYTE_CODECS = frozenset(
-    codecs.lookup(name).name
-    for name in ("shift_jis", "cp932", "euc_jp", "gb18030", "gbk", "gb2312", "big5", "euc_kr",
-                 "cp949", "iso2022_jp", "hz")
-)
-# Excel's "CSV (MS-DOS)" and "CSV (Macintosh)" put umlauts where Windows keeps quotes, symbols
-# and rare letters: cp850 "König" reads as cp1252 "K”nig", mac_roman "Köln" as "Kšln" and
-# "Rößle" as "Rš§le". Every byte is valid cp1252, so only how the words look tells them apart,
-# and a code page other than the detector's must read much better to replace it.
-_WESTERN = ("cp1252", "cp850", "cp437", "mac_roman")
-_RARE_LETTERS = frozenset("šŠžŽŸƒœŒªºµÿýÝþÞðÐ")
-_WORD_PUNCTUATION = frozenset("’´`·'–—")  # "l’Hôtel", "Baden–Baden"
-_NON_ASCII_CHAR = re.compile(r"[^\x00-\x7f]")
-
-
-def _oddness(text: str, rare_letters: bool) -> int:
-    """How little ``text`` looks like words: symbols inside words count 2, rare letters next to
-    a letter 1 (only when asked: "š" is also Czech)."""
-    odd = 0
-    for match in _NON_ASCII_CHAR.finditer(text):
-        ch, i = match.group(), match.start()
-        before = i > 0 and text[i - 1].isalpha()
-        after = i + 1 < len(text) and text[i + 1].isalpha()
-        if ch.isalpha():
-            odd += rare_letters and ch in _RARE_LETTERS and (before or after)
-        elif before and after and ch not in _WORD_PUNCTUATION:
-            odd += 2
-    return odd
-
-
-def _likely_encoding(raw: bytes, guess: str) -> str:
-    try:
-        name = codecs.lookup(guess).name
-    except LookupError:
-        return guess  # utf-8+cp1252: a mixed body, decoded run by run
-    if name == "utf-8" or name in _MULTIBYTE_CODECS:
-        return guess
-    sample = high_byte_sample(raw)
-
-    def score(encoding: str, rare_letters: bool = False) -> int:
-        text = sample.decode(encoding, "replace")
-        return mojibake_score(text) + _oddness(text, rare_letters)
-
-    if b"\r" in raw and b"\n" not in raw and name != "mac-roman":
-        # Only classic Mac files end lines with a bare CR, and Excel for Mac writes mac_roman.
-        if score("mac_roman", True) < score(guess, True):
-            return "mac_roman"
-    base = score(guess)
-    if name == "iso8859-1":
-        # cp1252 without its 0x80-0x9F bytes: only the euro variant can read cleaner (œ, Š, Ž).
-        if score("iso8859_15") < base:
-            return "iso8859_15"
-    if name in _USUAL_CODECS or name == "iso8859-1":
-        better = [(score(c), rank, c) for rank, c in enumerate(_WESTERN) if c != guess]
-        best_score, _rank, best = min(better)
-        return best if best_score <= base - 2 and 2 * best_score <= base else guess
-    best_score, _rank, best = min(
-        (score(candidate), rank, candidate) for rank, candidate in enumerate(_USUAL_ENCODINGS)
-    )
-    return best if best_score <= base else guess
-
-
-def _utf16_by_zero_bytes(raw: bytes) -> str | None:
-    # UTF-16 of mostly non-Latin text (names in CJK or Cyrillic) has too few zero bytes for
-    # utf16_without_bom, but its delimiters, digits and line breaks still put them on one side.
-    head = raw[: 64 * 1024]
-    head = head[: len(head) - len(head) % 2]
-    zeros = head.count(0)
-    if zeros < 0.05 * len(head):
-        return None
-    odd = head[1::2].count(0)
-    for encoding, share in (("utf-16-le", odd), ("utf-16-be", zeros - odd)):
-        if share >= 0.95 * zeros:
-            try:
-                head.decode(encoding)
-            except UnicodeDecodeError:
-                return None
-            return encoding
-    return None
+    return usual_code_page(raw, guess_legacy_encoding(raw))
 
 
 def _decode(raw: bytes, encoding: str) -> str:
