@@ -2332,14 +2332,6 @@ _LANGUAGE_REGIONS = {
     "tr": "TR", "ja": "JP", "ko": "KR", "et": "EE", "lv": "LV", "lt": "LT", "is": "IS",
 }
 # Schema.org addresses and hand-written footers also use ISO 3166 alpha-3 codes.
-_ALPHA3 = {
-    "DEU": "DE", "AUT": "AT", "CHE": "CH", "FRA": "FR", "ITA": "IT", "ESP": "ES", "GBR": "GB",
-    "USA": "US", "NLD": "NL", "PRT": "PT", "BEL": "BE", "IRL": "IE", "LUX": "LU", "DNK": "DK",
-    "SWE": "SE", "NOR": "NO", "FIN": "FI", "ISL": "IS", "POL": "PL", "CZE": "CZ", "SVK": "SK",
-    "HUN": "HU", "SVN": "SI", "HRV": "HR", "GRC": "GR", "CYP": "CY", "MLT": "MT", "TUR": "TR",
-    "CAN": "CA", "MEX": "MX", "BRA": "BR", "AUS": "AU", "NZL": "NZ", "JPN": "JP", "THA": "TH",
-    "ZAF": "ZA", "ARE": "AE", "IND": "IN", "IDN": "ID", "SGP": "SG", "MYS": "MY",
-}
 # "A-5542 Flachau", "CH-3855 Brienz": the old European country prefixes on postcodes.
 _POSTCODE_COUNTRY_PREFIX = {
     "A": "AT", "CH": "CH", "D": "DE", "F": "FR", "I": "IT", "E": "ES", "NL": "NL", "B": "BE",
@@ -2361,10 +2353,8 @@ def _region_code(value: str | None) -> str | None:
     named = _country_named(code)
     if named:
         return named
+    # Names, "UK" and ISO-3 codes are the table's; any other region phonenumbers knows by ISO-2.
     code = code.upper()
-    if code == "UK":
-        code = "GB"
-    code = _ALPHA3.get(code, code)
     return code if code in phonenumbers.SUPPORTED_REGIONS else None
 
 
