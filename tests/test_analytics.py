@@ -570,11 +570,18 @@ def _tick(instance: dg.DagsterInstance, cursor: str | None) -> tuple[list, list,
     raise AssertionError("the sensor never settled")
 
 
-def test_sensor_asks_for_one_run_per_successful_upstream_run_and_none_for_failures():
+@pytest.fixture
+def instance():
+    # Disposed with the test: one left open until interpreter shutdown makes DuckDB's extension
+    # report "leaked" objects at exit.
+    with dg.DagsterInstance.ephemeral() as instance:
+        yield instance
+
+
+def test_sensor_asks_for_one_run_per_successful_upstream_run_and_none_for_failures(instance):
     from sensors.analytics_sensor import analytics_sensor
 
     assert analytics_sensor.job_name == "analytics_job"
-    instance = dg.DagsterInstance.ephemeral()
     _, _, cursor = _tick(instance, None)
     send = _run(instance, "send_job")           # no publish yet: even a send tick gets one
     _run(instance, "enrichment_job", _break)
@@ -589,8 +596,7 @@ def test_sensor_asks_for_one_run_per_successful_upstream_run_and_none_for_failur
     assert _tick(instance, after)[0] == []
 
 
-def test_sensor_coalesces_behind_a_later_publish_and_throttles_send_ticks():
-    instance = dg.DagsterInstance.ephemeral()
+def test_sensor_coalesces_behind_a_later_publish_and_throttles_send_ticks(instance):
     _, _, cursor = _tick(instance, None)
     daily = _run(instance, "daily_pipeline_job")
     _run(instance, "analytics_job")          # created after the daily run ended: covers it
