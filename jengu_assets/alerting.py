@@ -2,9 +2,10 @@
 
 Every alert is first a row in ``alerts`` (``jengu_assets.alerts.record_alert``). Three sources
 write them: the sending and reply code (sender_policy, inbox_paused, complaint, in their own
-transactions), failed asset check evaluations read from the Dagster instance, and failed runs.
-The last two come from outside the CRM, so each carries the identity of its event
-(``source_key``): reading the same evaluation or run twice records one alert.
+transactions), and failed asset check evaluations and failed runs, both read from the Dagster
+instance after a cursor (``EventCursor``). The last two come from outside the CRM, so each
+carries the identity of its event (``source_key``): reading the same evaluation or run twice
+records one alert, which is what lets a sensor read events again after a busy store.
 
 ``deliver_alerts`` (the alert delivery sensor, every minute) then applies the rules:
 
@@ -35,7 +36,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -193,71 +194,108 @@ def check_failure_alert(found: CheckEvaluation) -> NewAlert | None:
                     source_key=f"check:{found.run_id}:{found.storage_id}")
 
 
-def run_failure_alert(job_name: str, run_id: str, error: str | None,
-                      steps_failed: Sequence[str] = ()) -> NewAlert:
-    """The alert for a failed run: the job, the run and the error's first line, secrets out."""
-    line = first_line(strip_secrets(error or "")) or "no error message"
+@dataclass(frozen=True)
+class RunFailure:
+    """A failed run with its RUN_FAILURE event and the STEP_FAILURE events of its steps."""
+
+    run: dg.DagsterRun
+    failure: dg.DagsterEvent
+    step_failures: Sequence[dg.DagsterEvent]
+
+    def error(self) -> str | None:
+        """The error that failed the run: the first failed step's own exception (not Dagster's
+        wrapper around it), else the run's failure."""
+        for event in self.step_failures:
+            error = event.step_failure_data.error
+            if error is not None:
+                return (error.cause or error).message
+        failure = self.failure.job_failure_data
+        if failure is not None and failure.error is not None:
+            return failure.error.message
+        return self.failure.message
+
+
+def run_failure_alert(found: RunFailure) -> NewAlert:
+    """The alert for a failed run: the job, the run, the error's first line with secrets out and
+    the steps that failed."""
+    run = found.run
+    line = first_line(strip_secrets(found.error() or "")) or "no error message"
+    steps = [event.step_key for event in found.step_failures if event.step_key]
     return NewAlert(
-        RUN_FAILED, "error", f"run {run_id[:8]} of {job_name} failed: {line}",
-        {"job_name": job_name, "run_id": run_id, "error": line,
-         "steps_failed": list(steps_failed)},
-        fingerprint=f"job_name:{job_name}", source_key=f"run_failed:{run_id}",
+        RUN_FAILED, "error", f"run {run.run_id[:8]} of {run.job_name} failed: {line}",
+        {"job_name": run.job_name, "run_id": run.run_id, "error": line, "steps_failed": steps},
+        fingerprint=f"job_name:{run.job_name}", source_key=f"run_failed:{run.run_id}",
     )
 
 
 @dataclass(frozen=True)
-class CheckCursor:
-    """Where reading check evaluations stopped. ``storage_id``: the last event read, where event
-    ids are global (PostgreSQL, in-memory). On the default SQLite storage every run has its own
-    event file and ids restart in each (Dagster refuses an id cursor there), so ``since`` is the
-    update time of the last run read; without a storage id it is the event time to read from."""
+class EventCursor:
+    """Where reading Dagster events (check evaluations, run failures) stopped. ``storage_id``:
+    the last event read, where event ids are global (PostgreSQL, in-memory, and run status
+    changes on every storage). On the default SQLite storage every run has its own event file
+    and ids restart in each (Dagster refuses an id cursor there), so for check evaluations
+    ``since`` is the update time of the last run read; without a storage id it is the event time
+    to read from."""
 
     storage_id: int | None = None
     since: float | None = None
 
     @classmethod
-    def parse(cls, raw: str | None) -> CheckCursor:
+    def parse(cls, raw: str | None) -> EventCursor:
         if not raw:
             return cls()
         try:
             data = json.loads(raw)
             return cls(storage_id=data.get("storage_id"), since=data.get("since"))
         except (ValueError, AttributeError):
-            raise ValueError(f"check alert cursor {raw!r} is not the JSON this sensor writes; "
+            raise ValueError(f"alert cursor {raw!r} is not the JSON this sensor writes; "
                              "reset the sensor's cursor in the UI") from None
 
     def serialize(self) -> str:
         return json.dumps({"storage_id": self.storage_id, "since": self.since}, sort_keys=True)
 
+    def started(self, now: datetime) -> EventCursor:
+        """This cursor with a time to read from: a sensor that has never run looks back
+        FIRST_LOOKBACK."""
+        if self.since is not None:
+            return self
+        return replace(self, since=(now - FIRST_LOOKBACK).timestamp())
+
+    @property
+    def after_timestamp(self) -> float | None:
+        """The time filter: only until events are read by id."""
+        return None if self.storage_id is not None else self.since
+
+    def past(self, records: Sequence[dg.EventLogRecord]) -> EventCursor:
+        """The cursor after ``records`` (the last one's id), or this one when there are none."""
+        return replace(self, storage_id=records[-1].storage_id) if records else self
+
 
 def read_check_evaluations(
-    instance: dg.DagsterInstance, cursor: CheckCursor, *, now: datetime
-) -> tuple[list[CheckEvaluation], CheckCursor]:
+    instance: dg.DagsterInstance, cursor: EventCursor, *, now: datetime
+) -> tuple[list[CheckEvaluation], EventCursor]:
     """Check evaluations stored after ``cursor`` (at most a few hundred) and the cursor after
     them. A run-sharded storage may return evaluations read before; their source keys keep them
     from being recorded twice."""
     storage = instance.event_log_storage
-    since = cursor.since if cursor.since is not None else (now - FIRST_LOOKBACK).timestamp()
+    cursor = cursor.started(now)
     if storage.is_run_sharded:
-        return _read_by_run(instance, since)
+        return _read_by_run(instance, cursor.since)
     # The instance's get_event_records is deprecated for the fetch_* methods, none of which
     # reads check evaluations; the storage's own method is the same query.
     records = storage.get_event_records(
         dg.EventRecordsFilter(
             event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION,
             after_cursor=cursor.storage_id,
-            after_timestamp=None if cursor.storage_id is not None else since,
+            after_timestamp=cursor.after_timestamp,
         ),
         limit=READ_LIMIT, ascending=True,
     )
-    found = [_evaluation(r) for r in records]
-    if not records:
-        return [], CheckCursor(storage_id=cursor.storage_id, since=since)
-    return [f for f in found if f], CheckCursor(storage_id=records[-1].storage_id, since=since)
+    return [f for f in map(_evaluation, records) if f], cursor.past(records)
 
 
 def _read_by_run(instance: dg.DagsterInstance, since: float) -> tuple[list[CheckEvaluation],
-                                                                       CheckCursor]:
+                                                                       EventCursor]:
     # A run's update time moves when its status does, and last when it ends: a run still going
     # at one tick is read again once finished, with the evaluations it made in between.
     runs = instance.get_run_records(
@@ -270,7 +308,7 @@ def _read_by_run(instance: dg.DagsterInstance, since: float) -> tuple[list[Check
             run.dagster_run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
         found.extend(f for f in map(_evaluation, connection.records) if f)
     last = runs[-1].update_timestamp.timestamp() if runs else since
-    return found, CheckCursor(since=last)
+    return found, EventCursor(since=last)
 
 
 def _evaluation(record: dg.EventLogRecord) -> CheckEvaluation | None:
@@ -280,6 +318,44 @@ def _evaluation(record: dg.EventLogRecord) -> CheckEvaluation | None:
         return None
     return CheckEvaluation(run_id=record.event_log_entry.run_id, storage_id=record.storage_id,
                            evaluation=data)
+
+
+def read_run_failures(
+    instance: dg.DagsterInstance, cursor: EventCursor, *, now: datetime,
+    keep: Callable[[dg.DagsterRun], bool] = lambda run: True,
+) -> tuple[list[RunFailure], EventCursor]:
+    """The failures of kept runs recorded after ``cursor`` (at most RUN_LIMIT) and the cursor
+    after every failure read, kept or not. Run status changes are indexed with global ids on
+    every storage, the run-sharded SQLite one included, so the cursor is the last one's id."""
+    cursor = cursor.started(now)
+    records = instance.fetch_run_status_changes(
+        dg.RunStatusChangeRecordsFilter(
+            event_type=dg.DagsterEventType.RUN_FAILURE,
+            after_storage_id=cursor.storage_id,
+            after_timestamp=cursor.after_timestamp,
+        ),
+        limit=RUN_LIMIT, ascending=True,
+    ).records
+    if not records:
+        return [], cursor
+    run_ids = [record.event_log_entry.run_id for record in records]
+    runs = {r.dagster_run.run_id: r.dagster_run
+            for r in instance.get_run_records(dg.RunsFilter(run_ids=run_ids))}
+    found = []
+    for record in records:
+        run = runs.get(record.event_log_entry.run_id)
+        failure = record.event_log_entry.dagster_event
+        # A run deleted since it failed is no news either.
+        if run is not None and failure is not None and keep(run):
+            found.append(RunFailure(run, failure, _step_failures(instance, run.run_id)))
+    return found, cursor.past(records)
+
+
+def _step_failures(instance: dg.DagsterInstance, run_id: str) -> list[dg.DagsterEvent]:
+    records = instance.get_records_for_run(run_id,
+                                           of_type=dg.DagsterEventType.STEP_FAILURE).records
+    return [r.event_log_entry.dagster_event for r in records
+            if r.event_log_entry.dagster_event is not None]
 
 
 # -- folding and the rate limit --------------------------------------------------------------------
@@ -518,7 +594,7 @@ async def _deliver(
 __all__ = [
     "CHECK_FAILED", "DELIVERED", "FAILED", "FOLDED", "FOLD_WINDOW", "NOTHING_DUE",
     "NO_ALERT_CHANNEL", "PENDING", "RATE_LIMIT", "RATE_WINDOW", "RUN_FAILED", "AlertReport",
-    "CheckCursor", "CheckEvaluation", "NewAlert", "check_failure_alert", "claim",
-    "deliver_alerts", "first_line", "fold_repeats", "read_check_evaluations", "record_new",
-    "run_failure_alert", "strip_secrets",
+    "CheckEvaluation", "EventCursor", "NewAlert", "RunFailure", "check_failure_alert", "claim",
+    "deliver_alerts", "first_line", "fold_repeats", "read_check_evaluations",
+    "read_run_failures", "record_new", "run_failure_alert", "strip_secrets",
 ]

@@ -26,6 +26,12 @@ pipeline waits on the same DuckDB lock, and its retries get in during the rests.
 rows in storage order: DuckDB rewrites a row group's column when it checkpoints an update to it
 (at the latest when the connection closes), which costs the same whether one row of the group
 changed or five thousand, so a batch should touch as few row groups as it can.
+
+Space. The blocks dropped content held are free once the change is checkpointed. DuckDB writes
+new rows into free blocks before it grows the file, and cuts the file when free blocks are at its
+end; it never moves used blocks, so a file whose last blocks hold fresh rows keeps its size until
+new rows fill the gaps. Retention ends with a checkpoint and reports the file's size and the part
+of it rows use.
 """
 
 from __future__ import annotations
@@ -85,10 +91,24 @@ class ArchiveReport:
         return self.stats.rows
 
 
+@dataclass(frozen=True)
+class FileSpace:
+    """The CRM file after a checkpoint: its size, and how much of it holds data (the rest is free
+    blocks new rows go into first)."""
+
+    file_bytes: int = 0
+    used_bytes: int = 0
+
+    @property
+    def free_bytes(self) -> int:
+        return max(0, self.file_bytes - self.used_bytes)
+
+
 @dataclass
 class RetentionReport:
     bodies: BatchStats = field(default_factory=BatchStats)
     raw_messages: BatchStats = field(default_factory=BatchStats)
+    space: FileSpace = field(default_factory=FileSpace)
 
 
 def _rest(held: float) -> None:
@@ -238,12 +258,26 @@ def drop_inbound_raw(crm: CRMStore, now: datetime, *, retention_days: int = RETE
     return _drop_in_batches(crm, _DROP_RAW, params, batch_size, rest)
 
 
+def checkpoint(crm: CRMStore) -> FileSpace:
+    """Checkpoint the store, so the blocks of dropped content are free for new rows, and measure
+    the file. The store's connections already checkpoint as they close when no other connection
+    of the process has the file open; this one does not depend on it."""
+    with crm.connect() as con:
+        con.execute("CHECKPOINT")
+        used_blocks, block_size = con.execute(
+            "SELECT used_blocks, block_size FROM pragma_database_size()").fetchone()
+    # Measured after the close, which is when DuckDB cuts free blocks off the end of the file.
+    return FileSpace(file_bytes=crm.db_path.stat().st_size, used_bytes=used_blocks * block_size)
+
+
 def apply_retention(crm: CRMStore, now: datetime, *, retention_days: int = RETENTION_DAYS,
                     batch_size: int = BATCH_SIZE,
                     rest: Callable[[float], None] = _rest) -> RetentionReport:
-    return RetentionReport(
+    report = RetentionReport(
         bodies=drop_email_bodies(crm, now, retention_days=retention_days, batch_size=batch_size,
                                  rest=rest),
         raw_messages=drop_inbound_raw(crm, now, retention_days=retention_days,
                                       batch_size=batch_size, rest=rest),
     )
+    report.space = checkpoint(crm)
+    return report

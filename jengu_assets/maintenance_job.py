@@ -86,6 +86,9 @@ def apply_retention(context: dg.OpExecutionContext, config: RetentionConfig,
         "raw_messages_dropped": dg.MetadataValue.int(report.raw_messages.rows),
         "raw_bytes_dropped": dg.MetadataValue.int(report.raw_messages.bytes),
         "retention_days": dg.MetadataValue.int(config.retention_days),
+        # After the closing checkpoint: the file, and the part of it rows use.
+        "crm_file_bytes": dg.MetadataValue.int(report.space.file_bytes),
+        "crm_used_bytes": dg.MetadataValue.int(report.space.used_bytes),
         **_stats_metadata("bodies", report.bodies),
         **_stats_metadata("raw_messages", report.raw_messages),
     })

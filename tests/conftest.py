@@ -97,3 +97,23 @@ def dovecot_server():
         pytest.fail(str(exc), pytrace=False)
     with server:
         yield server
+
+
+@pytest.fixture
+def webhook():
+    """The loopback webhook receiver the alert and notification channels post to."""
+    from sandbox.webhook_server import WebhookServer
+    from tests.channels import HANG_SECONDS
+
+    with WebhookServer(hang_seconds=HANG_SECONDS) as server:
+        yield server
+
+
+@pytest.fixture
+def smtp():
+    """The sandbox SMTP server with the channels' login."""
+    from sandbox.smtp_server import SandboxSMTP
+    from tests.channels import SMTP_PASSWORD, SMTP_USER
+
+    with SandboxSMTP(users={SMTP_USER: SMTP_PASSWORD}) as server:
+        yield server

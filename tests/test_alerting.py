@@ -1,7 +1,7 @@
 """Alerting end to end: a real DuckDB CRM file, the loopback webhook receiver
 (sandbox/webhook_server.py), the sandbox SMTP server with AUTH, real Dagster runs on an ephemeral
-(in-memory) instance and on a run-sharded SQLite instance, and the three alert sensors evaluated
-as the daemon would call them."""
+(in-memory) instance and on a run-sharded SQLite instance, a second process holding the CRM file
+locked, and the three alert sensors evaluated as the daemon would call them."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from jengu_assets.alerting import (
     NO_ALERT_CHANNEL,
     NOTHING_DUE,
     RATE_LIMIT,
-    CheckCursor,
+    EventCursor,
     deliver_alerts,
     strip_secrets,
 )
 from jengu_assets.alerts import record_alert
-from jengu_resources.crm_store import apply_migrations, available_migrations
+from jengu_resources.crm_store import CRMStore, apply_migrations, available_migrations
 from jengu_resources.notify import Notifier
 from sandbox.smtp_server import SandboxSMTP
 from sandbox.webhook_server import WebhookServer
@@ -31,46 +31,17 @@ from sensors.alert_sensors import (
     check_failure_alert_sensor,
     run_failure_alert_sensor,
 )
+from tests.channels import PROSPECT_EMAIL, make_notifier
+from tests.crm_lock import crm_held_elsewhere
 
-WEBHOOK_PATH = "/services/T0001/B0002/AlertT0kenZZ9"
-SMTP_USER, SMTP_PASSWORD = "alerts", "smtp-Pa55-s3cret"
-PERSON = "anna.schmidt@hotel-adler.de"
 OTHER_PERSON = "bob.jones@hotel-ufer.test"
 
 
-@pytest.fixture
-def webhook():
-    with WebhookServer(hang_seconds=2.0) as server:
-        yield server
-
-
-@pytest.fixture
-def smtp():
-    with SandboxSMTP(users={SMTP_USER: SMTP_PASSWORD}) as server:
-        yield server
-
-
 def notifier(webhook: WebhookServer | None = None, smtp: SandboxSMTP | None = None,
-             *, smtp_port: int | None = None, **overrides) -> Notifier:
-    settings = {
-        "webhook_url": webhook.url + WEBHOOK_PATH if webhook else "",
-        "webhook_format": "generic",
-        "email_to": "oncall@jengu.test" if smtp or smtp_port else "",
-        "email_from": "alerts@jengu.test",
-        "smtp_host": "127.0.0.1",
-        "smtp_port": smtp_port or (smtp.port if smtp else 587),
-        "smtp_tls_mode": "none",
-        "smtp_username": SMTP_USER,
-        "smtp_password": SMTP_PASSWORD,
-        "timeout_seconds": 2.0,
-        "requests_per_second": 1000.0,
-        "max_attempts": 2,
-        "backoff_seconds": 0.01,
-        "max_retry_wait_seconds": 1.0,
-        "env_prefix": "JENGU_ALERT",
-    }
-    settings.update(overrides)
-    return Notifier(**settings)
+             **overrides) -> Notifier:
+    """The alert channels: the on-call address and the JENGU_ALERT_* variables."""
+    return make_notifier(webhook, smtp, email_to="oncall@jengu.test", env_prefix="JENGU_ALERT",
+                         **overrides)
 
 
 def add(crm, alert_type: str = "sender_policy", inbox: str = "inbox_1", *, message: str = "",
@@ -151,7 +122,7 @@ def test_record_alert_keeps_its_signature_and_records_a_source_once(crm):
         ("provider said sk-proj-ABCDEFGHIJKLMNOPQRST is invalid", "ABCDEFGHIJKLMNOPQRST",
          "is invalid"),
         # A prospect's address in the error is masked like everywhere else.
-        (f"bounce for {PERSON}", "anna.schmidt", "an***@hotel-adler.de"),
+        (f"bounce for {PROSPECT_EMAIL}", "anna.schmidt", "an***@hotel-adler.de"),
     ],
 )
 def test_strip_secrets(text, secret, kept):
@@ -285,11 +256,11 @@ def test_repeats_within_five_minutes_fold_into_the_first_and_not_after(crm, webh
 
 @pytest.mark.parametrize("fmt", ["slack", "discord", "generic"])
 def test_no_full_address_in_any_delivered_byte(crm, webhook, smtp, fmt):
-    add(crm, "complaint", message=f"spam complaint from {PERSON} about inbox in_1",
-        payload={"inbox_id": "in_1", "reporter": PERSON,
-                 "thread": {"cc": [OTHER_PERSON], "note": f"reply to {PERSON}"},
-                 "recipients": [PERSON, OTHER_PERSON]})
-    add(crm, "complaint", inbox="in_2", message=f"and again {PERSON}",
+    add(crm, "complaint", message=f"spam complaint from {PROSPECT_EMAIL} about inbox in_1",
+        payload={"inbox_id": "in_1", "reporter": PROSPECT_EMAIL,
+                 "thread": {"cc": [OTHER_PERSON], "note": f"reply to {PROSPECT_EMAIL}"},
+                 "recipients": [PROSPECT_EMAIL, OTHER_PERSON]})
+    add(crm, "complaint", inbox="in_2", message=f"and again {PROSPECT_EMAIL}",
         payload={"inbox_id": "in_2", "seen": OTHER_PERSON})
     webhook.fail_next(2, status=500)  # the first one goes by email, the second by webhook
     report = deliver_alerts(crm, notifier(webhook, smtp, webhook_format=fmt, max_attempts=2))
@@ -300,7 +271,7 @@ def test_no_full_address_in_any_delivered_byte(crm, webhook, smtp, fmt):
     text = message_from_bytes(mail.raw, policy=policy.default).get_body().get_content()
     delivered = [json.dumps(request.body, ensure_ascii=False), mail.raw.decode(), text]
     for blob in delivered:
-        for address in (PERSON, OTHER_PERSON, "anna.schmidt", "bob.jones"):
+        for address in (PROSPECT_EMAIL, OTHER_PERSON, "anna.schmidt", "bob.jones"):
             assert address not in blob
     assert "an***@hotel-adler.de" in text and "bo***@hotel-ufer.test" in text
     assert "an***@hotel-adler.de" in delivered[0]
@@ -381,7 +352,7 @@ def test_failed_checks_become_alerts_once(crm, instance):
     later = evaluate_check_sensor(instance, crm, again.cursor)
     assert later.skip_reason.skip_message.endswith(", 2 new alerts")
     assert crm.scalar("SELECT count(*) FROM alerts") == 4
-    assert CheckCursor.parse(later.cursor) != CheckCursor.parse(again.cursor)
+    assert EventCursor.parse(later.cursor) != EventCursor.parse(again.cursor)
 
 
 def test_a_check_alert_is_delivered_with_its_sample(crm, webhook):
@@ -395,31 +366,39 @@ def test_a_check_alert_is_delivered_with_its_sample(crm, webhook):
     assert request.body["fields"]["Count"] == "3"
 
 
-def test_a_failed_run_becomes_one_alert_without_secrets(crm, monkeypatch):
+@dg.op
+def load_leads() -> None:
+    raise ValueError("upstream refused key zz-Sup3rSecretValue at https://leads:pw-123456"
+                     f"@crm.example.com/export for {PROSPECT_EMAIL}\nsecond line")
+
+
+@dg.job
+def lead_export_job() -> None:
+    load_leads()
+
+
+def fail_a_run(instance: dg.DagsterInstance) -> str:
+    result = lead_export_job.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    return result.dagster_run.run_id
+
+
+def evaluate_run_sensor(instance, crm, cursor, **context):
+    built = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"crm": crm},
+                                    **context)
+    return run_failure_alert_sensor(built)
+
+
+def test_a_failed_run_becomes_one_alert_without_secrets(crm, instance, monkeypatch):
     monkeypatch.setenv("JENGU_TEST_API_KEY", "zz-Sup3rSecretValue")
-
-    @dg.op
-    def load_leads() -> None:
-        raise ValueError("upstream refused key zz-Sup3rSecretValue at https://leads:pw-123456"
-                         f"@crm.example.com/export for {PERSON}\nsecond line")
-
-    @dg.job
-    def lead_export_job() -> None:
-        load_leads()
-
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = lead_export_job.execute_in_process(instance=instance, raise_on_error=False)
-        assert not result.success
-        for _ in range(2):  # a sensor evaluated twice for the same run records it once
-            context = dg.build_run_status_sensor_context(
-                sensor_name="run_failure_alert_sensor",
-                dagster_event=result.get_run_failure_event(), dagster_instance=instance,
-                dagster_run=result.dagster_run, resources={"crm": crm},
-            ).for_run_failure()
-            run_failure_alert_sensor(context)
+    run_id = fail_a_run(instance)
+    first = evaluate_run_sensor(instance, crm, None)
+    assert first.skip_reason.skip_message == "1 failed runs read, 1 new alerts"
+    # Read again from scratch (a cursor reset in the UI): the same run is still one alert.
+    again = evaluate_run_sensor(instance, crm, None)
+    assert again.skip_reason.skip_message == "1 failed runs read, 0 new alerts"
 
     (row,) = crm.query("SELECT * FROM alerts")
-    run_id = result.dagster_run.run_id
     assert (row["alert_type"], row["severity"], row["source_key"]) == (
         "run_failed", "error", f"run_failed:{run_id}")
     assert row["message"] == (f"run {run_id[:8]} of lead_export_job failed: ValueError: upstream "
@@ -431,6 +410,39 @@ def test_a_failed_run_becomes_one_alert_without_secrets(crm, monkeypatch):
     stored = json.dumps(row, default=str)
     for secret in ("zz-Sup3rSecretValue", "pw-123456", "anna.schmidt", "second line"):
         assert secret not in stored
+
+
+def test_a_run_failure_waits_out_a_busy_store_and_is_recorded_once(crm, instance):
+    crm.migrate()
+    start = evaluate_run_sensor(instance, crm, None)
+    assert start.skip_reason.skip_message == "0 failed runs read, 0 new alerts"
+    run_id = fail_a_run(instance)
+
+    impatient = CRMStore(path=crm.path, lock_timeout_seconds=0.3)
+    with crm_held_elsewhere(crm.db_path):
+        context = dg.build_sensor_context(instance=instance, cursor=start.cursor,
+                                          resources={"crm": impatient})
+        busy = run_failure_alert_sensor(context)
+    assert isinstance(busy, dg.SkipReason)
+    assert busy.skip_message.startswith("CRM store busy, reading these run failures again")
+    assert context.cursor == start.cursor  # the daemon keeps the cursor it passed in
+
+    released = evaluate_run_sensor(instance, crm, start.cursor)
+    assert released.skip_reason.skip_message == "1 failed runs read, 1 new alerts"
+    assert crm.query("SELECT source_key FROM alerts") == [{"source_key": f"run_failed:{run_id}"}]
+    third = evaluate_run_sensor(instance, crm, released.cursor)
+    assert third.skip_reason.skip_message == "0 failed runs read, 0 new alerts"
+    assert third.cursor == released.cursor
+    assert crm.scalar("SELECT count(*) FROM alerts") == 1
+
+
+def test_runs_of_another_code_location_are_passed_over(crm, instance):
+    # The sensor of a deployed repository; the run was executed in this test process.
+    fail_a_run(instance)
+    result = evaluate_run_sensor(instance, crm, None, repository_name="partner_repository")
+    assert result.skip_reason.skip_message == "0 failed runs read, 0 new alerts"
+    assert EventCursor.parse(result.cursor).storage_id is not None  # moved past the run
+    assert crm.scalar("SELECT count(*) FROM alerts") == 0
 
 
 # -- the delivery sensor and its wiring ------------------------------------------------------------

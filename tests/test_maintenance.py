@@ -1,9 +1,11 @@
 """Weekly maintenance against a real DuckDB CRM file under a temp JENGU_HOME: which prospects are
-archived, which bodies and raw messages are dropped, that a second pass changes nothing, the
-Sunday schedule evaluated with Dagster's test context, and maintenance_job run in-process."""
+archived, which bodies and raw messages are dropped, that a second pass changes nothing, that new
+content reuses the file's freed blocks, the Sunday schedule evaluated with Dagster's test context,
+and maintenance_job run in-process."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -294,6 +296,38 @@ def test_the_migration_upgrades_a_store_holding_raw_messages(tmp_path):
     con.close()
 
 
+def add_content(con, tag: str, stored_days_ago: float, n: int = 1000, size: int = 4096) -> None:
+    """``n`` sent emails and ``n`` processed raw messages of ``size`` random bytes each, which no
+    compression shrinks: the file's blocks measure them."""
+    at = ago(stored_days_ago)
+    insert_rows(con, "emails", [{
+        "id": f"e_{tag}_{i}", "prospect_id": f"p_{tag}_{i}", "subject": "Hello",
+        "body": os.urandom(size // 2).hex(), "status": "sent", "sent_at": at, "created_at": at,
+    } for i in range(n)])
+    insert_rows(con, "inbound_messages", [{
+        "id": f"in_{tag}_{i}", "message_key": f"<{tag}.{i}@hotel.example>", "raw": os.urandom(size),
+        "size_bytes": size, "stored_at": at, "status": "processed",
+    } for i in range(n)])
+
+
+def test_retention_frees_blocks_that_new_content_reuses(crm):
+    with crm.transaction() as con:
+        add_content(con, "old", 200)
+    with crm.transaction() as con:
+        add_content(con, "fresh", 1)  # kept, and written behind the old content
+    full = maintenance.checkpoint(crm)
+
+    report = maintenance.apply_retention(crm, NOW, rest=_no_rest)
+    assert (report.bodies.rows, report.raw_messages.rows) == (1000, 1000)
+    assert report.space.file_bytes >= report.space.used_bytes > 0
+    assert full.used_bytes - report.space.used_bytes >= report.raw_messages.bytes
+
+    with crm.transaction() as con:
+        add_content(con, "new", 0)
+    # As much content again fits in the freed blocks: the file is no larger than before.
+    assert maintenance.checkpoint(crm).file_bytes <= full.file_bytes
+
+
 # -- the schedule and the job -----------------------------------------------------------------
 
 def test_the_sunday_tick_requests_one_run_keyed_by_the_date(monkeypatch):
@@ -357,6 +391,7 @@ def test_the_job_runs_in_process_and_says_what_it_did(crm):
     assert retention["bodies_dropped"] == sum(BODY_CASES.values())
     assert retention["raw_messages_dropped"] == sum(RAW_CASES.values())
     assert retention["raw_bytes_dropped"] > 0
+    assert retention["crm_file_bytes"] >= retention["crm_used_bytes"] > 0
 
     actor = crm.scalar("SELECT DISTINCT actor FROM state_transitions WHERE to_stage = 'archived'")
     assert actor == f"run:{result.run_id}"

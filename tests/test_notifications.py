@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
-import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -30,11 +28,15 @@ from jengu_resources.notify import Notifier, message_id_for, render
 from sandbox.smtp_server import SandboxSMTP
 from sandbox.webhook_server import WebhookServer
 from sensors.notification_sensor import notification_sensor
+from tests.channels import (
+    PROSPECT_EMAIL,
+    SMTP_USER,
+    WEBHOOK_PATH,
+    assert_no_secret,
+    make_notifier,
+)
+from tests.crm_lock import crm_held_elsewhere
 
-TOKEN = "T0kenS3cretZZ9"
-WEBHOOK_PATH = f"/services/T0001/B0002/{TOKEN}"
-SMTP_USER, SMTP_PASSWORD = "alerts", "smtp-Pa55-s3cret"
-PROSPECT_EMAIL = "anna.schmidt@hotel-adler.de"
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 
 REPLY = {
@@ -47,39 +49,6 @@ REPLY = {
     "reply_text": f"Klingt gut! Schreiben Sie an {PROSPECT_EMAIL}, dann rufe ich an. "
                   + "Mehr " * 100,
 }
-
-
-@pytest.fixture
-def webhook():
-    with WebhookServer(hang_seconds=5.0) as server:
-        yield server
-
-
-@pytest.fixture
-def smtp():
-    with SandboxSMTP(users={SMTP_USER: SMTP_PASSWORD}) as server:
-        yield server
-
-
-def notifier(webhook: WebhookServer | None = None, smtp: SandboxSMTP | None = None,
-             **overrides) -> Notifier:
-    settings = {
-        "webhook_url": webhook.url + WEBHOOK_PATH if webhook else "",
-        "email_to": "sales@jengu.test" if smtp else "",
-        "email_from": "alerts@jengu.test",
-        "smtp_host": "127.0.0.1",
-        "smtp_port": smtp.port if smtp else 587,
-        "smtp_tls_mode": "none",
-        "smtp_username": SMTP_USER,
-        "smtp_password": SMTP_PASSWORD,
-        "timeout_seconds": 2.0,
-        "requests_per_second": 1000.0,
-        "max_attempts": 2,
-        "backoff_seconds": 0.01,
-        "max_retry_wait_seconds": 5.0,
-    }
-    settings.update(overrides)
-    return Notifier(**settings)
 
 
 def queue(crm: CRMStore, key: str, kind: str = "reply_interest", payload: dict | None = None,
@@ -95,12 +64,6 @@ def row(crm: CRMStore, key: str) -> dict:
     result = found[0]
     result["channels"] = json.loads(result["channels"]) if result["channels"] else {}
     return result
-
-
-def assert_no_secret(*texts: object) -> None:
-    for text in texts:
-        assert TOKEN not in str(text)
-        assert SMTP_PASSWORD not in str(text)
 
 
 # -- enqueue and render ----------------------------------------------------------------------------
@@ -180,13 +143,14 @@ def test_webhook_formats(crm, webhook):
     queue(crm, "reply_interest:rp_2", payload={**REPLY, "company": "Hotel <!channel> Post"})
     queue(crm, "reply_interest:rp_3")
     # One format per delivery: configure, deliver the due rows, inspect what arrived.
-    report = deliver_pending(crm, notifier(webhook, webhook_format="slack"), now=NOW, limit=2)
+    report = deliver_pending(crm, make_notifier(webhook, webhook_format="slack"), now=NOW,
+                             limit=2)
     assert (report.delivered, report.retried, report.failed) == (2, 0, 0)
-    report = deliver_pending(crm, notifier(webhook, webhook_format="discord"), now=NOW)
+    report = deliver_pending(crm, make_notifier(webhook, webhook_format="discord"), now=NOW)
     assert report.delivered == 1
     queue(crm, "reply_review:in_4", kind="reply_review", prospect_id=None,
           payload={"from_email": PROSPECT_EMAIL, "reply_text": "Wer sind Sie?"})
-    report = deliver_pending(crm, notifier(webhook, webhook_format="generic"), now=NOW)
+    report = deliver_pending(crm, make_notifier(webhook, webhook_format="generic"), now=NOW)
     assert report.delivered == 1
 
     slack, slack_mention, discord, generic = webhook.delivered()
@@ -228,7 +192,7 @@ def test_webhook_formats(crm, webhook):
 def test_retry_after_is_honoured(crm, webhook):
     queue(crm, "k1")
     webhook.fail_next(1, status=429, retry_after=1)
-    report = deliver_pending(crm, notifier(webhook), now=NOW)
+    report = deliver_pending(crm, make_notifier(webhook), now=NOW)
     assert report.delivered == 1
     first, second = webhook.requests
     assert first.status == 429 and second.status == 200
@@ -240,7 +204,7 @@ def test_a_long_retry_after_defers_the_notification_instead_of_waiting(crm, webh
     queue(crm, "k1")
     webhook.fail_next(1, status=503, retry_after=600)
     started = time.monotonic()
-    report = deliver_pending(crm, notifier(webhook), now=NOW)
+    report = deliver_pending(crm, make_notifier(webhook), now=NOW)
     assert time.monotonic() - started < 2
     assert (report.delivered, report.retried) == (0, 1)
     stored = row(crm, "k1")
@@ -252,7 +216,7 @@ def test_a_long_retry_after_defers_the_notification_instead_of_waiting(crm, webh
 def test_a_timeout_is_retried_with_the_same_idempotency_key(crm, webhook):
     queue(crm, "k1")
     webhook.fail_next(1, status="timeout")
-    report = deliver_pending(crm, notifier(webhook, timeout_seconds=0.3), now=NOW)
+    report = deliver_pending(crm, make_notifier(webhook, timeout_seconds=0.3), now=NOW)
     assert report.delivered == 1
     # The receiver saw both; the key lets it fold them into one message.
     assert [r.outcome for r in webhook.requests] == ["timeout", "ok"]
@@ -262,7 +226,7 @@ def test_a_timeout_is_retried_with_the_same_idempotency_key(crm, webhook):
 def test_eight_failed_attempts_mark_the_notification_failed(crm, webhook):
     queue(crm, "k1")
     webhook.fail_next(100, status=500)
-    n = notifier(webhook, max_attempts=1)
+    n = make_notifier(webhook, max_attempts=1)
     now = NOW
     for attempt in range(1, MAX_ATTEMPTS + 1):
         report = deliver_pending(crm, n, now=now)
@@ -285,7 +249,7 @@ def test_a_dead_endpoint_costs_two_notifications_per_batch_not_every_one(crm, we
     for i in range(5):
         queue(crm, f"k{i}")
     webhook.fail_next(100, status=500)
-    report = deliver_pending(crm, notifier(webhook, max_attempts=1), now=NOW)
+    report = deliver_pending(crm, make_notifier(webhook, max_attempts=1), now=NOW)
     assert report.retried == 5 and len(webhook.requests) == 2
     attempts = [row(crm, f"k{i}")["attempts"] for i in range(5)]
     # The three not tried keep their attempts; they come back at the next tick.
@@ -298,7 +262,7 @@ def test_a_dead_endpoint_costs_two_notifications_per_batch_not_every_one(crm, we
 
 def test_email_channel(crm, smtp):
     queue(crm, "reply_interest:rp_1")
-    report = deliver_pending(crm, notifier(smtp=smtp), now=NOW)
+    report = deliver_pending(crm, make_notifier(smtp=smtp), now=NOW)
     assert report.delivered == 1
     (accepted,) = smtp.accepted
     assert accepted.rcpt_tos == ("sales@jengu.test",)
@@ -313,7 +277,7 @@ def test_email_channel(crm, smtp):
 
 def test_a_failing_channel_is_retried_alone(crm, webhook, smtp):
     queue(crm, "k1")
-    n = notifier(webhook, smtp, max_attempts=1)
+    n = make_notifier(webhook, smtp, max_attempts=1)
     webhook.fail_next(1, status=500)
     report = deliver_pending(crm, n, now=NOW)
     assert (report.delivered, report.retried) == (0, 1)
@@ -338,7 +302,7 @@ def test_two_deliveries_at_once_deliver_each_notification_once(crm, smtp):
         queue(crm, key)
     server = WebhookServer(latency_seconds=0.01).start()
     try:
-        n = notifier(server, smtp)
+        n = make_notifier(server, smtp)
         barrier = threading.Barrier(2)
         reports = []
 
@@ -391,7 +355,7 @@ def test_sensor_delivers_and_says_how_it_went(crm, webhook, capfd):
     for i in range(3):
         queue(crm, f"k{i}")
     webhook.fail_next(1, status=500)
-    resources = {"crm": crm, "notifier": notifier(webhook, max_attempts=1)}
+    resources = {"crm": crm, "notifier": make_notifier(webhook, max_attempts=1)}
     result = notification_sensor(dg.build_sensor_context(resources=resources))
     assert isinstance(result, dg.SkipReason)
     assert result.skip_message == "delivered 2, retrying 1, failed 0"
@@ -413,22 +377,10 @@ def test_sensor_without_a_channel_says_which_variable_to_set(crm):
 
 def test_sensor_skips_the_tick_when_the_store_is_busy(crm, webhook):
     queue(crm, "k1")
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         ("import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('held', flush=True); "
-          "sys.stdin.read()"),
-         str(crm.db_path)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with crm_held_elsewhere(crm.db_path):
         busy = CRMStore(path=crm.path, lock_timeout_seconds=0.3)
-        result = notification_sensor(
-            dg.build_sensor_context(resources={"crm": busy, "notifier": notifier(webhook)}))
-    finally:
-        holder.stdin.close()
-        holder.wait(10)
-        holder.stdout.close()
+        resources = {"crm": busy, "notifier": make_notifier(webhook)}
+        result = notification_sensor(dg.build_sensor_context(resources=resources))
     assert result.skip_message.startswith("CRM store busy, trying at the next tick")
     assert webhook.requests == []
 
@@ -439,7 +391,7 @@ def test_no_secret_in_errors_logs_or_the_skip_reason(crm, webhook, caplog, capfd
     webhook.fail_next(10, status=404)
     wrong_login = SandboxSMTP(users={SMTP_USER: "another-password"}).start()
     try:
-        n = notifier(webhook, wrong_login, max_attempts=1)
+        n = make_notifier(webhook, wrong_login, max_attempts=1)
         with caplog.at_level(logging.DEBUG):
             result = notification_sensor(
                 dg.build_sensor_context(resources={"crm": crm, "notifier": n}))

@@ -368,7 +368,8 @@ def test_repair_job_is_a_dry_run_unless_told(faulty):
     assert result.output_for_node("delete_orphans") == 7 + 4 + 7 + 3 + 3 + 5
     outputs = {e.step_key: e.event_specific_data.metadata for e in result.all_node_events
                if e.event_type == dg.DagsterEventType.STEP_OUTPUT}
-    assert outputs.keys() == {"delete_orphans", "merge_duplicate_prospects", "reset_stuck_stages"}
+    # One step per repair, in the order the repairs depend on.
+    assert list(outputs) == ["delete_orphans", "merge_duplicate_prospects", "reset_stuck_stages"]
     assert outputs["delete_orphans"]["applied"].value is False
     assert outputs["reset_stuck_stages"]["changes"].value == 4
     assert "p00000041" in outputs["reset_stuck_stages"]["preview"].value

@@ -3,10 +3,11 @@
 Never scheduled and never sensed: a repair deletes and merges rows, so a person decides when. The
 run config is one switch, ``dry_run`` (default true), so a click in the launchpad with no config
 only shows the plan. Three ops in a fixed order (orphans, then duplicates, then stuck stages: a
-merge can remove a stuck duplicate, and orphans are gone before rows are re-pointed); each one's
-output metadata holds its plan (counts, a sample of ids, a Markdown table) and its log the full
-id lists. The in-process executor runs them in the run's own process, one after the other, on the
-one DuckDB file.
+merge can remove a stuck duplicate, and orphans are gone before rows are re-pointed): one op per
+repair, so the run shows each as its own step, with its own plan as output metadata (counts, a
+sample of ids, a Markdown table), the full id lists in its log, and its own failure. The
+in-process executor runs them in the run's own process, one after the other, on the one DuckDB
+file.
 """
 
 from datetime import UTC, datetime
@@ -22,20 +23,11 @@ SAMPLE = 20
 
 
 class RepairConfig(dg.Config):
+    """The run's one switch, handed to every op by ``repair_run_config``."""
+
     dry_run: bool = Field(
         default=True,
         description="Only show what each repair would do. Set false to apply the repairs.")
-
-
-class RepairOpConfig(dg.Config):
-    dry_run: bool = True
-
-
-@dg.config_mapping
-def repair_run_config(config: RepairConfig) -> dg.RunConfig:
-    """One ``dry_run`` switch for the run, handed to every op."""
-    ops = {name: RepairOpConfig(dry_run=config.dry_run) for name in _OPS}
-    return dg.RunConfig(ops=ops)
 
 
 def plan_metadata(plan: repair.Plan) -> dict[str, Any]:
@@ -60,7 +52,7 @@ def plan_markdown(plan: repair.Plan) -> str:
     return "\n".join(lines)
 
 
-def _run(context: dg.OpExecutionContext, config: RepairOpConfig, crm: CRMStore,
+def _run(context: dg.OpExecutionContext, config: RepairConfig, crm: CRMStore,
          name: str) -> dg.Output[int]:
     (plan,) = repair.run_repairs(crm, apply=not config.dry_run, only=[name], now=datetime.now(UTC),
                                  by=f"run:{context.run.run_id}")
@@ -73,8 +65,8 @@ def _run(context: dg.OpExecutionContext, config: RepairOpConfig, crm: CRMStore,
 
 
 @dg.op(description="Delete emails, ledger rows, attempts, replies and research reports whose "
-       "prospect is gone (each row copied to repair_log first).", ins={"after": dg.In(dg.Nothing)})
-def delete_orphans(context: dg.OpExecutionContext, config: RepairOpConfig,
+       "prospect is gone (each row copied to repair_log first).")
+def delete_orphans(context: dg.OpExecutionContext, config: RepairConfig,
                    crm: CRMStore) -> dg.Output[int]:
     return _run(context, config, crm, "orphans")
 
@@ -82,7 +74,7 @@ def delete_orphans(context: dg.OpExecutionContext, config: RepairOpConfig,
 @dg.op(description="Merge duplicate prospects (same email, or same name + city) into the best "
        "record; every reference re-pointed, each merge logged in prospect_merges.",
        ins={"after": dg.In(dg.Nothing)})
-def merge_duplicate_prospects(context: dg.OpExecutionContext, config: RepairOpConfig,
+def merge_duplicate_prospects(context: dg.OpExecutionContext, config: RepairConfig,
                               crm: CRMStore) -> dg.Output[int]:
     return _run(context, config, crm, "duplicates")
 
@@ -90,12 +82,16 @@ def merge_duplicate_prospects(context: dg.OpExecutionContext, config: RepairOpCo
 @dg.op(description="Move prospects stuck in a transient stage for over an hour back one stage; "
        "a send that may have gone out is left for jengu sends review.",
        ins={"after": dg.In(dg.Nothing)})
-def reset_stuck_stages(context: dg.OpExecutionContext, config: RepairOpConfig,
+def reset_stuck_stages(context: dg.OpExecutionContext, config: RepairConfig,
                        crm: CRMStore) -> dg.Output[int]:
     return _run(context, config, crm, "stuck")
 
 
-_OPS = ("delete_orphans", "merge_duplicate_prospects", "reset_stuck_stages")
+@dg.config_mapping
+def repair_run_config(config: RepairConfig) -> dg.RunConfig:
+    """One ``dry_run`` switch for the run, handed to every op."""
+    ops = (delete_orphans, merge_duplicate_prospects, reset_stuck_stages)
+    return dg.RunConfig(ops={op.name: RepairConfig(dry_run=config.dry_run) for op in ops})
 
 
 @dg.job(
