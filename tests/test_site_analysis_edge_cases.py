@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from jengu_assets.enrichment.site_analysis import analyze_html
+from jengu_assets.enrichment.site_analysis import analyze_file, analyze_html
 
 
 def page(body: str, head: str = "", lang: str | None = None) -> str:
@@ -262,9 +262,29 @@ def test_social_links(href: str, expected: dict[str, str]) -> None:
         # Themes that build the link in JavaScript keep the address in a data attribute.
         pytest.param('<span data-email="gruppen@hotel-post.at">E-Mail</span>',
                      ["gruppen@hotel-post.at"], id="data-email"),
-        # JavaScript concatenation is not run: missing it is better than guessing.
-        pytest.param("<script>document.write('info' + '@' + 'hotel-post.at')</script>", [],
-                     id="script-concatenation-not-read"),
+        # An address a script joins from literals is on the page for every visitor: joining
+        # literals runs nothing and guesses nothing.
+        pytest.param("<script>document.write('info' + '@' + 'hotel-post.at')</script>",
+                     ["info@hotel-post.at"], id="script-concatenation"),
+        pytest.param("<script>var u = 'rezeption', d = \"hotel-post.at\";\n"
+                     "el.innerHTML = u + '&#64;' + d;</script>",
+                     ["rezeption@hotel-post.at"], id="script-variables"),
+        pytest.param("<script>var m = String.fromCharCode(105,110,102,111,64,104,111,116,101,108,"
+                     "45,112,111,115,116,46,97,116);</script>", ["info@hotel-post.at"],
+                     id="script-char-codes"),
+        # A whole address in one literal is configuration (a developer's, a vendor's), unless
+        # the script makes a mailto: link of it; a Sentry DSN is never an address.
+        pytest.param("<script>var dev = 'dev@agency-web.de'; log('by ' + dev + ' v2');</script>",
+                     [], id="script-config-literal"),
+        pytest.param("<script>var a = 'buchung@hotel-post.at'; "
+                     "link.href = 'mailto:' + a;</script>", ["buchung@hotel-post.at"],
+                     id="script-mailto-of-literal"),
+        pytest.param("<script>Sentry.init({dsn: 'https://' + key + '@' + "
+                     "'o1.ingest.sentry.io/2'});</script>", [], id="script-sentry-dsn"),
+        # Cloudflare's protected link may carry the mailto's query after the hex.
+        pytest.param('<a href="/cdn-cgi/l/email-protection#0b6265654b636478667e6c256f6e'
+                     '?subject=Hi">[email protected]</a>', ["inn@hosmug.de"],
+                     id="cfemail-with-query"),
     ],
 )
 def test_emails(body: str, emails: list[str]) -> None:
@@ -284,3 +304,115 @@ def test_emails(body: str, emails: list[str]) -> None:
 )
 def test_cms_from_meta(head: str, cms: str | None) -> None:
     assert analyze_html(page("", head)).cms == cms
+
+
+@pytest.mark.parametrize(
+    "html, cms",
+    [
+        # Hardened sites remove the generator tag; each system still leaves its traces.
+        pytest.param(page("", '<link href="/media/templates/site/cassiopeia/css/template.min.css"'
+                              ' rel="stylesheet">'), "Joomla", id="joomla4-media-path"),
+        pytest.param(page('<a href="/zimmer" data-drupal-link-system-path="node/3">Zimmer</a>'),
+                     "Drupal", id="drupal-attributes"),
+        pytest.param(page("", "<!--\n\tThis website is powered by TYPO3 - inspiring people to "
+                              "share!\n-->"), "TYPO3", id="typo3-comment"),
+        # Naming TYPO3 in the text is no trace.
+        pytest.param(page("<p>Our agency builds sites with TYPO3 and WordPress.</p>"), None,
+                     id="cms-named-in-text"),
+    ],
+)
+def test_cms_without_generator(html: str, cms: str | None) -> None:
+    assert analyze_html(html).cms == cms
+
+
+@pytest.mark.parametrize(
+    "body, engine",
+    [
+        # A tracking redirect carries the booking link percent-encoded in its query.
+        pytest.param('<a href="/out?u=https%3A%2F%2Fbe.synxis.com%2F%3Fhotel%3D1">Book</a>',
+                     "SynXis (Sabre)", id="percent-encoded-redirect"),
+        # Profitroom serves its booking panel from upperbooking.com.
+        pytest.param('<script src="https://wis.upperbooking.com/hotelpost/be-panel"></script>',
+                     "Profitroom", id="profitroom-upperbooking"),
+    ],
+)
+def test_booking_engines(body: str, engine: str) -> None:
+    assert analyze_html(page(body)).booking_engine == engine
+
+
+def test_consent_dialogs_are_not_the_hotel() -> None:
+    # A consent manager lists its vendors' addresses and contacts; the hotel's footer counts.
+    dialog = ('<div id="CybotCookiebotDialog"><p>Google Ireland Limited, Gordon House, Barrow '
+              "Street, Dublin 4. Fragen: privacy@cookie-vendor.com, Tel. +45 50 12 34 56</p>"
+              '<a href="https://www.facebook.com/cookievendor">Vendor</a></div>')
+    footer = "<footer>Talstraße 14, 79822 Titisee · Tel. 07651 93870 · info@hotel-linde.de</footer>"
+    result = analyze_html(page(dialog + footer, lang="de"))
+    assert result.phones == ["+49765193870"]
+    assert result.emails == ["info@hotel-linde.de"]
+    assert result.social == {}
+    assert result.address == "Talstraße 14, 79822 Titisee"
+
+
+def test_a_theme_wrapping_the_page_in_a_consent_container_keeps_the_page() -> None:
+    body = '<div id="cookie-notice"><main><p>Tel. +49 30 1234567</p></main></div>'
+    assert analyze_html(page(body)).phones == ["+49301234567"]
+
+
+def test_open_graph_business_tags_are_a_contact_card() -> None:
+    head = "".join(
+        f'<meta property="business:contact_data:{key}" content="{value}">'
+        for key, value in (("street_address", "Lieu-dit Le Moulin"), ("locality", "Montignac"),
+                           ("postal_code", "24290"), ("country_name", "France"),
+                           ("phone_number", "05 53 12 34 56"),
+                           ("email", "contact@chambres-moulin.fr"))
+    )
+    result = analyze_html(page("", head))
+    # The country names the region its national number is read in.
+    assert result.phones == ["+33553123456"]
+    assert result.emails == ["contact@chambres-moulin.fr"]
+    assert result.address == "Lieu-dit Le Moulin, 24290 Montignac, France"
+
+
+@pytest.mark.parametrize(
+    "document, expected",
+    [
+        # A telephone given as a ContactPoint object stands for its number.
+        pytest.param({"@type": "Hotel", "name": "Hotel Post", "telephone": {
+            "@type": "ContactPoint", "telephone": "+43 512 123456"}},
+            {"telephone": "+43 512 123456"}, id="telephone-contactpoint-object"),
+        # ["LodgingBusiness", "Hotel"]: the specific type names the business.
+        pytest.param({"@type": ["LodgingBusiness", "Hotel"], "name": "Hotel Post"},
+                     {"type": "Hotel"}, id="specific-type-wins"),
+    ],
+)
+def test_structured_data_values(document: dict, expected: dict) -> None:
+    schema = analyze_html(page("", ld(document))).schema_org
+    assert {key: schema[key] for key in expected} == expected
+
+
+@pytest.mark.parametrize(
+    "body, address",
+    [
+        # The tail of a phone number on the line above is no house number.
+        pytest.param("<p>Tél. 04 90 12 34 56</p><p>Chemin des Oliviers, 13210 Saint-Rémy</p>",
+                     None, id="phone-digits-are-no-house-number"),
+        # Polish postcodes ("34-500") mark an address line too.
+        pytest.param("<p>ul. Kościuszki 15, 34-500 Zakopane</p>",
+                     "ul. Kościuszki 15, 34-500 Zakopane", id="polish-postcode"),
+    ],
+)
+def test_addresses(body: str, address: str | None) -> None:
+    assert analyze_html(page(body)).address == address
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"\xef\xbb\xbf\r\n", id="utf8-bom-and-line-break"),
+        pytest.param(b"\xff\xfe\n\x00 \x00", id="utf16-bom-and-spaces"),
+    ],
+)
+def test_a_byte_order_mark_alone_is_an_empty_file(tmp_path, data: bytes) -> None:
+    saved = tmp_path / "index.html"
+    saved.write_bytes(data)
+    assert analyze_file(saved) == {"input": str(saved), "error": "empty file"}

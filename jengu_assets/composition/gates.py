@@ -33,6 +33,7 @@ from functools import cache
 from rapidfuzz import fuzz
 from textstat.textstat import textstatistics
 
+from jengu_assets.language import function_words, text_language
 from jengu_resources.spamd import SpamVerdict, extract_urls, html_text_and_links
 
 
@@ -142,19 +143,6 @@ def _words(text: str) -> frozenset[str]:
 
 # -- readability ----------------------------------------------------------------------------------
 
-_LANGUAGE_WORDS: dict[str, frozenset[str]] = {
-    "en": _words("the and you your to of is we for with that this are our would be it on can "
-                 "have will i am at from"),
-    "de": _words("der die das und sie ihr ihre ihren ihrem wir ist nicht mit fur ein eine ich "
-                 "zu den dem auf auch es wie gerne haben sind uns bei"),
-    "fr": _words("le la les et vous votre vos nous est pour avec une un des je du que qui dans "
-                 "sur pas au aux"),
-    "es": _words("el la los las y usted su sus nosotros es para con una un que en por me le muy "
-                 "del al"),
-    "it": _words("il lo gli le e voi vostro vostra nostro noi per con una un di che sono mi del "
-                 "della al alla"),
-    "nl": _words("de het een en u uw wij we is voor met ik van dat niet op ook zijn naar bij"),
-}
 # textstat's language settings and the name of the formula each one applies.
 _READING_EASE: dict[str, tuple[str, str]] = {
     "en": ("en_US", "Flesch reading ease"),
@@ -168,14 +156,11 @@ _LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spani
                    "it": "Italian", "nl": "Dutch"}
 
 
-def detect_language(text: str) -> str:
-    """``en``, ``de``, ``fr``, ``es``, ``it`` or ``nl`` by function words; English when unsure."""
-    words = re.findall(r"[a-z']+", _fold(text))
-    hits = {lang: sum(w in vocab for w in words) for lang, vocab in _LANGUAGE_WORDS.items()}
-    best = max(hits, key=lambda lang: hits[lang])
-    if best != "en" and hits[best] >= 3 and hits[best] > 1.3 * hits["en"]:
-        return best
-    return "en"
+def readability_language(text: str) -> str:
+    """The language whose formula scores ``text``: the one it is clearly written in when the
+    gate has a formula for it, else English (the outreach default)."""
+    language = text_language(text)
+    return language if language in _READING_EASE else "en"
 
 
 @cache
@@ -191,7 +176,7 @@ def readability(body: str, *, min_score: float = DEFAULT_LIMITS.min_reading_ease
     # URLs and addresses are no prose, and count as monsters of syllables.
     text = _EMAIL.sub(" ", _URL.sub(" ", body)).strip()
     wanted = (language or "")[:2].lower()
-    lang = wanted if wanted in _READING_EASE else detect_language(text)
+    lang = wanted if wanted in _READING_EASE else readability_language(text)
     ts_lang, formula = _READING_EASE[lang]
     if not _WORDS.search(text):
         return GateResult("readability", False, 0.0, min_score, "the body has no text")
@@ -329,7 +314,7 @@ _QUOTE = re.compile(r"[\"“„«]([^\"“”„«»\n]{12,})[\"”“»]")
 # Words that carry no fact: function words of the six languages, the observation verbs
 # themselves and what every hotel email mentions anyway.
 _NO_FACT_WORDS = frozenset(
-    set().union(*_LANGUAGE_WORDS.values())
+    {_fold(word) for word in function_words(_READING_EASE)}
     | _words(
         "noticed notice saw seen see read came across found heard learned learnt understand "
         "website site homepage home page online com www http https profile listing "

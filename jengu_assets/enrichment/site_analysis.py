@@ -34,6 +34,7 @@ import phonenumbers
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from jengu_assets.acquisition.rules import country_code
+from jengu_assets.language import text_language
 
 # decode_html is part of this module's API too: bytes given to analyze_html go through it.
 from jengu_resources.text_decoding import BOMS, decode_html, file_signature, utf16_without_bom
@@ -53,6 +54,8 @@ MAX_JSON_NODES = 20_000
 MAX_JSON_DEPTH = 40
 MAX_JSON_LIST = 2_000
 MAX_INLINE_SCRIPT_CHARS = 200_000
+MAX_CONCATENATION_SCRIPT_CHARS = 20_000
+MAX_JOINED_SCRIPT_CHARS = 200_000
 MAX_SCRIPT_HAYSTACK_CHARS = 3_000_000
 MAX_ANCHORS = 6_000
 MAX_ITEMSCOPES = 100
@@ -134,7 +137,11 @@ def analyze_html(
 
     A page that shows no phone or e-mail (a client-rendered app saved before its scripts ran)
     gives those of its script state (Next.js, Nuxt, Vue/React stores), read under contact-like
-    keys only. A page that declares no language gets the one its text is clearly written in.
+    keys only. A page that declares no language gets the one its text is clearly written in
+    (``jengu_assets.language``). Open Graph business tags are contact data like schema.org's.
+    An address a script joins from pieces counts; a whole address in a script's literal is
+    configuration and does not, nor does anything in a consent manager's dialog (its vendors'
+    addresses and numbers).
     Of several lodging nodes in its structured data, the business is the one at the page's own
     address; a list of them (a group's overview) belongs to the group's Organization.
     """
@@ -174,16 +181,24 @@ def analyze_file(path: str | os.PathLike[str]) -> dict[str, Any]:
         return {"input": label, "error": f"permission denied: {label}"}
     except OSError as exc:
         return {"input": label, "error": f"cannot read file: {exc.strerror or exc}"}
-    if not data.strip():
+    if _blank(data):
         return {"input": label, "error": "empty file"}
     page, saved_url = _unwrap_saved_page(data)
     if isinstance(page, bytes):
-        if not page.strip():
+        if _blank(page):
             return {"input": label, "error": "empty file"}
         kind = _binary_kind(page)
         if kind:
             return {"input": label, "error": f"not an HTML document (looks like {kind})"}
     return analyze_html(page, saved_url).to_json(label)
+
+
+def _blank(data: bytes) -> bool:
+    """Whether a file holds nothing but whitespace, a byte order mark included (editors save
+    an "empty" page as a BOM and a line break, in UTF-8 or UTF-16)."""
+    if not data.strip():
+        return True
+    return len(data) <= 64 and not decode_html(data).strip(" \t\r\n\f\v\ufeff")
 
 
 # --- input ----------------------------------------------------------------------------------------
@@ -411,6 +426,7 @@ class _Page:
     url: str | None = None
     schema_phones: list[str] = field(default_factory=list)
     schema_emails: list[str] = field(default_factory=list)
+    meta_address: dict[str, str | None] | None = None
 
 
 def _analyze_tree(
@@ -432,6 +448,9 @@ def _analyze_tree(
     result.schema_org = _guarded("schema.org", lambda: _schema_org(page), None)
     if result.schema_org:
         page.schema_country = _schema_country(result.schema_org)
+    page.meta_address = _meta_address(page.metas)
+    if page.schema_country is None and page.meta_address:
+        page.schema_country = _region_code(page.meta_address.get("addressCountry"))
 
     page.script_text, page.embedded_urls = _guarded(
         "scripts", lambda: _collect_code(tree), ("", [])
@@ -439,6 +458,7 @@ def _analyze_tree(
     result.cms = _guarded("cms", lambda: _detect_cms(page), None)
     result.analytics = _guarded("analytics", lambda: _detect_analytics(page), [])
     result.booking_engine = _guarded("booking engine", lambda: _detect_booking_engine(page), None)
+    _guarded("consent dialogs", lambda: _drop_consent_dialogs(tree), None)
 
     social, links = _guarded("links", lambda: _scan_anchors(page), ({}, {}))
     profile_urls = list(result.schema_org.get("sameAs") or []) if result.schema_org else []
@@ -466,7 +486,7 @@ def _analyze_tree(
     result.address = _guarded("address", lambda: _address(page, result.schema_org), None)
     if result.language is None:
         result.language = _guarded(
-            "text language", lambda: _text_language(f"{result.title or ''}\n{page.text}"), None
+            "text language", lambda: text_language(f"{result.title or ''}\n{page.text}"), None
         )
     # Phones last: a page without any other country hint is placed by its address and emails.
     region = _infer_region(default_region, result, page)
@@ -529,6 +549,31 @@ def _title(page: _Page) -> str | None:
     return _clean_text(page.metas.get("og:title") or page.metas.get("twitter:title"), 500)
 
 
+# Open Graph's business tags (Facebook's business pages, local SEO plugins) and the older og:
+# contact tags: the whole contact card of a page that may show nothing else.
+_META_PHONES = ("business:contact_data:phone_number", "og:phone_number")
+_META_EMAILS = ("business:contact_data:email", "og:email")
+_META_ADDRESS = (
+    ("streetAddress", "business:contact_data:street_address", "og:street-address"),
+    ("postalCode", "business:contact_data:postal_code", "og:postal-code"),
+    ("addressLocality", "business:contact_data:locality", "og:locality"),
+    ("addressRegion", "business:contact_data:region", "og:region"),
+    ("addressCountry", "business:contact_data:country_name", "og:country-name"),
+)
+
+
+def _meta_values(metas: dict[str, str], keys: tuple[str, ...]) -> list[str]:
+    return [value for value in (_clean_text(metas.get(key), 200) for key in keys) if value]
+
+
+def _meta_address(metas: dict[str, str]) -> dict[str, str | None] | None:
+    address = {
+        field_name: next(iter(_meta_values(metas, keys)), None)
+        for field_name, *keys in _META_ADDRESS
+    }
+    return address if address["streetAddress"] or address["addressLocality"] else None
+
+
 _LANGUAGE_TAG = re.compile(
     r"^([a-zA-Z]{2,3})(?:[-_]([a-zA-Z]{4}))?(?:[-_]([a-zA-Z]{2}|\d{3}))?(?:[-_][a-zA-Z0-9]{1,8})*$"
 )
@@ -571,71 +616,6 @@ def _language(page: _Page) -> str | None:
         if language:
             return language
     return None
-
-
-# A page that declares no language is read by its words: each language's commonest function
-# words that its neighbours do not share. Danish and Norwegian, Czech and Slovak are too close
-# to tell apart this way and are left undetected.
-_FUNCTION_WORDS = {
-    "de": "und der die das ist nicht mit sich auf für ein eine einen dem den zu zum zur von vom "
-          "im wir ihr ihre ihren unsere unser unseren auch oder bei nur noch sind wird sie bis "
-          "über nach aus am uhr ab gerne bitte ihnen als wie es",
-    "en": "the and of to is for with our you your are this that from on at we be all by have "
-          "will can it its or an please more us here about only",
-    "fr": "le les et des du une est pour dans nous vous sur au aux avec ce qui sont votre notre "
-          "vos nos par pas être à très ou nuit chez",
-    "es": "el los las y del que en un una es para con por su sus nuestro nuestra nuestros se al "
-          "más como está muy noche desde también hay",
-    "it": "il e di che per con del della un una sono nel nella gli dei delle al alla nostro "
-          "nostra nostri è più anche notte sul sulla dal dalla",
-    "nl": "het een en van is op voor met ons onze zijn u uw niet bij aan ook naar wij heeft "
-          "kunt graag bent wordt",
-    "pt": "o os e do da dos das em um uma para com não é no na nossa nosso ao seu sua são "
-          "muito também noite até",
-    "pl": "i w się jest że dla oraz przez są jak od po nie na",
-    "sv": "och att är för med av till inte som ett vi har det den om",
-    # Danish and Norwegian: recognised only to keep them from passing for Swedish.
-    "da/no": "og ikke af til er jeg hvis vores også eller fra",
-}
-_WORD_LANGUAGES: dict[str, list[str]] = {}
-for _code, _words in _FUNCTION_WORDS.items():
-    for _word in _words.split():
-        _WORD_LANGUAGES.setdefault(_word, []).append(_code)
-_WORD = re.compile(r"[^\W\d_]+")
-# Scripts used by one language only.
-_SCRIPT_LANGUAGES = (
-    ("ja", re.compile(r"[\u3040-\u30ff]")),
-    ("ko", re.compile(r"[\uac00-\ud7af]")),
-    ("el", re.compile(r"[\u0370-\u03ff]")),
-    ("th", re.compile(r"[\u0e00-\u0e7f]")),
-    ("he", re.compile(r"[\u0590-\u05ff]")),
-)
-
-
-def _text_language(text: str) -> str | None:
-    """The language of a page's visible text when it is clear, else None."""
-    sample = text[:60_000]
-    letters = sum(1 for ch in sample if ch.isalpha())
-    if letters < 120:
-        return None
-    for language, script in _SCRIPT_LANGUAGES:
-        if len(script.findall(sample)) > letters * 0.3:
-            return language
-    words = _WORD.findall(sample.lower())[:4000]
-    scores: dict[str, float] = {}
-    for word in words:
-        languages = _WORD_LANGUAGES.get(word)
-        if languages:
-            for language in languages:
-                scores[language] = scores.get(language, 0) + 1 / len(languages)
-    ranked = sorted(scores.items(), key=operator.itemgetter(1), reverse=True)
-    if not ranked:
-        return None
-    best, score = ranked[0]
-    runner_up = ranked[1][1] if len(ranked) > 1 else 0
-    if score < 5 or score < 0.08 * len(words) or score < 2 * runner_up or "/" in best:
-        return None
-    return best
 
 
 def _clean_url(url: str | None) -> str | None:
@@ -786,9 +766,14 @@ _GENERATORS = (
 _CMS_MARKERS = (
     ("WordPress", ("/wp-content/", "/wp-includes/", "wp-json", "wp-emoji")),
     ("Wix", ("wixstatic.com", "parastorage.com", "wix-code", "x-wix-")),
-    ("Squarespace", ("squarespace.com", "squarespace-cdn.com")),
-    ("Joomla", ("/media/jui/", "/components/com_", "/media/system/js/core.js", "joomla-script")),
-    ("Drupal", ("drupal-settings-json", "drupal.settings", "/sites/default/files/", "drupal.js")),
+    ("Squarespace", ("squarespace.com", "squarespace-cdn.com", "squarespace_context")),
+    # Joomla 4 and 5 keep their templates and scripts under /media/templates/site/ and
+    # /media/system/js/*.min.js; Drupal 8+ its own scripts under /core/misc/.
+    ("Joomla", ("/media/jui/", "/components/com_", "/media/system/js/core.js", "joomla-script",
+                "/media/system/js/core.min.js", "/media/templates/site/",
+                "/media/vendor/joomla-custom-elements/")),
+    ("Drupal", ("drupal-settings-json", "drupal.settings", "/sites/default/files/", "drupal.js",
+                "/core/misc/drupal")),
     ("TYPO3", ("/typo3conf/", "/typo3temp/", "/typo3/", "/fileadmin/")),
     ("Webflow", ("website-files.com", "webflow.js", "webflow.com/")),
     ("Shopify", ("cdn.shopify.com", "myshopify.com", "shopify.theme")),
@@ -828,6 +813,12 @@ _MARKUP_CMS_PATTERNS = tuple(
     ))
     for name, markers in _MARKUP_CMS_MARKERS
 )
+_DRUPAL_ATTRIBUTES = "[data-drupal-selector], [data-drupal-link-system-path], [data-drupal-messages]"
+# Comments the systems write into every page, kept when the generator tag is removed.
+_CMS_COMMENTS = (
+    ("TYPO3", "this website is powered by typo3"),
+    ("Squarespace", "<!-- this is squarespace. -->"),
+)
 _POWERED_BY = re.compile(r"^powered by\s+", re.IGNORECASE)
 # Internet Explorer stamps "MSHTML 6.00..." on every page it saves, Netscape Composer its
 # user agent: they name the browser that saved the page, not the site's system.
@@ -851,6 +842,9 @@ def _detect_cms(page: _Page) -> str | None:
     root = page.tree.css_first("html")
     if root is not None and {"data-wf-site", "data-wf-page"} & set(root.attributes):
         return "Webflow"
+    # Drupal's form and menu markup carries its own attributes, generator tag or not.
+    if "data-drupal-" in page.raw and page.tree.css_first(_DRUPAL_ATTRIBUTES) is not None:
+        return "Drupal"
     for name, markers in _CMS_MARKERS:
         if any(marker in haystack for marker in markers):
             return name
@@ -859,6 +853,9 @@ def _detect_cms(page: _Page) -> str | None:
         # links, srcsets and inline styles still point at the builder's paths and CDNs.
         markup = page.raw[:MAX_SCRIPT_HAYSTACK_CHARS]
         lowered = markup.lower()
+        for name, comment in _CMS_COMMENTS:
+            if comment in lowered:
+                return name
         for (name, pattern), (_, markers) in zip(_MARKUP_CMS_PATTERNS, _MARKUP_CMS_MARKERS):
             # The pattern is slow over megabytes of quoted JSON: only run it on a page that
             # names one of its markers at all.
@@ -1021,7 +1018,7 @@ _BOOKING_ENGINES = tuple(
         ("Simple Booking", r"(?:^|\.)simplebooking\.(?:it|travel)$"),
         ("iHotelier (Amadeus/TravelClick)", r"(?:^|\.)(?:ihotelier\.com|travelclick\.com)$"),
         ("Bookassist", r"(?:^|\.)bookassist\.(?:com|org)$"),
-        ("Profitroom", r"(?:^|\.)profitroom\.(?:com|pl)$"),
+        ("Profitroom", r"(?:^|\.)(?:profitroom\.(?:com|pl)|upperbooking\.com)$"),
         ("Net Affinity", r"(?:^|\.)netaffinity\.(?:com|io)$"),
         ("RoomRaccoon", r"(?:^|\.)roomraccoon\.[a-z.]+$"),
         ("HotelRunner", r"(?:^|\.)hotelrunner\.com$"),
@@ -1111,8 +1108,11 @@ _NOT_BOOKING_HOSTS = re.compile(
     r"(?:^|\.)(?:google\.[a-z.]+|facebook\.com|instagram\.com|tripadvisor\.[a-z.]+|"
     r"booking\.com|expedia\.[a-z.]+|hotels\.com|airbnb\.[a-z.]+)$"
 )
-# A literal first character keeps the scan over megabytes of markup fast.
-_HOST_IN_MARKUP = re.compile(r"//([a-zA-Z0-9][a-zA-Z0-9.-]{0,250}\.[a-zA-Z]{2,24})\b")
+# A literal first character keeps the scan over megabytes of markup fast. Tracking redirects
+# carry the booking link percent-encoded in their query ("?dest=https%3A%2F%2Fbe.synxis.com").
+_HOST_IN_MARKUP = re.compile(
+    r"(?://|%2[fF]%2[fF])([a-zA-Z0-9][a-zA-Z0-9.-]{0,250}\.[a-zA-Z]{2,24})\b"
+)
 
 
 def _detect_booking_engine(page: _Page) -> str | None:
@@ -1360,6 +1360,40 @@ def _add_site_link(page: _Page, node: LexborNode, href: str, links: dict[str, st
     links[kind] = absolute
 
 
+# The containers of the consent managers hotel sites use (Cookiebot, OneTrust, Usercentrics,
+# Borlabs, Complianz, CookieYes, Didomi, Quantcast, TrustArc, iubenda, Klaro, Osano,
+# consentmanager.net, Axeptio, tarteaucitron, Cookie Notice, Moove GDPR, Sourcepoint). They list
+# their vendors with postal addresses, privacy contacts and policy links: none is the hotel's.
+_CONSENT_DIALOGS = (
+    "#CybotCookiebotDialog, #CookiebotWidget, #onetrust-consent-sdk, #onetrust-banner-sdk, "
+    "#onetrust-pc-sdk, #usercentrics-root, #uc-banner, #BorlabsCookieBox, "
+    "#cmplz-cookiebanner-container, .cmplz-cookiebanner, #cookie-law-info-bar, "
+    "#cliSettingsPopup, .cky-consent-container, .cky-modal, #didomi-host, #qc-cmp2-container, "
+    "#truste-consent-track, #consent_blackbar, #iubenda-cs-banner, #klaro, .osano-cm-window, "
+    "#cmpbox, #cmpbox2, #axeptio_overlay, #tarteaucitronRoot, #cookie-notice, "
+    "#moove_gdpr_cookie_info_bar, #moove_gdpr_cookie_modal, [id^=sp_message_container]"
+)
+# A theme that wraps the whole page in such a container keeps it.
+_PAGE_PARTS = "main, footer, header, h1, article, [itemscope], [typeof]"
+
+
+def _drop_consent_dialogs(tree: LexborHTMLParser) -> None:
+    dialogs = [
+        node for node in tree.css(_CONSENT_DIALOGS)[:50]
+        if node.tag not in {"html", "body"} and node.css_first(_PAGE_PARTS) is None
+    ]
+    chosen = {node.mem_id for node in dialogs}
+    for node in dialogs:
+        parent, nested = node.parent, False
+        while parent is not None:
+            if parent.mem_id in chosen:
+                nested = True  # goes with its container
+                break
+            parent = parent.parent
+        if not nested:
+            node.decompose()
+
+
 def _embedded_profiles(tree: LexborHTMLParser) -> list[str]:
     """Profiles shown by embeds rather than links: the Facebook page plugin (an iframe whose
     ``href`` parameter is the page, or a ``fb-page`` div with ``data-href``)."""
@@ -1379,12 +1413,16 @@ def _cloudflare_emails(tree: LexborHTMLParser) -> list[str]:
     return [_attr(node, "data-cfemail") for node in tree.css("[data-cfemail]")[:200]]
 
 
+_CF_HEX = re.compile(r"\s*((?:[0-9a-fA-F]{2}){4,})")
+
+
 def _decode_cfemail(encoded: str) -> str | None:
-    """Cloudflare's email obfuscation: hex bytes, the first one XOR-ing all the others."""
-    try:
-        data = bytes.fromhex(encoded.strip())
-    except ValueError:
+    """Cloudflare's email obfuscation: hex bytes, the first one XOR-ing all the others. A link
+    may carry a query after them ("#a1c8...?subject=Anfrage")."""
+    match = _CF_HEX.match(encoded)
+    if not match:
         return None
+    data = bytes.fromhex(match.group(1))
     if len(data) < 4:
         return None
     key = data[0]
@@ -1484,7 +1522,77 @@ def _cloaked_emails(tree: LexborHTMLParser) -> list[str]:
             pieces[name] = pieces.get(name, "") + "".join(_JS_STRING.findall(expression))
         found += [html_lib.unescape(value) for name, value in pieces.items()
                   if not name.startswith("addy_text")]
+    budget, join_budget = MAX_SCRIPT_HAYSTACK_CHARS, MAX_JOINED_SCRIPT_CHARS
+    for node in tree.css("script")[:2000]:
+        if budget <= 0:
+            break
+        if not _attr(node, "src") and not _is_jsonld_type(_attr(node, "type")):
+            code = node.text(deep=True)[:MAX_INLINE_SCRIPT_CHARS]
+            budget -= len(code)
+            # A script that writes an address is a few lines; a bundle of libraries is no
+            # such script and would cost the join scan its whole length.
+            join = len(code) <= MAX_CONCATENATION_SCRIPT_CHARS and join_budget > 0
+            found += _script_built_emails(code, join=join)
+            join_budget -= len(code) if join else 0
     return found
+
+
+# Addresses a script assembles so that harvesters reading the markup miss them: pieces joined
+# with "+" (literals and variables holding literals), String.fromCharCode(...) and
+# unescape('%69%6e...'). A literal that already holds a whole address is configuration (a
+# vendor's, a developer's) unless the script makes a mailto: link of it.
+_JS_OPERAND = r"""(?:'[^'\\\n]*'|"[^"\\\n]*"|(?<![\w$.])[A-Za-z_$][\w$]*)"""
+_JS_CONCATENATION = re.compile(rf"{_JS_OPERAND}(?:[ \t]*\+[ \t]*{_JS_OPERAND})+")
+_JS_PIECE = re.compile(r"""'([^'\\\n]*)'|"([^"\\\n]*)"|([A-Za-z_$][\w$]*)""")
+_JS_ASSIGNMENT = re.compile(
+    r"""(?<![\w$.])([A-Za-z_$][\w$]*)[ \t]*=[ \t]*(?:'([^'\\\n]*)'|"([^"\\\n]*)")[ \t]*[;,\n]"""
+)
+_FROM_CHAR_CODE = re.compile(r"fromCharCode\(\s*(\d{1,7}(?:\s*,\s*\d{1,7}){4,300})\s*\)")
+_UNESCAPE_CALL = re.compile(r"""(?:unescape|decodeURIComponent)\(\s*['"]([^'"\n]{6,4000})['"]\s*\)""")
+_AT_SIGNS = ("@", "&#64;", "&#x40;", "%40", "fromCharCode")
+
+
+def _script_built_emails(code: str, *, join: bool = True) -> list[str]:
+    """The addresses ``code`` assembles; ``join`` runs the "+" scan (bounded per page)."""
+    if not any(sign in code for sign in _AT_SIGNS):
+        return []
+    found: list[str] = []
+    if "fromCharCode" in code:
+        for match in _FROM_CHAR_CODE.finditer(code):
+            codes = [int(number) for number in match.group(1).split(",")]
+            found += _addresses_in("".join(chr(c) for c in codes if 0 < c < 0x110000))
+    if "unescape" in code or "decodeURIComponent" in code:
+        for match in _UNESCAPE_CALL.finditer(code):
+            found += _addresses_in(unquote(match.group(1)))
+    if not join or "+" not in code:
+        return found
+    variables: dict[str, str] = {}
+    for match in _JS_ASSIGNMENT.finditer(code):
+        variables[match.group(1)] = match.group(2) if match.group(2) is not None else match.group(3)
+    for attempt, match in enumerate(_JS_CONCATENATION.finditer(code)):
+        if attempt >= 200:
+            break
+        pieces = [
+            piece.group(1) if piece.group(1) is not None
+            else piece.group(2) if piece.group(2) is not None
+            else variables.get(piece.group(3), " ")
+            for piece in _JS_PIECE.finditer(match.group())
+        ]
+        joined = "".join(pieces)
+        for email in _addresses_in(joined):
+            folded = email.lower()
+            if "mailto:" + folded in joined.lower() or not any(
+                folded in html_lib.unescape(piece).lower() for piece in pieces
+            ):
+                found.append(email)
+    return found
+
+
+def _addresses_in(text: str) -> list[str]:
+    text = html_lib.unescape(text) if "&" in text else text
+    if "@" not in text:
+        return []
+    return [email for email in map(_email_from_match, _EMAIL_CANDIDATE.finditer(text)) if email][:20]
 
 
 # --- script state -------------------------------------------------------------------------------
@@ -1666,6 +1774,7 @@ _LODGING_TYPES = {
 _BUSINESS_TYPES = {"localbusiness"}
 _ORGANIZATION_TYPES = {"organization", "corporation"}
 _SCHEMA_RANKS = (_LODGING_TYPES, _BUSINESS_TYPES, _ORGANIZATION_TYPES)
+_GENERIC_TYPES = frozenset({"lodgingbusiness", "localbusiness", "organization"})
 # Strings (kept as they are), comments and trailing commas (dropped), unquoted keys (quoted).
 # Every alternative always matches once started (an unterminated string or comment runs to the
 # end, a trailing backslash included): a failed scan retried from each later position would make
@@ -2128,8 +2237,10 @@ def _rank_candidate(
     best: list[tuple[dict[str, Any], str] | None],
     lodgings: list[tuple[dict[str, Any], str]] | None = None,
 ) -> None:
+    # ["LodgingBusiness", "Hotel"]: the business is named by its most specific type.
+    types = sorted(_schema_types(node), key=lambda t: t.lower() in _GENERIC_TYPES)
     for rank, accepted in enumerate(_SCHEMA_RANKS):
-        matched = next((t for t in _schema_types(node) if t.lower() in accepted), None)
+        matched = next((t for t in types if t.lower() in accepted), None)
         if not matched:
             continue
         if rank == 0 and lodgings is not None and len(lodgings) < 50:
@@ -2255,11 +2366,11 @@ def _schema_contacts(node: dict[str, Any], id_index: _IdIndex) -> tuple[list[str
     phones: list[str] = []
     emails: list[str] = []
     for source in [node, *_contact_points(node, id_index)]:
-        for raw in _text_list(_resolve_all(source.get("telephone"), id_index), 10):
+        for raw in _text_list(_contact_values(source, "telephone", id_index), 10):
             phone = _strip_scheme(raw, ("tel:", "callto:"))
             if phone and phone not in phones:
                 phones.append(phone)
-        for raw in _text_list(_resolve_all(source.get("email"), id_index), 10):
+        for raw in _text_list(_contact_values(source, "email", id_index), 10):
             email = _strip_scheme(raw, ("mailto:",))
             if email and email not in emails:
                 emails.append(email)
@@ -2271,6 +2382,15 @@ def _resolve_all(value: Any, id_index: _IdIndex) -> list[Any]:
     return [_resolve(item, id_index) for item in values[:20]]
 
 
+def _contact_values(node: dict[str, Any], key: str, id_index: _IdIndex) -> list[Any]:
+    """The values of ``key``; a value that is itself a node holding ``key`` (a telephone
+    given as a ContactPoint) stands for its own value."""
+    return [
+        _resolve(item.get(key), id_index) if isinstance(item, dict) and key in item else item
+        for item in _resolve_all(node.get(key), id_index)
+    ]
+
+
 def _flatten_schema(
     node: dict[str, Any], type_name: str, id_index: _IdIndex, base: str | None
 ) -> dict[str, Any]:
@@ -2280,8 +2400,10 @@ def _flatten_schema(
     url = _link_text(_resolve(node.get("url"), id_index))
     if url and base and "://" not in url:
         url = _join(base, url)
-    email = _strip_scheme(text("email"), ("mailto:",))
-    telephone = _strip_scheme(text("telephone"), ("tel:", "callto:"))
+    email = _strip_scheme(_first_text(_contact_values(node, "email", id_index)), ("mailto:",))
+    telephone = _strip_scheme(
+        _first_text(_contact_values(node, "telephone", id_index)), ("tel:", "callto:")
+    )
     # Organizations often give their numbers only as contact points ("reservations").
     for point in _contact_points(node, id_index):
         telephone = telephone or _strip_scheme(
@@ -2698,6 +2820,7 @@ def _phones(page: _Page, schema: dict[str, Any] | None, region: str | None) -> l
     explicit = list(page.schema_phones)
     if schema and schema.get("telephone") and schema["telephone"] not in explicit:
         explicit.insert(0, schema["telephone"])
+    explicit += _meta_values(page.metas, _META_PHONES)
     for raw in explicit[:20]:
         add(_parse_phone(raw, region, explicit=True))
     for number in _text_phones(page.text, region):
@@ -2860,7 +2983,7 @@ def _emails(page: _Page, schema: dict[str, Any] | None) -> list[str]:
         add(email)
     if schema:
         add(schema.get("email"))
-    for email in page.schema_emails[:20]:
+    for email in page.schema_emails[:20] + _meta_values(page.metas, _META_EMAILS):
         add(email)
     text = _deobfuscate(page.text)
     if "@" in text:
@@ -2876,12 +2999,13 @@ def _emails(page: _Page, schema: dict[str, Any] | None) -> list[str]:
 _CITY = r"[^\W\d_][\w'’.\-]*(?:[ ][^\W\d_][\w'’.\-]*){0,3}"
 # "Hauptstraße 5a", "Via Roma, 12", "Calle Mayor 5-7"
 # A house number is never the head of a longer digit run: "Chemin des Oliviers, 84160" is a
-# street and a postcode, "Am Waldrand 7 - 79822" a number and a postcode.
+# street and a postcode, "Am Waldrand 7 - 79822" a number and a postcode; nor the tail of a
+# phone number on the line before ("Tél. 04 90 12 34 56" / "Chemin des Oliviers, 13210 ...").
 _STREET_NUMBER_LAST = (
     r"[^\W\d_][^\n,;|·•]{1,60}?,?[ ]\d{1,4}(?!\d)(?:[ ]?[a-zA-Z](?!\w))?"
     r"(?:[ ]?[-/][ ]?\d{1,4}(?!\d)[a-zA-Z]?)?"
 )
-_STREET_NUMBER_FIRST = r"\d{1,4}(?:[ ]?(?:bis|ter|[a-zA-Z]))?,?[ ][^\W\d_][^\n,;|·•\d]{2,60}?"
+_STREET_NUMBER_FIRST = r"(?<!\d)(?<!\d[ ./-])\d{1,4}(?:[ ]?(?:bis|ter|[a-zA-Z]))?,?[ ][^\W\d_][^\n,;|·•\d]{2,60}?"
 # "D-10115", "1012 AB" (NL), "1100-048" (PT), "00-950" (PL), "113 51" (SE/CZ), "6020", "10115"
 _POSTCODE = (
     r"(?:[A-Z]{1,2}-)?"
@@ -2915,7 +3039,7 @@ _US_ADDRESS = re.compile(
     r"(?P<state>[A-Z]{2})[ ]+(?P<zip>\d{5}(?:-\d{4})?)\b"
 )
 _POSTAL_HINT = re.compile(
-    r"\d{4,5}|\d{3} \d{2}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|[A-Z]\d[A-Z] ?\d[A-Z]\d"
+    r"\d{4,5}|\d{3} \d{2}|\d{2}-\d{3}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|[A-Z]\d[A-Z] ?\d[A-Z]\d"
 )
 # Words that end a city name when the footer runs on into contact details.
 _CITY_STOP = re.compile(
@@ -2937,8 +3061,8 @@ _FOOTERISH = (
 
 
 def _address(page: _Page, schema: dict[str, Any] | None) -> str | None:
-    if schema and schema.get("address"):
-        formatted = _format_schema_address(schema["address"])
+    for declared in (schema.get("address") if schema else None, page.meta_address):
+        formatted = _format_schema_address(declared) if declared else None
         if formatted:
             return formatted
     for node in page.tree.css("address")[:10]:
