@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from jengu_assets.replies import parsing
 from jengu_assets.replies import understanding as u
 from jengu_assets.replies.intent import offline_handler, offline_intent
 from jengu_assets.replies.prompts import (
@@ -285,6 +286,16 @@ I'm sorry to have to inform you that your message could not be delivered.
     ("550 5.2.1 Mailbox disabled", "5.2.1", "hard"),
     ("421 4.7.0 Try again later, closing connection", "4.7.0", "soft"),
     ("550 5.4.4 Unrouteable address", "5.4.4", "hard"),
+    # RFC 5321's own wording for a 550: GMX, web.de, Outlook.com and QQ give it for a mailbox
+    # that does not exist or is shut; blocks name their reason (spam, policy, a block list).
+    ("550 Requested action not taken: mailbox unavailable or access denied", "5.1.1", "hard"),
+    ("550 Mailbox unavailable or access denied [MkQ1 IP: 192.0.2.7]", "5.1.1", "hard"),
+    ("550 Requested action not taken: mailbox unavailable", "5.1.1", "hard"),
+    ("550 Mailbox unavailable: blocked by spam filter", "5.7.1", "policy"),
+    ("554 Relay access denied", "5.7.1", "policy"),
+    # Exim: the domain's MX records name hosts that do not exist.
+    ("all relevant MX records point to non-existent hosts", "5.1.2", "hard"),
+    ("550 Access denied - sender IP listed at a DNSBL", "5.7.1", "policy"),
 ])
 def test_plain_notice_status(reply: str, status: str, category: str):
     result = understand(NOTICE.format(reply=reply).encode())
@@ -323,6 +334,19 @@ def test_a_sendmail_warning_is_a_delayed_bounce():
     assert result.kind == "bounce" and result.bounce is not None
     assert (result.bounce.recipient, result.bounce.action, result.bounce.category) == (
         "gm@hotel.example", "delayed", "soft")
+
+
+def test_a_warning_without_a_code_is_temporary():
+    # MDaemon says it is still trying: the mailbox is full for now, not for good.
+    warning = (b"From: MDaemon@mail.hotel.example\nTo: anna@jengu.example\n"
+               b"Subject: Warning: message delivery delayed\n\n"
+               b"The attached message has not yet been delivered to:\n\n   gm@hotel.example\n\n"
+               b"because the recipient's mailbox is over quota. MDaemon will continue to try "
+               b"delivering this message for the next 3 days.\n")
+    bounce = understand(warning).bounce
+    assert bounce is not None
+    assert (bounce.recipient, bounce.status, bounce.category, bounce.action) == (
+        "gm@hotel.example", "4.2.2", "soft", "delayed")
 
 
 def test_a_reply_about_an_undeliverable_email_is_no_bounce():
@@ -494,6 +518,36 @@ def test_reply_text(text: str, expected: str):
     assert reply_text(text) == expected
 
 
+ORIGINAL = "Hello Maria,\nwould a 15-minute demo work for you?\nAnna"
+
+
+@pytest.mark.parametrize("text, expected", [
+    # Horde and other webmailers name the writer before the colon.
+    ("Yes, send the prices.\n\nQuoting Anna Berger <anna@jengu.example>:\n\n> " + ORIGINAL,
+     "Yes, send the prices."),
+    ("Ja, gerne.\n\nZitat von Anna Berger <anna@jengu.example>:\n\n> " + ORIGINAL, "Ja, gerne."),
+    # GroupWise: the writer and the time between chevrons, the message unquoted below.
+    ('Kein Bedarf.\n\n>>> "Anna Berger" <anna@jengu.example> 07.04.2026 10:12 >>>\n' + ORIGINAL,
+     "Kein Bedarf."),
+    # Lotus Notes before 8.5: a table of the writer, the time and the field names alone.
+    ("Please send the prices.\n\n\nAnna Berger <anna@jengu.example>\n04/07/2026 10:12 AM\n\n"
+     "To\nmaria@hotel.example\ncc\n\nSubject\nGuest emails\n\n" + ORIGINAL,
+     "Please send the prices."),
+    # Gmail wraps a long attribution before its verb, and no closing stops the text above it.
+    ("Nie, dziękuję.\n\nśr., 8 kwi 2026 o 09:02 Anna Berger <anna@jengu.example>\nnapisał(a):\n\n> "
+     + ORIGINAL, "Nie, dziękuję."),
+    # A few words on top, then answers between the quoted questions.
+    ("Hallo,\nmeine Antworten unten.\n\nAm 07.04.2026 um 10:12 schrieb Anna Berger:\n> Demo?\n\n"
+     "Ja, Mittwoch um 14 Uhr.\n\n> Welches System?\n\nProtel.\n",
+     "Hallo,\nmeine Antworten unten.\n\nJa, Mittwoch um 14 Uhr.\n\nProtel."),
+    # A signature under the quote is no inline answer.
+    ("Sounds good.\n\nOn Tue, 7 Apr 2026 at 10:12, Anna <anna@jengu.example> wrote:\n> Demo?\n"
+     "> Anna\n\n-- \nTom Baker\n", "Sounds good."),
+])
+def test_reply_text_of_other_writers(text: str, expected: str):
+    assert reply_text(text) == expected
+
+
 def test_the_sender_name_before_a_title_is_the_signature():
     text = "Can you send a case study?\n\nPieter Claes | Front Office Manager\nT +32 50 12 34 56"
     assert reply_text(text, ("Pieter Claes",)) == "Can you send a case study?"
@@ -530,8 +584,8 @@ def test_html_declarations_and_word_conditionals_are_no_text():
 
 
 def test_iso_8859_1_label_on_windows_1252_bytes():
-    assert u._decode_bytes(b"spannend \x96 k\xf6nnen", "iso-8859-1") == "spannend – können"
-    assert u._decode_bytes("Łódź".encode(), "iso-8859-1") == "Łódź"
+    assert parsing.decode_bytes(b"spannend \x96 k\xf6nnen", "iso-8859-1") == "spannend – können"
+    assert parsing.decode_bytes("Łódź".encode(), "iso-8859-1") == "Łódź"
 
 
 def test_reply_text_of_a_bottom_posted_reply():
@@ -578,6 +632,48 @@ def test_reply_text_of_a_bottom_posted_reply():
     ("My wife Claudia (claudia@hotel.example) decides on this, please talk to her.", "delegated"),
 ])
 def test_offline_intent(text: str, intent: str):
+    assert offline_intent(text).intent == intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    # sv
+    ("Vänligen ta bort mig från er lista.", "unsubscribe"),
+    ("Nej tack, vi är inte intresserade.", "not_interested"),
+    ("Det låter intressant, berätta gärna mer.", "interested"),
+    ("Kan vi boka ett möte på torsdag?", "meeting_request"),
+    ("Kontakta vår hotellchef Eva Lind på eva.lind@hotel.example.", "delegated"),
+    # da
+    ("Afmeld venligst denne adresse.", "unsubscribe"),
+    ("Nej tak, vi har ikke brug for det.", "not_interested"),
+    ("Det lyder spændende, vi er interesserede.", "interested"),
+    ("Kan vi aftale et møde i næste uge?", "meeting_request"),
+    ("Kontakt venligst vores direktør Lars Holm på lars@hotel.example.", "delegated"),
+    # no
+    ("Vennligst meld meg av denne listen.", "unsubscribe"),
+    ("Nei takk, ikke interessert.", "not_interested"),
+    ("Dette høres spennende ut, vi er interessert.", "interested"),
+    ("Ring meg gjerne på fredag, så tar vi en prat.", "meeting_request"),
+    ("Ta kontakt med min kollega Ingrid Berg på ingrid@hotel.example.", "delegated"),
+    # pl
+    ("Proszę usunąć mój adres z listy mailingowej.", "unsubscribe"),
+    ("Dziękuję, nie jesteśmy zainteresowani.", "not_interested"),
+    ("Brzmi ciekawie, jesteśmy zainteresowani.", "interested"),
+    ("Możemy umówić się na spotkanie w czwartek?", "meeting_request"),
+    ("Proszę skontaktować się z naszym dyrektorem: jan.nowak@hotel.example.", "delegated"),
+    # ru
+    ("Пожалуйста, отпишите нас от рассылки.", "unsubscribe"),
+    ("Спасибо, нам это не интересно.", "not_interested"),
+    ("Звучит интересно, мы заинтересованы.", "interested"),
+    ("Давайте созвонимся в четверг?", "meeting_request"),
+    ("Обратитесь, пожалуйста, к нашему директору: ivanova@hotel.example.", "delegated"),
+    # ja
+    ("今後のメール配信を停止してください。", "unsubscribe"),
+    ("申し訳ありませんが、興味はありません。", "not_interested"),
+    ("大変興味があります。", "interested"),
+    ("来週お打ち合わせの時間をいただけますか。", "meeting_request"),
+    ("担当者の佐藤（sato@hotel.example）までご連絡ください。", "delegated"),
+])
+def test_offline_intent_more_languages(text: str, intent: str):
     assert offline_intent(text).intent == intent
 
 
@@ -829,7 +925,7 @@ def test_huge_headers():
 
 
 def test_too_large(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(u, "MAX_MESSAGE_BYTES", 1000)
+    monkeypatch.setattr(parsing, "MAX_MESSAGE_BYTES", 1000)
     result = understand(HEAD + b"\r\n" + b"x" * 2000)
     assert result.kind == "malformed" and result.reason == "larger than 1,000 bytes"
     assert result.parsed.from_address == "tom@hotel.example"
@@ -885,6 +981,90 @@ def test_never_raises_on_random_or_mutated_input():
 def test_out_of_office_words_without_headers(body: str, kind: str):
     message = REPLY.format(subject="Re: Quick question", headers="", body=body)
     assert understand(message.encode()).kind == kind
+
+
+QUOTED_OUTLOOK = ("\n\n-----Original Message-----\nFrom: Anna Berger <anna@jengu.example>\n"
+                  "Sent: Thursday, November 19, 2026 9:00 AM\nTo: Maria Rossi\n"
+                  "Subject: Quick question\n\nHi Maria, I came across your hotel.\n")
+QUOTED_GMAIL = ("\n\nOn Thu, 19 Nov 2026 at 09:00, Anna Berger <anna@jengu.example> wrote:\n"
+                "> Hi Maria, I came across your hotel.\n")
+
+
+@pytest.mark.parametrize("body, quote, kind, back", [
+    # A rule that answers with a text of its own and quotes the message (Apple Mail's "Reply to
+    # Message" rule, webmail vacation scripts): the new text alone is a notice.
+    ("Thank you for your email. I am out of the office until 3 December with limited access "
+     "to email. For urgent matters please contact reception@hotel.example.\n\nBest regards,\n"
+     "Maria", QUOTED_OUTLOOK, "auto_reply", date(2026, 12, 3)),
+    ("Abwesenheitsnotiz\n\nIch bin bis zum 03.12.2026 nicht im Büro. In dringenden Fällen wenden "
+     "Sie sich bitte an rezeption@hotel.example.", QUOTED_GMAIL, "auto_reply", date(2026, 12, 3)),
+    ("Absence\n\nMerci pour votre message. Je serai de retour le 3 décembre.", QUOTED_OUTLOOK,
+     "auto_reply", date(2026, 12, 3)),
+    ("Fuera de la oficina\n\nEstaré fuera hasta el 3 de diciembre. Para asuntos urgentes "
+     "contacte con recepcion@hotel.example.", QUOTED_GMAIL, "auto_reply", date(2026, 12, 3)),
+    ("I am on annual leave and will respond to your email upon my return.", QUOTED_GMAIL,
+     "auto_reply", None),
+    # People who mention an absence while answering us: a question, a yes, their interest.
+    ("I'm away next week, can we talk on the 3rd?", QUOTED_GMAIL, "human_reply", None),
+    ("I'm away next week, can we talk on the 3rd?", "", "human_reply", None),
+    ("I am on holiday until 5 December, but yes, we are interested. Call me after that.",
+     QUOTED_OUTLOOK, "human_reply", None),
+    ("I am on holiday until 5 December, but yes, we are interested. Call me after that.", "",
+     "human_reply", None),
+    ("Ich bin bis Freitag im Urlaub, aber das klingt interessant. Schicken Sie mir ein Angebot.",
+     QUOTED_GMAIL, "human_reply", None),
+    ("Je suis en congés jusqu'au 3 décembre, mais oui, appelez-moi après.", QUOTED_OUTLOOK,
+     "human_reply", None),
+    ("Sorry for the late answer, I was on holiday until yesterday. We are not interested.",
+     QUOTED_OUTLOOK, "human_reply", None),
+    # A rule does not know whom it answers; a person greets by name, or says what comes next.
+    ("Hallo Frau Berger,\n\nich bin bis 17.4. im Urlaub, danach gerne ein Telefonat.",
+     QUOTED_GMAIL, "human_reply", None),
+    ("Je suis en vacances jusqu'au 3 décembre, recontactez-moi après.", QUOTED_OUTLOOK,
+     "human_reply", None),
+    ("I'm travelling until Friday. Let me check with my team and get back to you.", "",
+     "human_reply", None),
+    ("I'll be back on Monday and will call you then.", QUOTED_GMAIL, "human_reply", None),
+    ("Dear Sender,\n\nI am on leave until 03/12/2026. For urgent matters please contact "
+     "reception@hotel.example.", QUOTED_OUTLOOK, "auto_reply", date(2026, 12, 3)),
+    ("Thank you for your message. Our office is closed for the holidays until 3 December.",
+     QUOTED_GMAIL, "auto_reply", date(2026, 12, 3)),
+    ("Thank you for your email. I am currently out of the office and will respond as soon as "
+     "possible.", "", "auto_reply", None),
+])
+def test_out_of_office_notice_that_quotes_our_email(body: str, quote: str, kind: str,
+                                                    back: date | None):
+    message = REPLY.format(subject="Re: Quick question", headers="", body=body + quote)
+    result = understand(message.encode())
+    assert result.kind == kind, result.reply_text
+    if kind == "auto_reply":
+        assert result.auto_reply.return_date == back
+
+
+@pytest.mark.parametrize("subject, body, back", [
+    ("Autosvar: Quick question", "Jag är på semester till och med den 7 december. Vid brådskande "
+     "ärenden, kontakta receptionen.", date(2026, 12, 7)),
+    ("Frånvaro", "Jag är ledig och är tillbaka måndag 7/12.", date(2026, 12, 7)),
+    ("Fravær", "Jeg holder ferie til og med 7. december og læser ikke mails.", date(2026, 12, 7)),
+    ("Ikke til stede", "Tak for din mail. Jeg er tilbage på kontoret mandag den 7. december.",
+     date(2026, 12, 7)),
+    ("Fraværende: Quick question", "Jeg er på ferie til 7. desember og har begrenset tilgang til "
+     "e-post.", date(2026, 12, 7)),
+    ("Urlop", "Przebywam na urlopie do dnia 07.12.2026. W pilnych sprawach proszę o kontakt z "
+     "recepcją.", date(2026, 12, 7)),
+    ("Odpowiedź automatyczna: Quick question", "Jestem poza biurem. Wracam 7 grudnia.",
+     date(2026, 12, 7)),
+    ("Отсутствие на рабочем месте", "Я нахожусь в отпуске до 07.12.2026 включительно.",
+     date(2026, 12, 7)),
+    ("Нет на месте", "Спасибо за письмо. Буду в офисе с 8 декабря.", date(2026, 12, 8)),
+    ("不在通知", "12月7日まで休暇を取っております。12月8日より出社いたします。", date(2026, 12, 8)),
+])
+def test_out_of_office_in_nordic_polish_russian_japanese(subject: str, body: str, back: date):
+    for subject_line, text in ((subject, body), ("Re: Quick question", body + QUOTED_OUTLOOK)):
+        message = REPLY.format(subject=subject_line, headers="", body=text)
+        result = understand(message.encode())
+        assert result.kind == "auto_reply", (subject_line, result.reply_text)
+        assert result.auto_reply.return_date == back, subject_line
 
 
 def test_receipts_are_automatic():

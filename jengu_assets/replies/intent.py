@@ -1,7 +1,8 @@
 """The offline provider of the ``reply_intent`` task: a rule classifier for hotels' replies.
 
-Phrase rules in English, German, French, Spanish and Italian (Dutch and Portuguese for the common
-phrases) sort the new text of a reply (``understanding.reply_text``) into one intent. When
+Phrase rules in English, German, French, Spanish and Italian (Dutch, Portuguese, Swedish, Danish,
+Norwegian, Polish, Russian and Japanese for the common phrases; Japanese ones without word
+boundaries, which its script does not have) sort the new text of a reply (``quoting.reply_text``) into one intent. When
 several apply, the order of ``prompts.SYSTEM_PROMPT`` decides, the same order the remote models
 are given: unsubscribe, delegated, not_interested, meeting_request, needs_more_info, interested.
 Negations are matched first and masked, so "not interested" or "no nos interesa" never count as
@@ -23,6 +24,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from jengu_assets.replies.dates import find_dates
 from jengu_assets.replies.prompts import (
     REPLY_INTENT_TASK,
     SYSTEM_PROMPT,
@@ -35,7 +37,6 @@ from jengu_assets.replies.prompts import (
     reply_from_prompt,
     reply_intent_prompt,
 )
-from jengu_assets.replies.understanding import find_dates
 
 if TYPE_CHECKING:  # the LLM layer pulls in Dagster and both SDKs; the CLI needs none of them
     from jengu_resources.llm import PromptContext
@@ -60,6 +61,7 @@ _UNSUBSCRIBE = _rules(
     r"\bkeine (weiteren |weitere )?(e-?mails|nachrichten|werbung|mails|zuschriften)\b",
     r"\bnicht mehr (zu )?(kontaktieren|anschreiben|schreiben|anzuschreiben)",
     r"\blöschen sie (meine|unsere)", r"\baus (ihrem|dem|ihren) (verteiler|e-?mail-?verteiler)",
+    r"\b(streichen|nehmen|entfernen) sie (mich|uns)\b.{0,40}\b(liste|verteiler|kartei|datei)",
     # fr
     r"\bdésinscri", r"\bdesinscri", r"\bdésabonn", r"\bdesabonn", r"\bretirez[- ](moi|nous)\b",
     r"\bretirer (mon|notre|nos) (adresse|e-?mail|coordonnées)",
@@ -94,6 +96,29 @@ _UNSUBSCRIBE = _rules(
     r"\bcancelar (a )?(minha |nossa )?(subscrição|inscrição)",
     r"\bremov(er|am) (o )?(meu|nosso) (e-?mail|endereço|contacto|contato)",
     r"\bnão (me|nos) (contacte|contate|enviem|escrevam)",
+    # sv, da, no
+    r"\bavregistrera", r"\bavanmäl", r"\bavsluta (min |vår )?prenumeration",
+    r"\bta bort (mig|oss|min|vår|mitt|vårt)\b.{0,40}\b(från|ur)\b",
+    r"\bsluta (skicka|maila|mejla|kontakta|skriva)", r"\bkontakta (mig|oss) inte\b",
+    r"\b(vill|ønsker|ønsker vi|ønsker jeg) ikke (at |å )?(modtage|motta|få|ha) (flere|mere|fler|mer)",
+    r"\bvill inte (ha|få) (fler|mer|några)", r"\bafmeld", r"\bframeld", r"\bavmeld",
+    r"\bmeld (meg|oss) (av|ut)\b", r"\bfjern (mig|os|meg|oss|min|vores|vår)\b.{0,40}\bfra\b",
+    r"\bslet (mig|os|meg|oss|mine|vores)\b", r"\bslett (meg|oss|mine|våre)\b",
+    r"\bstop med at (sende|skrive|kontakte)", r"\bslutt å (sende|skrive|kontakte)",
+    r"\b(kontakt|skriv til) (os|mig|oss|meg) ikke\b", r"\bikke kontakt (os|mig|oss|meg)\b",
+    # pl
+    r"\bwypis(z|ać|anie|ujcie)\b", r"\brezygnuj(ę|emy) z (subskrypcji|newslettera|otrzymywania)",
+    r"\busu(ń|nąć|nięcie|ńcie)\b.{0,30}\b(mnie|nas|mój|nasz|adres|dane)",
+    r"\b(proszę|prosimy) (o )?(usunięcie|nie (pisać|kontaktować|wysyłać))",
+    r"\bnie (chcę|chcemy) (więcej )?(otrzymywać|dostawać)", r"\bproszę (więcej )?nie (pisać|wysyłać)",
+    # ru
+    r"\bотпиш(ите|ись)", r"\bотписаться\b", r"\bудалите (меня|нас|мой|наш)",
+    r"\bисключите (меня|нас)", r"\bне (пишите|присылайте|отправляйте|беспокойте) (нам|мне|больше)",
+    r"\bбольше не (пишите|присылайте|отправляйте)",
+    # ja: no spaces between words, so no word boundaries either
+    r"配信(を)?停止", r"配信(を)?(解除|不要)", r"送らないで", r"送信しないで",
+    r"今後.{0,10}(ご連絡|連絡|メール|ご案内).{0,4}(不要|ご遠慮|お控え)", r"(登録|購読)(を)?解除",
+    r"リストから(削除|外して|除外)",
 )
 _NOT_INTERESTED = _rules(
     r"\bnot (really |currently |at all )?interested\b", r"\bno interest\b",
@@ -121,7 +146,23 @@ _NOT_INTERESTED = _rules(
     r"\bgeen interesse\b", r"\bniet ge[iï]nteresseerd\b", r"\bnee,? (bedankt|dank je)\b",
     r"\bnão (estamos|estou) interessad", r"\bsem interesse\b", r"\bnão temos interesse\b",
     r"\bnão,? obrigad", r"\bjá temos\b",
-    r"^\s*(no|nope|nein|non|nee|não)\s*[.!]?\s*$",
+    r"^\s*(no|nope|nein|non|nee|não|nej|nei|nie|нет|いいえ)\s*[.!]?\s*$",
+    # sv, da, no
+    r"\b(inte|ikke) (särskilt |specielt |spesielt )?(intresserade?|interesserede?|interessert)\b",
+    r"\binget intresse\b", r"\bingen interesse\b", r"\bnej,? tack\b", r"\bnej,? tak\b",
+    r"\bnei,? takk\b", r"\bbehöver (inte|inget|ingen)\b", r"\bhar (ikke|ikkje) (brug|behov)\b",
+    r"\btrenger (ikke|ingen)\b", r"\bhar (redan|allerede) (en|ett|et|ei|et system|ett system)\b",
+    r"\bär (mycket )?nöjda med\b", r"\ber (meget |veldig |godt )?(tilfredse|fornøyde) med\b",
+    # pl
+    r"\bnie (jesteśmy|jestem) zainteresowan", r"\bnie interesuje (nas|mnie)\b",
+    r"\bnie,? dziękuj", r"\bdziękuj(ę|emy),? nie\b", r"\bnie potrzebujemy\b",
+    r"\bmamy już\b", r"\bjuż mamy\b",
+    # ru
+    r"\bне интересн", r"\bне интересует\b", r"\bне заинтересован", r"\bнет,? спасибо\b",
+    r"\bне (нужно|нуждаемся|требуется)\b", r"\bуже (есть|пользуемся|используем|работаем с)\b",
+    # ja
+    r"興味(が|は)?(ありません|ございません|ない)", r"必要(が|は)?(ありません|ございません|ない)",
+    r"不要です", r"結構です", r"見送(ら|り)", r"間に合って(い|お)ります",
 )
 _INTERESTED_STRONG = _rules(
     r"\binterest(ed|ing)\b", r"\bsounds (good|great|interesting|promising)\b",
@@ -139,11 +180,19 @@ _INTERESTED_STRONG = _rules(
     r"\bcon piacere\b",
     r"\bge[iï]nteresseerd\b", r"\binteressad[oa]s?\b", r"\btemos interesse\b",
     r"\bcom prazer\b", r"\bboa ideia\b",
+    r"\bintresserade?\b", r"\binteresserede?\b", r"\binteressert\b",
+    r"\b(låter|lyder|høres) (bra|godt|intressant|interessant|spännande|spændende|spennende)",
+    r"\bberätta (gärna )?mer\b", r"\bfortæl (gerne )?mere\b", r"\bfortell (gjerne )?mer\b",
+    r"\bzainteresowan", r"\binteresuje (nas|mnie)\b", r"\bbrzmi (dobrze|ciekawie|interesująco)",
+    r"\bz (przyjemnością|chęcią)\b", r"\bзаинтересован", r"\bинтересно\b", r"\bинтересует\b",
+    r"\bзвучит (интересно|хорошо|заманчиво)", r"\bс удовольствием\b",
+    r"興味(が|を)(あります|ございます|持)", r"ぜひ", r"是非", r"詳しく(知りたい|聞きたい|教えて)",
+    r"検討(したい|させて)",
 )
 _INTERESTED_WEAK = _rules(
     r"^\s*(yes|yeah|sure|ok|okay|ja|oui|sí|si|sì|certo|claro|sim)\b", r"\bgerne?\b",
     r"\bgraag\b", r"\bgreat\b", r"\bperfect\b", r"\bperfekt\b", r"\bparfait\b", r"\bperfecto\b",
-    r"\bperfetto\b",
+    r"\bperfetto\b", r"\bgärna\b", r"\bgjerne\b", r"\bchętnie\b", r"\bда\b",
 )
 _MEETING = _rules(
     r"\b(a |quick |short |phone |video |zoom |teams )?call\b", r"\bmeeting\b",
@@ -155,13 +204,24 @@ _MEETING = _rules(
     r"\bgoogle meet\b",
     r"\btermin", r"\btelefonat\b", r"\btelefonieren\b", r"\banrufen\b", r"\brückruf\b",
     r"\bgespräch\b", r"\btreffen\b", r"\bvideocall\b",
-    r"\brendez-vous\b", r"\brdv\b", r"\bappel\b", r"\bappeler\b", r"\bréunion\b",
+    r"\b(can|could|shall|should) we (talk|speak|chat|meet|have a chat)\b",
+    r"\brendez-vous\b", r"\brdv\b", r"\bappel\b", r"\bappeler\b", r"\bappelez[- ](moi|nous)\b",
+    r"\bréunion\b",
     r"\brencontrer\b", r"\béchange téléphonique\b", r"\bvisio",
     r"\bllamada\b", r"\bllamar(me|nos)?\b", r"\breunión\b", r"\bcita\b", r"\bvideollamada\b",
     r"\bchiamata\b", r"\btelefonata\b", r"\bchiamar(mi|ci)?\b", r"\bappuntamento\b",
     r"\briunione\b", r"\bincontro\b", r"\bsentirci\b",
     r"\bafspraak\b", r"\bbellen\b", r"\bgesprek\b", r"\bafspreken\b",
     r"\breunião\b", r"\bligação\b", r"\bchamada\b", r"\bmarcar\b",
+    r"\bmöte\b", r"\bträffas\b", r"\bmøde\b", r"\bmødes\b", r"\bmøte\b", r"\btreffes\b",
+    r"\bring (mig|meg|til mig|oss|os)\b", r"\bringe\b", r"\bsamtal\b", r"\bsamtale\b",
+    r"\btelefonmöte\b", r"\bvideomöte\b", r"\b(boka|aftale|avtale|bestille) (ett|en|et) (möte|møde"
+    r"|møte|tid|samtal|samtale)\b", r"\bta en prat\b",
+    r"\bspotkani", r"\bspotka(ć|my)\b", r"\bzadzwo(ń|nić|nię)\b", r"\brozmow(a|ę|y)\b",
+    r"\bumówić( się)?\b", r"\bwideokonferencj",
+    r"\bвстреч", r"\bсозвон", r"\bпозвоните\b", r"\bзвонок\b", r"\bпо телефону\b",
+    r"\bвидеозвонок\b",
+    r"打ち合わせ", r"ミーティング", r"面談", r"お電話", r"電話で", r"オンライン会議", r"デモ",
 )
 _INFO = _rules(
     r"\bprice", r"\bpricing\b", r"\bcosts?\b", r"\bhow much\b", r"\bfees?\b",
@@ -239,7 +299,7 @@ _SLOT_OFFER = _rules(
     r"\b(how|what) about\b", r"\bare you (free|available)\b", r"\bwould you have time\b",
     r"\b(works?|suits?) (for |with )?(me|us)\b",
     r"\b(is|would be) (fine|good|perfect) for (me|us)\b",
-    r"\b(works?|suits?) (for )?you\b", r"\bpasst (es )?ihnen\b", r"\b(hätten|haben) sie .{0,60}zeit\b",
+    r"\b(works?|suits?) (for )?you\b", r"\bpasst (es )?(ihnen|mir|uns)\b", r"\b(hätten|haben) sie .{0,60}zeit\b",
     r"\bque diriez-vous\b", r"\b(seriez|êtes)-vous disponible", r"\bvous convien",
     r"\ble viene bien\b", r"\btendría tiempo\b", r"\b(está|estaría) disponible\b",
     r"\ble andrebbe bene\b", r"\ble va bene\b", r"\bavrebbe tempo\b", r"\bsarebbe disponibile\b",
@@ -284,6 +344,21 @@ _DELEGATION_CUE = _rules(
     r"\bverantwoordelijk\b",
     r"\bentre em contato\b", r"\bcontacte (o|a)\b", r"\bencaminhei\b", r"\bencaminhar\b",
     r"\b(o|a) responsável\b", r"\b(meu|minha) colega\b", r"\bem cópia\b",
+    # sv, da, no
+    r"\bkontakta (gärna )?(vår|vårt|våra|min|mitt|mina)\b", r"\bvänd (dig|er) till\b",
+    r"\b(ansvarig|ansvarar|ansvarlig|ansvarlige) (för|for)\b", r"\bvidarebefordra",
+    r"\b(min|vår) kollega\b", r"\bkontakt (venligst |gjerne |gerne )?(vores|vår|min|mit|mitt)\b",
+    r"\bta kontakt med\b", r"\bhenvend (dig|deg|dem|jer) til\b", r"\bvideresendt\b",
+    r"\bsendt (den )?videre\b",
+    # pl
+    r"\b(skontaktować|kontaktować|skontaktuj|skontaktujcie) się z\b", r"\bodpowiedzialn\w* za\b",
+    r"\bprzekaza(łem|łam|liśmy)\b", r"\bprzesła(łem|łam|liśmy) dalej\b", r"\bzajmuje się\b",
+    r"\b(mój|moja|nasz|nasza) (kolega|koleżanka)\b",
+    # ru
+    r"\bобратитесь\b", r"\bсвяжитесь с\b", r"\bотвечает за\b", r"\bзанимается\b",
+    r"\bпереслал(а|и)?\b", r"\b(мой|моя|наш|наша) (коллега|менеджер|директор)\b",
+    # ja
+    r"担当(者|の)", r"転送(しました|いたしました)", r"(へ|に)(お問い合わせ|ご連絡)ください",
 )
 _HOSTILE = _rules(
     r"\bspam", r"\bannoying\b", r"\bharass", r"\bhow did you get (my|our)\b", r"\breport (you|this)\b",
@@ -412,7 +487,7 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "\u00a0": " "})
 def offline_intent(text: str, subject: str | None = None) -> ReplyAnalysis:
     """What the reply means, by rules. ``text`` is the reply's new text (no quoted history)."""
     text = (text or "")[:MAX_CLASSIFIED_CHARS].translate(_APOSTROPHES)
-    clean_subject = re.sub(r"^\s*((re|aw|antw|sv|r|res|rif|fw|fwd|wg|tr)\s*:\s*)+", "",
+    clean_subject = re.sub(r"^\s*((re|aw|antw|sv|vs|r|res|rif|odp|отв|ответ|fw|fwd|wg|tr)\s*:\s*)+", "",
                            subject or "", flags=re.IGNORECASE)
     if not text.strip():
         if _UNSUBSCRIBE.search(clean_subject):

@@ -66,6 +66,7 @@ _NO_MAILBOX = re.compile(
     r"|address rejected|no mailbox|user not found|account (is )?(disabled|does not exist)"
     r"|doesn't have an? .{0,40}account",
     re.IGNORECASE)
+_ACCESS_DENIED = re.compile(r"access denied", re.IGNORECASE)
 
 # Enhanced statuses of a permanent (5xx) reply that are not the recipient's address: the subject
 # ("x.7") or the full subject.detail.
@@ -172,6 +173,10 @@ def _permanent(outcome: SendOutcome, status: str | None) -> Category:
         return "policy"
     if _NO_MAILBOX.search(outcome.message):
         return "hard"
+    # "Access denied" that names no mailbox is a refusal of us, not of the address (the replies'
+    # delivery-report reader agrees: jengu_assets/replies/reports.py).
+    if _ACCESS_DENIED.search(outcome.message):
+        return "policy"
     if outcome.code in (550, 551, 553, 521, 556):
         return "hard"
     if outcome.code == 552:
