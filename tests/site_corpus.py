@@ -1,0 +1,46 @@
+"""What the saved-page corpora (tests/fixtures/sites_*/) share: each has an ``expected.json``
+saying per file why it is there and what ``analyze_file`` must give. A field missing from an
+entry is not checked, ``schema_org`` is compared on the keys listed, ``error`` on the whole
+record and ``error_prefix`` on the start of the error."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from jengu_assets.enrichment.site_analysis import analyze_file
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def load_expected(corpus: Path) -> dict[str, dict[str, Any]]:
+    return json.loads((corpus / "expected.json").read_text(encoding="utf-8"))
+
+
+def corpus_files(corpus: Path) -> set[str]:
+    return {path.name for path in corpus.iterdir() if path.name != "expected.json"}
+
+
+def check_file(corpus: Path, name: str, expected: dict[str, Any]) -> None:
+    """Analyse one corpus file and compare it with its entry."""
+    started = time.perf_counter()
+    record = analyze_file(corpus / name)
+    assert time.perf_counter() - started < 1.0, "one saved page must take well under a second"
+    assert record["input"] == str(corpus / name)
+    if "error" in expected:
+        assert record == {"input": str(corpus / name), "error": expected["error"]}
+        return
+    if "error_prefix" in expected:
+        assert set(record) == {"input", "error"}
+        assert record["error"].startswith(expected["error_prefix"])
+        return
+    assert "error" not in record
+    for key, value in expected.items():
+        if key == "why":
+            continue
+        got = record[key]
+        if key == "schema_org" and value is not None and got is not None:
+            got = {field: got.get(field) for field in value}
+        assert got == value, f"{key}: {expected['why']}"
