@@ -190,7 +190,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
     from jengu_resources.crm_store import CRMStore, fetch_dicts
 
     store = CRMStore()
-    with store.connect() as con:
+    with store.connect(read_only=not args.write) as con:
         try:
             if args.json:
                 for row in fetch_dicts(con, args.query):
@@ -198,7 +198,9 @@ def cmd_sql(args: argparse.Namespace) -> int:
             else:
                 con.sql(args.query).show(max_rows=args.max_rows)
         except duckdb.Error as exc:
-            print(f"jengu sql: {exc}", file=sys.stderr)
+            hint = (" (jengu sql only reads unless given --write)"
+                    if not args.write and "read-only" in str(exc) else "")
+            print(f"jengu sql: {exc}{hint}", file=sys.stderr)
             return BAD_INPUT
     return 0
 
@@ -276,6 +278,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("sql", help="run one SQL query against the CRM store and print the result")
     p.add_argument("query")
     p.add_argument("--json", action="store_true", help="one JSON object per row")
+    p.add_argument("--write", action="store_true",
+                   help="allow statements that change the store (it is opened read-only otherwise)")
     p.add_argument("--max-rows", type=int, default=40)
     p.set_defaults(func=cmd_sql)
 

@@ -80,7 +80,9 @@ def cmd_inbox(args: argparse.Namespace) -> int:
                     min_gap_seconds=args.min_gap, imap_host=args.imap_host, imap_port=args.imap_port,
                     imap_tls_mode=args.imap_tls, sent_folder=args.sent_folder,
                 )
-            print(f"inbox {inbox.email} saved (password from ${inbox.password_env or '-'})")
+            login = (f"password from ${inbox.password_env}" if inbox.password_env
+                     else "no password: the server takes no login")
+            print(f"inbox {inbox.email} saved ({login})")
             return 0
         if args.inbox_command in ("pause", "resume"):
             paused = args.inbox_command == "pause"

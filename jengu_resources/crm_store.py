@@ -99,14 +99,14 @@ class CRMStore(dg.ConfigurableResource):
 
     # -- connections -------------------------------------------------------------------------
 
-    def _open(self) -> duckdb.DuckDBPyConnection:
+    def _open(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         path = self.db_path
         path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.lock_timeout_seconds
         attempt = 0
         while True:
             try:
-                con = duckdb.connect(str(path))
+                con = duckdb.connect(str(path), read_only=read_only)
             except duckdb.Error as exc:
                 if not is_lock_conflict(exc):
                     raise
@@ -129,11 +129,16 @@ class CRMStore(dg.ConfigurableResource):
             return con
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A short-lived connection, migrated on first use. Close it before any network I/O."""
-        con = self._open()
+    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived connection, migrated on first use. Close it before any network I/O.
+        ``read_only``: a connection that refuses every change (the store is created and migrated
+        first, through a writable one)."""
+        key = str(self.db_path.resolve())
+        if read_only and key not in _migrated:
+            with self.connect():
+                pass
+        con = self._open(read_only)
         try:
-            key = str(self.db_path.resolve())
             if key not in _migrated:
                 with _migrate_lock:
                     if key not in _migrated:

@@ -82,6 +82,15 @@ def test_bad_sql_is_status_2(home):
     assert proc.returncode == 2 and "no_such_table" in proc.stderr
 
 
+def test_sql_only_reads_unless_told_to_write(home):
+    proc = run(home, "sql", "DROP TABLE prospects")
+    assert proc.returncode == 2 and "--write" in proc.stderr
+    assert run(home, "sql", "SELECT count(*) AS n FROM prospects", "--json").stdout.strip() \
+        == '{"n": 0}'
+    assert run(home, "sql", "CREATE TABLE scratch (x INTEGER)", "--write").returncode == 0
+    assert run(home, "sql", "SELECT count(*) AS n FROM scratch", "--json").returncode == 0
+
+
 def test_a_reader_that_stops_early_ends_the_command_quietly(home, tmp_path):
     # `jengu inspect-email *.eml --json | head -1`: the pipe closes after the first line.
     raw = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: Hello\r\n\r\nThanks, sounds good.\r\n"

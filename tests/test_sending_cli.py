@@ -46,8 +46,24 @@ def test_inbox_add_refuses_bad_settings(home, capsys):
     status, _, err = jengu(capsys, "inbox", "add", "x@jengu.example", "--smtp-host", "h",
                            "--smtp-port", "25", "--ramp", "5,0")
     assert status == 2 and "ramp" in err
+    status, _, err = jengu(capsys, "inbox", "add", "x@jengu.example", "--smtp-host", "h",
+                           "--smtp-port", "0")
+    assert status == 2 and "SMTP port 0 is not between 1 and 65535" in err
+    status, _, err = jengu(capsys, "inbox", "add", "x@jengu.example", "--smtp-host", "h",
+                           "--smtp-port", "993", "--imap-port", "70000")
+    assert status == 2 and "IMAP port 70000" in err
+    status, _, err = jengu(capsys, "inbox", "add", "x@jengu.example", "--smtp-host", "h",
+                           "--smtp-port", "25", "--daily-cap", "0")
+    assert status == 2 and "daily cap" in err
     status, _, err = jengu(capsys, "inbox", "pause", "nobody@jengu.example", "--reason", "x")
     assert status == 2 and "no inbox" in err
+
+
+def test_inbox_without_password_and_gap_says_so(home, crm, capsys):
+    status, out, _ = jengu(capsys, "inbox", "add", "relay@jengu.example", "--smtp-host", "h",
+                           "--smtp-port", "25", "--tls", "none", "--min-gap", "0")
+    assert status == 0 and "no password" in out
+    assert crm.scalar("SELECT min_gap_seconds FROM inboxes") == 0   # a 0 is kept, not defaulted
 
 
 def test_emergency_stop_round_trip(home, crm, capsys):

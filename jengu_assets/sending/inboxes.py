@@ -37,6 +37,11 @@ class InboxConfigError(ValueError):
     """An inbox setting that cannot work (bad TLS mode, ramp, missing password variable)."""
 
 
+def _given(value: Any, default: Any) -> Any:
+    """``value`` unless it was not given (None): a 0 is a value, not a missing one."""
+    return default if value is None else value
+
+
 def parse_ramp(text: str | Sequence[int] | None) -> tuple[int, ...]:
     """``"5,10,15,18,20"`` -> sends per day, week by week. Raises InboxConfigError on nonsense."""
     if text is None or text == "":
@@ -216,6 +221,12 @@ def add_inbox(con: duckdb.DuckDBPyConnection, **fields: Any) -> Inbox:
         raise InboxConfigError(f"inbox {email}: password env var name {password_env!r} is not a "
                                "variable name (give the NAME of the variable, never the password)")
     ramp = ",".join(str(n) for n in parse_ramp(fields.get("warmup_ramp")))
+    if not str(fields.get("smtp_host") or "").strip():
+        raise InboxConfigError(f"inbox {email}: the SMTP host is empty")
+    for name, label in (("smtp_port", "SMTP port"), ("imap_port", "IMAP port")):
+        port = fields.get(name)
+        if (port is not None or name == "smtp_port") and not 1 <= int(port or 0) <= 65535:
+            raise InboxConfigError(f"inbox {email}: {label} {port!r} is not between 1 and 65535")
     row = {
         "id": fields.get("id") or email,
         "email": email,
@@ -227,8 +238,8 @@ def add_inbox(con: duckdb.DuckDBPyConnection, **fields: Any) -> Inbox:
         "password_env": password_env,
         "warmup_start": fields.get("warmup_start"),
         "warmup_ramp": ramp,
-        "daily_cap": int(fields.get("daily_cap") or 20),
-        "min_gap_seconds": int(fields.get("min_gap_seconds") or 300),
+        "daily_cap": int(_given(fields.get("daily_cap"), 20)),
+        "min_gap_seconds": int(_given(fields.get("min_gap_seconds"), 300)),
         "reply_to": fields.get("reply_to"),
         "imap_host": fields.get("imap_host"),
         "imap_port": fields.get("imap_port"),
