@@ -33,6 +33,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from jengu.arguments import at_least, port
+
 BAD_INPUT = 2
 
 
@@ -269,7 +271,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("ui", help="start the Dagster webserver and daemon")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=3000)
+    p.add_argument("--port", type=port, default=3000)
     p.set_defaults(func=cmd_ui)
 
     p = sub.add_parser("dagster-home", help="prepare $JENGU_HOME/dagster and print its path")
@@ -280,7 +282,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per row")
     p.add_argument("--write", action="store_true",
                    help="allow statements that change the store (it is opened read-only otherwise)")
-    p.add_argument("--max-rows", type=int, default=40)
+    p.add_argument("--max-rows", type=at_least(1), default=40)
     p.set_defaults(func=cmd_sql)
 
     p = sub.add_parser("migrate", help="apply pending CRM store migrations")
@@ -290,7 +292,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "unsubscribe-server", help="serve the https unsubscribe links (RFC 8058 one-click)"
     )
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8025)
+    p.add_argument("--port", type=port, default=8025)
     p.set_defaults(func=cmd_unsubscribe_server)
 
     own = set(sub.choices)

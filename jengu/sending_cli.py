@@ -22,6 +22,7 @@ import json
 import sys
 from datetime import date, datetime, timedelta, timezone
 
+from jengu.arguments import at_least, port
 from jengu_assets.sending import ledger
 from jengu_assets.sending.inboxes import (
     DEFAULT_RAMP,
@@ -155,9 +156,6 @@ def _run_ticks(store: CRMStore, args: argparse.Namespace) -> int:
 
     from jengu_assets.sending.sender import TickClock, run_tick
 
-    if args.ticks < 1:
-        print("jengu sends run: --ticks must be at least 1", file=sys.stderr)
-        return BAD_INPUT
     if args.at is None and args.ticks > 1:
         print("jengu sends run: --ticks needs --at (on the real clock, the schedule runs the "
               "next tick in 5 minutes)", file=sys.stderr)
@@ -213,7 +211,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add = inbox_sub.add_parser("add", help="add (or update) an inbox")
     add.add_argument("address")
     add.add_argument("--smtp-host", required=True)
-    add.add_argument("--smtp-port", type=int, required=True)
+    add.add_argument("--smtp-port", type=port, required=True)
     add.add_argument("--tls", choices=TLS_MODES, default="starttls")
     add.add_argument("--username", help="SMTP login (default: the address)")
     add.add_argument("--password-env", default="",
@@ -223,10 +221,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--warmup-start", type=date.fromisoformat, help="YYYY-MM-DD (default: warm)")
     add.add_argument("--ramp", default=",".join(map(str, DEFAULT_RAMP)),
                      help="sends per day, week by week (default %(default)s)")
-    add.add_argument("--daily-cap", type=int, default=20)
-    add.add_argument("--min-gap", type=int, default=300, help="seconds between two sends")
+    add.add_argument("--daily-cap", type=at_least(1), default=20)
+    add.add_argument("--min-gap", type=at_least(0), default=300, help="seconds between two sends")
     add.add_argument("--imap-host", help="for the Sent-folder reconcile of unknown sends")
-    add.add_argument("--imap-port", type=int)
+    add.add_argument("--imap-port", type=port)
     add.add_argument("--imap-tls", choices=TLS_MODES)
     add.add_argument("--sent-folder", default="Sent")
     lister = inbox_sub.add_parser("list", help="today's sends, remaining quota, health")
@@ -256,12 +254,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--json", action="store_true", help="one JSON object per tick")
     run.add_argument("--at", type=_moment, default=None,
                      help="run on a compressed clock from this ISO 8601 time (UTC unless it says)")
-    run.add_argument("--ticks", type=int, default=1, help="ticks to run, 5 minutes apart (with --at)")
+    run.add_argument("--ticks", type=at_least(1), default=1, help="ticks to run, 5 minutes apart (with --at)")
 
     inbound = sub.add_parser("inbound", help="inbound mail kept for review")
     inbound_sub = inbound.add_subparsers(dest="inbound_command", required=True)
     review_in = inbound_sub.add_parser("review", help="unmatched or failed inbound messages")
     review_in.add_argument("--json", action="store_true")
-    review_in.add_argument("--limit", type=int, default=100)
+    review_in.add_argument("--limit", type=at_least(1), default=100)
     inbound.set_defaults(func=cmd_inbound)
     sends.set_defaults(func=cmd_sends)

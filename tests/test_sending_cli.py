@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import pytest
+
 from jengu.cli import main
 from jengu_assets.sending import ledger
+from jengu_assets.sending.inboxes import InboxConfigError, add_inbox
 from sandbox.outbox import queue_emails
 
 
@@ -39,22 +42,25 @@ def test_inbox_add_list_pause_resume(home, crm, capsys, monkeypatch):
     assert json.loads(out)["status"] == "active"
 
 
-def test_inbox_add_refuses_bad_settings(home, capsys):
+def test_inbox_add_refuses_bad_settings(home, crm, capsys):
     status, _, err = jengu(capsys, "inbox", "add", "x@jengu.example", "--smtp-host", "h",
                            "--smtp-port", "25", "--password-env", "not a name!")
     assert status == 2 and "NAME of the variable" in err
     status, _, err = jengu(capsys, "inbox", "add", "x@jengu.example", "--smtp-host", "h",
                            "--smtp-port", "25", "--ramp", "5,0")
     assert status == 2 and "ramp" in err
-    status, _, err = jengu(capsys, "inbox", "add", "x@jengu.example", "--smtp-host", "h",
-                           "--smtp-port", "0")
-    assert status == 2 and "SMTP port 0 is not between 1 and 65535" in err
-    status, _, err = jengu(capsys, "inbox", "add", "x@jengu.example", "--smtp-host", "h",
-                           "--smtp-port", "993", "--imap-port", "70000")
-    assert status == 2 and "IMAP port 70000" in err
-    status, _, err = jengu(capsys, "inbox", "add", "x@jengu.example", "--smtp-host", "h",
-                           "--smtp-port", "25", "--daily-cap", "0")
-    assert status == 2 and "daily cap" in err
+    with pytest.raises(SystemExit) as refused:
+        jengu(capsys, "inbox", "add", "x@jengu.example", "--smtp-host", "h",
+              "--smtp-port", "993", "--imap-port", "70000")
+    assert refused.value.code == 2
+    assert "argument --imap-port: 70000 is not a port" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        jengu(capsys, "inbox", "add", "x@jengu.example", "--smtp-host", "h",
+              "--smtp-port", "25", "--daily-cap", "0")
+    assert "argument --daily-cap: 0 is below 1" in capsys.readouterr().err
+    with pytest.raises(InboxConfigError, match="SMTP port 0 is not between 1 and 65535"):
+        with crm.transaction() as con:
+            add_inbox(con, email="x@jengu.example", smtp_host="h", smtp_port=0)
     status, _, err = jengu(capsys, "inbox", "pause", "nobody@jengu.example", "--reason", "x")
     assert status == 2 and "no inbox" in err
 
@@ -136,5 +142,7 @@ def test_sends_run_on_a_compressed_clock(home, crm, capsys, monkeypatch):
 def test_sends_run_refuses_ticks_on_the_real_clock(home, capsys):
     status, _, err = jengu(capsys, "sends", "run", "--ticks", "3")
     assert status == 2 and "--ticks needs --at" in err
-    status, _, err = jengu(capsys, "sends", "run", "--at", "2026-11-18T10:00", "--ticks", "0")
-    assert status == 2 and "at least 1" in err
+    with pytest.raises(SystemExit) as refused:
+        jengu(capsys, "sends", "run", "--at", "2026-11-18T10:00", "--ticks", "0")
+    assert refused.value.code == 2
+    assert "argument --ticks: 0 is below 1" in capsys.readouterr().err

@@ -1,0 +1,32 @@
+"""Argument types the operator commands share: a wrong number is refused by argparse with the
+option's name (``jengu inbox add: error: argument --smtp-port: 99999 is not a port ...``) and
+exit status 2, before anything is opened."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+
+def port(text: str) -> int:
+    """A TCP port, 1 to 65535."""
+    value = at_least(1)(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port (1 to 65535)")
+    return value
+
+
+def at_least(minimum: int) -> Callable[[str], int]:
+    """A whole number no smaller than ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text} is below {minimum}")
+        return value
+
+    parse.__name__ = f"whole number >= {minimum}"
+    return parse
