@@ -9,10 +9,18 @@ from collections.abc import Callable
 
 
 def port(text: str) -> int:
-    """A TCP port, 1 to 65535."""
+    """A TCP port to connect to, 1 to 65535."""
     value = at_least(1)(text)
     if value > 65535:
         raise argparse.ArgumentTypeError(f"{text} is not a port (1 to 65535)")
+    return value
+
+
+def listen_port(text: str) -> int:
+    """A TCP port to listen on, 0 to 65535; 0 lets the system pick a free one."""
+    value = at_least(0)(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port (0 to 65535)")
     return value
 
 

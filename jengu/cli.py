@@ -33,7 +33,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from jengu.arguments import at_least, port
+from jengu.arguments import at_least, listen_port, port
+from jengu_resources.settings import SettingError
 
 BAD_INPUT = 2
 
@@ -292,7 +293,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "unsubscribe-server", help="serve the https unsubscribe links (RFC 8058 one-click)"
     )
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=port, default=8025)
+    p.add_argument("--port", type=listen_port, default=8025)
     p.set_defaults(func=cmd_unsubscribe_server)
 
     own = set(sub.choices)
@@ -313,6 +314,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(command).parse_args(argv)
     try:
         return args.func(args)
+    except SettingError as exc:
+        print(f"jengu {command}: {exc}", file=sys.stderr)
+        return BAD_INPUT
     except BrokenPipeError:
         # The reader went away (`jengu inspect-email *.eml --json | head`): stop quietly, as Unix
         # tools do, and keep Python from complaining again when it flushes stdout at exit.

@@ -14,6 +14,9 @@
   password from the env var the inbox names. SMTP is the send session's own connect, EHLO,
   STARTTLS or implicit TLS and AUTH, then QUIT: no message is sent. A missing variable is FAIL
   naming it; a paused inbox is reported as WARN whatever its login says.
+- ``configuration``: every variable Jengu reads, checked against ``jengu_resources/settings.py``:
+  FAIL naming each value the code location would refuse to load with (a secret's value is never
+  shown), WARN for a ``JENGU_*`` variable Jengu does not read, naming the one it probably means.
 - ``key VAR``: every secret the code location wires (``jengu_resources/definitions.py``) and the
   unsubscribe secret, present or not; nothing is called, nothing spent. An absent provider key
   is WARN (an offline provider stands in); FAIL when a setting needs it.
@@ -46,6 +49,7 @@ import duckdb
 from jengu.instance import INSTANCE_CONFIGS, open_instance
 from jengu_assets.sending.inboxes import Inbox, InboxConfigError, load_inboxes
 from jengu_assets.sending.unsubscribe import SECRET_ENV
+from jengu_resources import settings
 from jengu_resources.crm_store import available_migrations, is_lock_conflict
 from jengu_resources.imap import ImapError, check_login
 from jengu_resources.paths import JenguHome, jengu_home
@@ -321,6 +325,25 @@ def _required(env: Mapping[str, str]) -> dict[str, str]:
     return needed
 
 
+def check_configuration(env: Mapping[str, str], inboxes: Sequence[Inbox] | None) -> Check:
+    """Invalid values (the code location would not load) and unknown ``JENGU_*`` names. The
+    inboxes' password variables are Jengu's by reference; with the pool unknown, any name
+    ending in ``_PASSWORD`` is given the benefit of the doubt."""
+    invalid = settings.problems(env)
+    passwords = {i.password_env for i in inboxes or [] if i.password_env}
+    if inboxes is None:
+        passwords |= {name for name in env if name.endswith("_PASSWORD")}
+    unknown = [f"{name} is not a Jengu variable" + (f" (did you mean {near}?)" if near else "")
+               for name, near in settings.unknown(env, ignore=passwords)]
+    if invalid:
+        return Check("configuration", FAIL, "; ".join(invalid + unknown))
+    if unknown:
+        return Check("configuration", WARN, "; ".join(unknown))
+    count = sum(1 for name in settings.BY_NAME if env.get(name, "").strip())
+    return Check("configuration", OK, f"{count} of {len(settings.BY_NAME)} variables set, all "
+                 "valid (docs/configuration.md)")
+
+
 def check_keys(env: Mapping[str, str]) -> list[Check]:
     needed = _required(env)
     checks = []
@@ -404,7 +427,7 @@ def run_bounded(probes: Mapping[str, Callable[[], list[Check]]], timeout: float)
 
 
 def _secret_values(env: Mapping[str, str], inboxes: Sequence[Inbox]) -> list[str]:
-    values = [env.get(var, "") for var in secret_vars()]
+    values = [env.get(var, "") for var in dict.fromkeys([*secret_vars(), *settings.SECRETS])]
     values += [env.get(inbox.password_env, "") for inbox in inboxes if inbox.password_env]
     pg_url = env.get("JENGU_DAGSTER_PG_URL", "")
     values += [pg_url, urlsplit(pg_url).password or ""]
@@ -434,6 +457,7 @@ def run_checks(options: Options, env: Mapping[str, str] = os.environ,
         checks.append(Check("inboxes", WARN, "not checked: the CRM store could not be read"))
     elif not inboxes:
         checks.append(Check("inboxes", WARN, "no inbox yet: `jengu inbox add ADDRESS ...`"))
+    checks.append(check_configuration(env, inboxes))
     checks += check_keys(env)
     checks.append(check_disk(home.root, options.disk_warn_gib, options.disk_fail_gib))
     checks.append(check_analytics(home.analytics_path, options.analytics_max_age_hours,
@@ -480,7 +504,7 @@ def _positive(text: str) -> float:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("doctor", help="check the CRM store, the Dagster instance, inbox logins, "
-                       "keys, disk and the analytics file; exit 1 on a failure")
+                       "configuration, keys, disk and the analytics file; exit 1 on a failure")
     p.add_argument("--json", action="store_true", help="one JSON object: status, counts, checks")
     p.add_argument("--timeout", type=_positive, default=10.0, metavar="S",
                    help="seconds per network check and for a locked store (default 10)")

@@ -1,6 +1,5 @@
 """The composition root: the code location that workspace.yaml loads."""
 
-import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +27,7 @@ from jengu_assets.replies import assets as replies
 from jengu_assets.research import assets as research
 from jengu_assets.sending import assets as sending
 from jengu_resources.definitions import build_resources
+from jengu_resources.settings import read as read_setting
 from sensors.definitions import schedules, sensors
 
 
@@ -39,7 +39,7 @@ def with_code_references(assets: Sequence[dg.AssetsDefinition]) -> Sequence[dg.A
         # The code-reference API is beta in Dagster 1.13: the warning names no action to take.
         warnings.simplefilter("ignore", dg.BetaWarning)
         assets = dg.with_source_code_references(assets)
-        git_url = os.environ.get("JENGU_GIT_URL", "").rstrip("/")
+        git_url = (read_setting("JENGU_GIT_URL") or "").rstrip("/")
         if not git_url:
             return assets
         if "github" not in git_url and "gitlab" not in git_url:
@@ -47,7 +47,7 @@ def with_code_references(assets: Sequence[dg.AssetsDefinition]) -> Sequence[dg.A
         return dg.link_code_references_to_git(
             assets,
             git_url=git_url,
-            git_branch=os.environ.get("JENGU_GIT_BRANCH") or "main",
+            git_branch=read_setting("JENGU_GIT_BRANCH") or "main",
             file_path_mapping=dg.AnchorBasedFilePathMapping(
                 local_file_anchor=Path(__file__),
                 file_anchor_path_in_repository="jengu_assets/definitions.py",

@@ -22,6 +22,7 @@ from pydantic import Field
 from jengu_assets import maintenance
 from jengu_assets.maintenance import BatchStats
 from jengu_resources.crm_store import CRMStore
+from jengu_resources.settings import read as read_setting
 
 ARCHIVE_AFTER_DAYS_ENV = "JENGU_ARCHIVE_AFTER_DAYS"
 RETENTION_DAYS_ENV = "JENGU_RETENTION_DAYS"
@@ -107,12 +108,7 @@ def maintenance_job() -> None:
 
 
 def _days(env: Mapping[str, str], name: str) -> int | None:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"environment variable {name}={raw!r} must be a whole number of days (>= 1)")
-    return int(raw)
+    return read_setting(name, env)
 
 
 def run_config_from_env(env: Mapping[str, str] = os.environ) -> dict[str, Any]:

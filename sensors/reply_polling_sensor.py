@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 
 import dagster as dg
 
@@ -21,6 +20,7 @@ from jengu_assets.replies.polling import poll_inbox
 from jengu_assets.sending.inboxes import InboxConfigError, load_inboxes
 from jengu_resources.crm_store import CRMStore, StoreBusyError
 from jengu_resources.imap import ImapError, mark_seen
+from jengu_resources.settings import read as read_setting
 
 MAX_RETRIES = 5
 MARK_SEEN_ENV = "JENGU_IMAP_MARK_SEEN"   # "true": flag stored messages \Seen (off: the mailbox looks untouched)
@@ -45,7 +45,7 @@ def _run_key(instance: dg.DagsterInstance, pending_ids: list[str]) -> str | None
 )
 def reply_polling_sensor(context: dg.SensorEvaluationContext):
     store = CRMStore(lock_timeout_seconds=10)
-    flag = mark_seen if os.environ.get(MARK_SEEN_ENV, "").lower() == "true" else None
+    flag = mark_seen if read_setting(MARK_SEEN_ENV) else None
     notes, positions = [], {}
     try:
         with store.connect() as con:

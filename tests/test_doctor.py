@@ -312,3 +312,52 @@ def test_the_postgres_instance_profile(home, monkeypatch):
     assert time.monotonic() - started < 5
     assert checks[0].status == "FAIL" and "Connection refused" in checks[0].detail
     assert not any("pg-secret" in c.detail for c in checks)
+
+
+def test_bad_configuration_fails_naming_each_variable_and_never_a_secret(home, monkeypatch,
+                                                                         capsys):
+    webhook = f"hooks.example.test/T01/{secrets.token_hex(8)}"       # no scheme: invalid
+    key = f"xai-{secrets.token_hex(8)}"
+    for var, value in {"JENGU_WEB_RPS": "abc", "JENGU_SPAMD_CONCURRENCY": "x",
+                       "JENGU_SEND_SKIP_PROBABILITY": "2", "JENGU_NOTIFY_WEBHOOK_URL": webhook,
+                       "XAI_API_KEY": key, "JENGU_WEB_RPSS": "3"}.items():
+        monkeypatch.setenv(var, value)
+    status, report = jengu_doctor(capsys)
+    check = by_name(report)["configuration"]
+    assert status == 1 and report["status"] == "FAIL" and check["status"] == "FAIL"
+    for says in ("JENGU_WEB_RPS='abc' is invalid: expected a number > 0",
+                 "JENGU_SPAMD_CONCURRENCY='x' is invalid: expected a whole number >= 1",
+                 "JENGU_SEND_SKIP_PROBABILITY='2' is invalid: expected a number from 0 to 1",
+                 "JENGU_NOTIFY_WEBHOOK_URL (a secret, value not shown) is invalid",
+                 "JENGU_WEB_RPSS is not a Jengu variable (did you mean JENGU_WEB_RPS?)"):
+        assert says in check["detail"]
+    table = doctor.render_table([doctor.Check(**c) for c in report["checks"]])
+    assert "configuration" in table and "JENGU_WEB_RPS='abc'" in table
+    for secret in (webhook, key):
+        assert secret not in report["_raw"] and secret not in table
+
+
+def test_an_unknown_jengu_variable_warns_with_the_closest_name(home, monkeypatch, capsys):
+    monkeypatch.setenv("JENGU_SPAMD_CONCURENCY", "4")
+    _, report = jengu_doctor(capsys)
+    check = by_name(report)["configuration"]
+    assert check["status"] == "WARN"
+    assert check["detail"] == ("JENGU_SPAMD_CONCURENCY is not a Jengu variable "
+                               "(did you mean JENGU_SPAMD_CONCURRENCY?)")
+
+
+def test_inbox_password_variables_are_not_unknown(home, crm):
+    crm.migrate()
+    with crm.transaction() as con:
+        add_inbox(con, email="sales@hotel-doctor.example", smtp_host="smtp.hotel-doctor.example",
+                  smtp_port=587, tls_mode="starttls", password_env="JENGU_INBOX_SALES_PASSWORD")
+    checks, inboxes = doctor.check_crm(crm.db_path, timeout=1)
+    env = {"JENGU_HOME": str(home.root), "JENGU_INBOX_SALES_PASSWORD": "pw-123456789",
+           "JENGU_INBOX_SPARE_PASSWORD": "pw-987654321"}
+    # The pool names one variable; the other is nobody's.
+    check = doctor.check_configuration(env, inboxes)
+    assert check.status == "WARN" and check.detail.startswith("JENGU_INBOX_SPARE_PASSWORD is not")
+    # Pool unreadable: a password variable is given the benefit of the doubt.
+    assert doctor.check_configuration(env, None).status == "OK"
+    assert doctor.check_configuration({"JENGU_HOME": "/srv/jengu"}, []).detail.startswith(
+        "1 of ")

@@ -9,13 +9,13 @@ as unreasonable harassment. More countries are configured as ``"AT=hold,CH=hold:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 
 import duckdb
 
 from jengu_assets import stages
 from jengu_resources.crm_store import insert_rows
+from jengu_resources.settings import read as read_setting
 
 HELD_COUNTRIES_ENV = "JENGU_HELD_COUNTRIES"
 
@@ -30,7 +30,7 @@ def parse_jurisdiction_rules(extra: str | None = None,
     """``base`` with ``extra`` applied: comma-separated ``CC=hold``, ``CC=hold: reason`` or
     ``CC=allow``. ``None`` reads ``JENGU_HELD_COUNTRIES``. Raises ``ValueError`` on a bad entry."""
     if extra is None:
-        extra = os.environ.get(HELD_COUNTRIES_ENV, "")
+        extra = read_setting(HELD_COUNTRIES_ENV) or ""
     rules = dict(base)
     for entry in (e.strip() for e in extra.split(",")):
         if not entry:

@@ -32,6 +32,7 @@ from jengu_assets.sending.unsubscribe import (
 )
 from jengu_resources.crm_store import CRMStore, fetch_dicts
 from jengu_resources.imap import ImapError, find_message_ids
+from jengu_resources.settings import read as read_setting
 from jengu_resources.smtp import OutgoingEmail, SmtpSession, SmtpSettings, new_message_id
 
 RECONCILE_GRACE = timedelta(minutes=15)   # a server may file its Sent copy a little after the 250
@@ -80,13 +81,13 @@ class SendSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **overrides: Any) -> "SendSettings":
-        seed = env.get("JENGU_SEND_SEED")
-        skip = env.get("JENGU_SEND_SKIP_PROBABILITY")
-        pacing = PacingSettings(skip_probability=float(skip)) if skip else PacingSettings()
+        seed = read_setting("JENGU_SEND_SEED", env)
+        skip = read_setting("JENGU_SEND_SKIP_PROBABILITY", env)
+        pacing = PacingSettings(skip_probability=skip) if skip is not None else PacingSettings()
         values: dict[str, Any] = {
-            "pacing": pacing, "seed": int(seed) if seed else None,
-            "unsubscribe_base_url": env.get(BASE_URL_ENV) or cls.unsubscribe_base_url,
-            "unsubscribe_mailto": env.get(MAILTO_ENV) or None,
+            "pacing": pacing, "seed": seed,
+            "unsubscribe_base_url": read_setting(BASE_URL_ENV, env) or cls.unsubscribe_base_url,
+            "unsubscribe_mailto": read_setting(MAILTO_ENV, env),
         }
         values.update(overrides)
         return cls(**values)

@@ -23,10 +23,11 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
 import re
 from dataclasses import dataclass
 from urllib.parse import quote
+
+from jengu_resources.settings import read as read_setting
 
 SECRET_ENV = "JENGU_UNSUBSCRIBE_SECRET"
 BASE_URL_ENV = "JENGU_UNSUBSCRIBE_BASE_URL"
@@ -131,7 +132,7 @@ def unsubscribe_links(
 def secret_from_env() -> str | None:
     """``JENGU_UNSUBSCRIBE_SECRET``, stripped (a secret file's trailing newline must not change
     the key); empty means none."""
-    return os.environ.get(SECRET_ENV, "").strip() or None
+    return read_setting(SECRET_ENV)
 
 
 __all__ = [
