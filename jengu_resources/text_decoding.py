@@ -311,13 +311,14 @@ _MULTIBYTE_CODECS = frozenset(
 # "Rößle" as "Rš§le". Every byte is valid cp1252, so only how the words look tells them apart,
 # and a code page other than the detector's must read much better to replace it.
 _WESTERN = ("cp1252", "cp850", "cp437", "mac_roman")
-_RARE_LETTERS = frozenset("šŠžŽŸƒœŒªºµÿýÝþÞðÐ")
+_RARE_LETTERS = frozenset("šŠžŽŸƒœŒªºµÿýÝþÞðÐﬁﬂ")  # mac_roman reads cp1252 "ß" as "ﬂ"
 _WORD_PUNCTUATION = frozenset("’´`·'–—")  # "l’Hôtel", "Baden–Baden"
 
 
 def _oddness(text: str, rare_letters: bool) -> int:
-    """How little ``text`` looks like words: symbols inside words count 2, rare letters next to
-    a letter 1 (only when asked: "š" is also Czech)."""
+    """How little ``text`` looks like words: symbols inside words count 2, a capital between a
+    capital and a small letter ("HÖtel", mac_roman "Hôtel" read as cp850) 1, rare letters next
+    to a letter 1 (only when asked: "š" is also Czech)."""
     odd = 0
     for match in _NON_ASCII.finditer(text):
         ch, i = match.group(), match.start()
@@ -325,6 +326,9 @@ def _oddness(text: str, rare_letters: bool) -> int:
         after = i + 1 < len(text) and text[i + 1].isalpha()
         if ch.isalpha():
             odd += rare_letters and ch in _RARE_LETTERS and (before or after)
+            odd += ch.isupper() and before and after and text[i - 1].isupper() and (
+                text[i + 1].islower()
+            )
         elif before and after and ch not in _WORD_PUNCTUATION:
             odd += 2
     return odd
@@ -345,15 +349,17 @@ def usual_code_page(raw: bytes, guess: str) -> str:
         text = sample.decode(encoding, "replace")
         return _mojibake_score(text) + _oddness(text, rare_letters)
 
-    if b"\r" in raw and b"\n" not in raw and name != "mac-roman":
-        # Only classic Mac files end lines with a bare CR, and Excel for Mac writes mac_roman.
-        if score("mac_roman", True) < score(guess, True):
+    if name != "mac-roman" and _mac_line_ends(raw):
+        # Only classic Mac programs end lines with a bare CR, and Excel for Mac writes mac_roman:
+        # it wins unless another usual code page reads strictly cleaner.
+        others = {guess, *_WESTERN} - {"mac_roman"}
+        if score("mac_roman", True) <= min(score(other, True) for other in others):
             return "mac_roman"
     base = score(guess)
-    if name == "iso8859-1":
-        # cp1252 without its 0x80-0x9F bytes: only the euro variant can read cleaner (œ, Š, Ž).
-        if score("iso8859_15") < base:
-            return "iso8859_15"
+    if name == "iso8859-1" and (euro := score("iso8859_15")) < base:
+        # cp1252 without its 0x80-0x9F bytes: only the euro variant can read cleaner (œ, Š, Ž),
+        # and the MS-DOS and Macintosh code pages below still compete with it ("A€o" is cp850).
+        guess, base = "iso8859_15", euro
     if name in _USUAL_CODECS or name == "iso8859-1":
         better = [(score(c), rank, c) for rank, c in enumerate(_WESTERN) if c != guess]
         best_score, _rank, best = min(better)
@@ -362,6 +368,18 @@ def usual_code_page(raw: bytes, guess: str) -> str:
         (score(candidate), rank, candidate) for rank, candidate in enumerate(_USUAL_ENCODINGS)
     )
     return best if best_score <= base else guess
+
+
+def _mac_line_ends(raw: bytes) -> bool:
+    """Whether ``raw`` ends its lines the classic Mac way, with a bare CR, for at least a third
+    of its line breaks. Excel for Mac writes a line break inside a cell as LF, and files pasted
+    together mix the styles, so a single LF does not rule it out. A CR doubled before CRLF
+    ("\\r\\r\\n", a Windows file converted twice) is no Mac line end."""
+    crs = raw.count(b"\r")
+    if not crs:
+        return False
+    bare = crs - raw.count(b"\r\n") - raw.count(b"\r\r\n")
+    return bare > 0 and 2 * bare >= raw.count(b"\n")
 
 
 def utf16_by_zero_bytes(raw: bytes) -> str | None:

@@ -407,6 +407,60 @@ def test_company_column_aliases(tmp_path: Path, header: str) -> None:
     assert lead_file.columns["company_name"] == header
 
 
+@pytest.mark.parametrize(
+    ("headers", "columns"),
+    [
+        # HubSpot and Salesforce name their columns in the language of the user's screen.
+        ("Name des Unternehmens;E-Mail-Adresse;Telefonnummer;Stadt;Land/Region",
+         {"company_name", "email", "phone", "city", "country"}),
+        ("Nom de l'entreprise;Adresse e-mail;Numéro de téléphone;Ville;Pays/région",
+         {"company_name", "email", "phone", "city", "country"}),
+        ("Nombre de la empresa;Dirección de correo electrónico;Número de teléfono;Ciudad;País",
+         {"company_name", "email", "phone", "city", "country"}),
+        ("Nome azienda;Indirizzo email;Numero di telefono;Città;Stato/Regione",
+         {"company_name", "email", "phone", "city", "region"}),
+        ("Société;Persona de contacto;E-mailadres;Secteur d'activité",
+         {"company_name", "contact_name", "email", "industry"}),
+    ],
+)
+def test_localised_crm_headers(tmp_path: Path, headers: str, columns: set[str]) -> None:
+    width = headers.count(";")
+    data = f"{headers}\nHotel A{';x' * width}\n".encode()
+    assert set(read_lead_file(_write(tmp_path, data)).columns) == columns
+
+
+# Excel for Mac ("CSV (Macintosh)") writes mac_roman and ends lines with a bare CR, but a line
+# break inside a cell as LF; files pasted together mix the styles. A single accent must be
+# enough: "ô", "ü" and "ñ" read as cp850 "Ö", cp852 "č" and cp1252 "–" just as cleanly.
+_MAC_LINE_ENDS = {
+    "cr-only": ("{0}\r{1},x\rHotel Beta,y\r", [2, 3]),
+    "lf-inside-a-cell": ('{0}\r{1},"a\nb"\rHotel Beta,y\r', [2, 4]),
+    "cr-lf-crlf-mixed": ("{0}\r{1},x\nHotel Beta,y\r\nHotel Gamma,z\r", [2, 3, 4]),
+    "blank-line-between": ("{0}\r{1},x\r\rHotel Beta,y", [2, 4]),
+}
+
+
+@pytest.mark.parametrize("name", ["Hôtel Alpha", "Hotel Grün", "Hotel España", "Hotel Weiß"])
+@pytest.mark.parametrize("line_ends", list(_MAC_LINE_ENDS))
+def test_excel_for_mac_files(tmp_path: Path, name: str, line_ends: str) -> None:
+    template, lines = _MAC_LINE_ENDS[line_ends]
+    body = template.format("Company,Notes", name)
+    lead_file = read_lead_file(_write(tmp_path, body.encode("mac_roman")))
+
+    assert lead_file.encoding == "mac_roman"
+    _assert_complete(lead_file, lines)
+    assert lead_file.rows[0].lead is not None and lead_file.rows[0].lead.company_name == name
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1"])
+def test_windows_files_with_mac_line_ends_stay_windows(tmp_path: Path, encoding: str) -> None:
+    # A bare CR says Mac, but not when mac_roman reads worse: "ß" is "ﬂ" there.
+    body = "Company,City\rHotel Weiß,Bern\rHôtel Étoile,Genève\r"
+    lead_file = read_lead_file(_write(tmp_path, body.encode(encoding)))
+
+    assert [r.lead.company_name for r in lead_file.rows if r.lead] == ["Hotel Weiß", "Hôtel Étoile"]
+
+
 # --- files that are not lead lists ---------------------------------------------------------------
 
 _RNG = random.Random(20260101)

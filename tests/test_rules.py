@@ -6,11 +6,12 @@ Dagster), so each case is a literal input and the answer we expect, with a word 
 
 from __future__ import annotations
 
+import random
 import time
 import zoneinfo
 
 import pytest
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from jengu_assets.acquisition import rules
 from jengu_assets.acquisition.rules import (
@@ -33,6 +34,8 @@ from jengu_assets.acquisition.rules import (
     name_key,
     normalise_email,
     parse_location,
+    phone_countries,
+    postcode_countries,
     tier_for,
     timezone_for,
 )
@@ -341,6 +344,18 @@ def test_country_code(name: str | None, iso: str | None) -> None:
                      id="dotted-dc"),
         pytest.param("123 Main St, Denver, CO 80202", ("Denver", "Colorado", "US"),
                      id="street-address-dropped"),
+        pytest.param("Unter den Linden 77, 10117 Berlin, Germany", ("Berlin", None, "DE"),
+                     id="street-with-house-number-after-it"),
+        pytest.param("1 Rue de Rivoli, 75001 Paris, France", ("Paris", None, "FR"),
+                     id="street-word-first"),
+        pytest.param("Kärntner Ring 9, 1010 Wien", ("Wien", None, "AT"), id="street-word-last"),
+        pytest.param("Terrassenufer 3, 01067 Dresden", ("Dresden", None, None),
+                     id="street-in-one-german-word"),
+        pytest.param("Calle Mayor, 5, 28013 Madrid", ("Madrid", None, None),
+                     id="house-number-in-its-own-part"),
+        pytest.param("St. Moritz, Switzerland", ("St. Moritz", None, "CH"), id="st-first-is-saint"),
+        pytest.param("Tbilisi 0105, Georgia", ("Tbilisi", None, "GE"),
+                     id="four-digits-after-a-city-are-a-postcode"),
         pytest.param("Hybrid remote in Denver, CO", ("Denver", "Colorado", "US"),
                      id="indeed-remote-prefix"),
         pytest.param("London, UK", ("London", None, "GB"), id="uk"),
@@ -398,6 +413,77 @@ def test_parse_location_codes_that_are_both_state_and_country(
     text: str, expected: tuple[str | None, ...]
 ) -> None:
     assert parse_location(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "expected"),
+    [
+        pytest.param("Tbilisi, Georgia", [], ("Tbilisi", None, "GE"), id="georgian-capital"),
+        pytest.param("Batumi, Georgia", [], ("Batumi", None, "GE"), id="georgian-resort"),
+        pytest.param("Atlanta, Georgia", [], ("Atlanta", "Georgia", "US"), id="us-georgia"),
+        pytest.param("Savannah, GA", [], ("Savannah", "Georgia", "US"), id="ga-is-only-a-state"),
+        pytest.param("Macon, Georgia", [], ("Macon", "Georgia", "US"),
+                     id="unknown-city-keeps-the-state"),
+        pytest.param("Georgia", [], (None, "Georgia", "US"), id="alone-keeps-the-state"),
+        pytest.param("Georgia, United States", [], (None, "Georgia", "US"), id="state-then-country"),
+        pytest.param("Tbilisi 0105, Georgia", [], ("Tbilisi", None, "GE"), id="georgian-postcode"),
+        pytest.param("Macon, Georgia 31201", [], ("Macon", "Georgia", "US"), id="us-zip"),
+        pytest.param("Dusheti, Georgia 1800", [], ("Dusheti", None, "GE"),
+                     id="four-digit-postcode-is-not-a-zip"),
+        pytest.param("1234 Peachtree St, Macon, Georgia", [], ("Macon", "Georgia", "US"),
+                     id="house-number-is-no-postcode"),
+        pytest.param("Dusheti, Georgia", [frozenset({"GE"})], ("Dusheti", None, "GE"),
+                     id="phone-or-domain-says-georgia"),
+        pytest.param("Macon, Georgia", [frozenset({"US", "CA"})], ("Macon", "Georgia", "US"),
+                     id="plus-one-says-us"),
+        pytest.param("Atlanta, Georgia", [frozenset({"GE"})], ("Atlanta", "Georgia", "US"),
+                     id="a-famous-us-city-beats-a-clue"),
+        pytest.param("Dusheti, Georgia", [frozenset({"GE"}), frozenset({"US"})],
+                     ("Dusheti", "Georgia", "US"), id="clues-that-disagree-keep-the-default"),
+        pytest.param("Mumbai, IN", [], ("Mumbai", None, "IN"), id="in-is-india-for-mumbai"),
+        pytest.param("Indianapolis, IN", [], ("Indianapolis", "Indiana", "US"), id="in-is-indiana"),
+        pytest.param("Bogotá, CO", [], ("Bogotá", None, "CO"), id="co-is-colombia-for-bogota"),
+        pytest.param("Denver, CO 80202", [], ("Denver", "Colorado", "US"), id="co-is-colorado"),
+        pytest.param("Tel Aviv, IL", [], ("Tel Aviv", None, "IL"), id="il-is-israel"),
+        pytest.param("Chicago, IL", [], ("Chicago", "Illinois", "US"), id="il-is-illinois"),
+        pytest.param("Lima, PE", [], ("Lima", None, "PE"), id="pe-is-peru-for-lima"),
+        pytest.param("Charlottetown, PE", [], ("Charlottetown", "Prince Edward Island", "CA"),
+                     id="pe-is-prince-edward-island"),
+        pytest.param("Riyadh, SA", [], ("Riyadh", None, "SA"), id="sa-is-saudi-for-riyadh"),
+        pytest.param("Adelaide, SA", [], ("Adelaide", "South Australia", "AU"),
+                     id="sa-is-south-australia"),
+    ],
+)
+def test_parse_location_state_or_country_by_context(
+    text: str, context: list[frozenset[str]], expected: tuple[str | None, ...]
+) -> None:
+    assert parse_location(text, context) == expected
+
+
+@pytest.mark.parametrize(
+    ("phone", "countries"),
+    [
+        pytest.param("+995 32 200 0000", {"GE"}, id="georgia"),
+        pytest.param("00995322000000", {"GE"}, id="double-zero-prefix"),
+        pytest.param("+1 404 555 0100", {"US", "CA"}, id="north-america-is-several"),
+        pytest.param("+49 89 1234", {"DE"}, id="two-digit-code"),
+        pytest.param("089 1234", set(), id="national-number-says-nothing"),
+        pytest.param(None, set(), id="none"),
+    ],
+)
+def test_phone_countries(phone: str | None, countries: set[str]) -> None:
+    found = phone_countries(phone)
+    assert countries <= found and (countries or not found)
+
+
+def test_domain_and_postcode_clues() -> None:
+    assert rules.domain_countries("https://www.oldtown-hotel.ge") == {"GE"}
+    assert rules.domain_countries("info@hotel.co.uk") == {"GB"}
+    assert rules.domain_countries("https://bar.me") == frozenset()  # sold as a word
+    assert rules.domain_countries("hotel.com") == frozenset()
+    assert "GE" in postcode_countries("0105") and "US" not in postcode_countries("0105")
+    assert "US" in postcode_countries("31201") and "GE" not in postcode_countries("31201")
+    assert country_code("Georgia") == "GE" and timezone_for("GE") == "Asia/Tbilisi"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -933,3 +1019,61 @@ def test_dedup_100k_adds_and_100k_lookups_take_seconds() -> None:
     elapsed = time.perf_counter() - started
     assert found >= size // 2
     assert elapsed < 10, f"{size:,} adds and lookups took {elapsed:.1f}s"
+
+
+def _near_copy(rng: random.Random, text: str, letters: str) -> str:
+    """``text`` with up to four letters inserted, dropped or replaced."""
+    chars = list(text)
+    for _ in range(rng.randint(0, 4)):
+        roll = rng.random()
+        if roll < 0.4 and chars:
+            del chars[rng.randrange(len(chars))]
+        elif roll < 0.8:
+            chars.insert(rng.randint(0, len(chars)), rng.choice(letters))
+        elif chars:
+            chars[rng.randrange(len(chars))] = rng.choice(letters)
+    return "".join(chars)
+
+
+def test_fuzzy_candidates_lose_no_match_a_full_scan_finds() -> None:
+    # A five-letter alphabet makes near-copies and chance matches common, so every edge of the
+    # piece index (short keys, length differences, shifts at both ends) is met; the answer,
+    # first best included, must be the one scoring the whole group gives.
+    rng = random.Random(7)
+    letters = "abcd "
+    compared = 0
+    for _ in range(40):
+        group = rules._FuzzyGroup()
+        seeds = ["".join(rng.choice(letters) for _ in range(rng.randint(1, 30))) for _ in range(12)]
+        for i in range(120):
+            group.add(_near_copy(rng, rng.choice(seeds), letters), f"p{i}")
+        for _ in range(40):
+            key = _near_copy(rng, rng.choice(group.keys), letters)
+            full = process.extractOne(key, group.keys, scorer=fuzz.ratio,
+                                      score_cutoff=FUZZY_THRESHOLD)
+            assert group.best(key) == ((group.ids[full[2]], full[1]) if full else None), key
+            compared += full is not None
+    assert compared > 1_000  # the check was about matches, not only about misses
+
+
+def test_dedup_one_city_of_20k_names_without_numbers_is_not_quadratic() -> None:
+    # Names without digits share their decisive words, so all are fuzzy candidates of each
+    # other: scoring each new one against all before it took 12 s for 20,000.
+    rng = random.Random(3)
+    syllables = ["ka", "lo", "mi", "ra", "te", "su", "no", "vi", "da", "le", "po", "ri", "sa",
+                 "to", "ne", "ma", "gu", "be", "fi", "ho", "zu", "ce", "ya", "wi"]
+    names: set[str] = set()
+    while len(names) < 20_000:
+        words = ["".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(2)]
+        names.add(" ".join(sorted(words)))
+    index = DedupIndex()
+    started = time.perf_counter()
+    matched = 0
+    for i, name in enumerate(sorted(names)):
+        if index.match(name_key=name, city_key="wien", domain=None, email=None):
+            matched += 1
+        else:
+            index.add(f"p{i}", name_key=name, city_key="wien", domain=None, email=None)
+    elapsed = time.perf_counter() - started
+    assert 0 < matched < 1_000  # chance near-duplicates among random names, and only those
+    assert elapsed < 8, f"20,000 names in one city took {elapsed:.1f}s"

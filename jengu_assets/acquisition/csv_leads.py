@@ -28,10 +28,15 @@ from pathlib import Path
 from jengu_assets.acquisition.models import Lead
 from jengu_assets.acquisition.rules import (
     country_code,
+    domain_countries,
     domain_of,
+    ends_in_state_or_country,
     is_valid_email,
+    looks_like_lodging,
     normalise_email,
     parse_location,
+    phone_countries,
+    postcode_countries,
 )
 from jengu_resources.text_decoding import (
     BOMS,
@@ -110,15 +115,26 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "название компании", "организация", "отель", "гостиница", "название отеля",
         "会社名", "企業名", "法人名", "ホテル名", "施設名", "宿泊施設名", "公司名称", "公司名稱", "公司",
         "企业名称", "企業名稱", "酒店名称", "酒店名稱", "酒店", "饭店",
+        "name des unternehmens", "unternehmensname", "betriebsname", "name der unterkunft",
+        "unterkunft", "nom de l'entreprise", "nom entreprise", "nom de la société",
+        "nom commercial", "enseigne", "nom de l'établissement", "établissement",
+        "nombre de la empresa", "nombre de empresa", "nombre comercial",
+        "nombre del establecimiento", "establecimiento", "alojamiento", "nome da empresa",
+        "nome azienda", "nome dell'azienda", "nome struttura", "struttura", "naam bedrijf",
+        "accommodatie", "name of property", "establishment name",
     ),
     "contact_name": (
         "name", "full name", "contact", "contact name", "contact person", "ansprechpartner",
         "imię i nazwisko", "osoba kontaktowa", "kontaktperson", "контактное лицо",
         "фио", "担当者", "担当者名", "氏名", "联系人", "聯絡人", "姓名",
+        "nom du contact", "nom complet", "nom et prénom", "prénom et nom", "interlocuteur",
+        "persona de contacto", "nombre completo", "nombre y apellidos", "vollständiger name",
+        "persona di contatto", "persona di riferimento", "referente", "nome completo",
+        "nome e cognome", "pessoa de contato", "contato", "contactpersoon",
     ),
     "first_name": (
         "first name", "firstname", "given name", "vorname", "prénom", "voornaam", "nome",
-        "imię", "jméno", "förnamn", "fornavn", "etunimi", "имя",
+        "imię", "jméno", "förnamn", "fornavn", "etunimi", "имя", "nombre",
     ),
     "last_name": (
         "last name", "surname", "family name", "nachname", "nom", "apellido", "apellidos",
@@ -140,6 +156,12 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "perso email", "personal email", "private email", "adres e-mail", "e-post", "epost",
         "sähköposti", "эл. почта", "электронная почта", "почта", "メールアドレス", "メール", "電子メール",
         "邮箱", "电子邮件", "電子郵件", "电子邮箱", "電郵",
+        "adresse e-mail", "adresse email", "adresse mail", "adresse électronique",
+        "adresse courriel", "courriel professionnel", "e-mailadres", "emailadres",
+        "indirizzo email", "indirizzo e-mail", "indirizzo di posta elettronica",
+        "posta elettronica", "dirección de correo electrónico", "dirección de correo",
+        "dirección de email", "correo electrónico de trabajo", "endereço de e-mail",
+        "endereço de email", "e-mail geschäftlich", "geschäftliche e-mail", "firmen-e-mail",
     ),
     "phone": (
         "phone", "telephone", "téléphone", "phone number", "tel", "telefon", "telefonnummer",
@@ -147,6 +169,10 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "mobile number", "cell phone", "direct phone", "work direct phone", "first phone",
         "corporate phone", "telefono", "telefoon", "puhelin", "телефон", "電話番号", "電話",
         "电话", "電話號碼", "电话号码",
+        "telefone", "telefoonnummer", "numéro de téléphone", "número de teléfono",
+        "numero di telefono", "número de telefone", "mobiltelefon", "handy", "handynummer",
+        "portable", "téléphone mobile", "téléphone portable", "móvil", "teléfono móvil",
+        "cellulare", "telefono cellulare", "telemóvel", "mobiel", "telefon geschäftlich",
     ),
     "linkedin_url": (
         "linkedin", "linkedin url", "linkedin profile", "linkedin profile url", "profile url",
@@ -158,15 +184,21 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "homepage", "webseite", "site web", "sitio web", "domain name", "company domain name",
         "site", "web page", "sito web", "strona www", "strona internetowa", "webové stránky",
         "сайт", "веб-сайт", "ウェブサイト", "ホームページ", "网站", "網站", "官网",
+        "url du site web", "site internet", "nom de domaine de l'entreprise",
+        "domain-name des unternehmens", "sitio web de la empresa",
+        "nombre de dominio de la empresa", "sito internet", "internetseite", "webadresse",
     ),
     "city": (
         "city", "town", "stadt", "ort", "ville", "ciudad", "città", "miasto", "locality", "plaats",
         "cidade", "localidad", "localité", "miejscowość", "město", "obec", "stad", "kaupunki",
         "город", "市区町村", "市町村", "城市",
+        "localidade", "gemeinde", "municipio", "comune", "woonplaats", "city name", "town name",
     ),
     "region": (
         "state", "region", "province", "provincia", "county", "bundesland", "kanton",
         "state/region", "state/province", "province/state", "województwo", "регион", "область",
+        "stato/regione", "regione", "état", "état/province", "departamento", "comunidad autónoma",
+        "estado", "distrito",
         "都道府県", "省份",
     ),
     "country": ("country", "country code", "land", "pays", "país", "paese", "country/region",
@@ -176,7 +208,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "location", "geography", "company location", "address", "company address", "adresse",
         "dirección", "standort", "adres", "adresa", "адрес", "住所", "所在地", "地址",
     ),
-    "industry": ("industry", "company industry", "branche", "sector", "secteur"),
+    "industry": ("industry", "company industry", "branche", "sector", "secteur",
+                 "secteur d'activité", "settore", "sector de actividad", "setor", "bedrijfstak"),
 }
 
 # Exports name the same field with a prefix saying whose it is: "Company City", "Hotel Email"
@@ -585,6 +618,11 @@ def _layout_for(sample_lines: list[str], delimiter: str, strict: bool = True) ->
         if k > MAX_PREAMBLE and wide_preamble:
             break  # past MAX_PREAMBLE only narrow lines are passed over
         mapping = _map_columns(cells)
+        if "company_name" not in mapping:
+            column = _hotel_names_column(cells, mapping, [c for _, c in records[k + 1 :]])
+            if column is not None:
+                mapping = {name: i for name, i in mapping.items() if i != column}
+                mapping["company_name"] = column
         # Past a full line without a company column, only a header naming more than the
         # company is trusted: a data row with "Hotel" in a type column is no header.
         if "company_name" in mapping and not (wide_preamble and len(mapping) < 2):
@@ -603,6 +641,22 @@ def _layout_for(sample_lines: list[str], delimiter: str, strict: bool = True) ->
                 break  # a full row without a company column: data or a header we cannot use
             wide_preamble = True
     return None
+
+
+def _hotel_names_column(
+    cells: Sequence[str], mapping: dict[str, int], below: list[list[str]]
+) -> int | None:
+    """The column of a hand-made list headed just "Name" when the names below it are mostly
+    hotels ("Name, City, Email" over "Hotel Adler, Wien, ..."), else None: there a "Name" is
+    the hotel's, not a person's."""
+    names = [_norm_header(cell) for cell in cells]
+    if "name" not in names or {"first_name", "last_name"} & mapping.keys():
+        return None
+    column = names.index("name")
+    values = [row[column].strip() for row in below if len(row) > column and row[column].strip()]
+    values = values[:50]
+    hotels = sum(1 for value in values if looks_like_lodging(value))
+    return column if values and 2 * hotels >= len(values) else None
 
 
 def _sample_lines(text: str) -> list[str]:
@@ -750,6 +804,22 @@ def _shown(value: str) -> str:
     return value if len(value) <= 80 else value[:77] + "..."
 
 
+# Postcode columns: the short names alone ("Zip", "PLZ", "CAP"), the long ones after anything
+# ("Mailing Postal Code"), and "Zip" after a prefix saying whose it is ("Billing Zip").
+_POSTCODE_NAMES = frozenset({"zip", "plz", "cp", "cap", "psc", "npa"})
+_POSTCODE_SUFFIXES = (
+    "zipcode", "postalcode", "postcode", "postleitzahl", "codepostal", "codigopostal",
+    "postnummer", "postinumero", "kodpocztowy",
+)
+
+
+def _is_postcode_header(cell: str) -> bool:
+    key = _norm_header(cell)
+    if key in _POSTCODE_NAMES or key.endswith(_POSTCODE_SUFFIXES):
+        return True
+    return key.endswith("zip") and key.startswith(_COMPANY_PREFIXES + _PERSON_PREFIXES)
+
+
 class _LeadBuilder:
     """Turns one record's trimmed values into a Lead, or a reason; per-file caches live here."""
 
@@ -763,8 +833,11 @@ class _LeadBuilder:
         self.alternates = alternates or {}
         mapped = set(mapping.values())
         self.unmapped = [i for i in range(len(headers)) if i not in mapped]
+        # A postcode column is no field of a Lead, but its shape tells "Tbilisi, Georgia" from
+        # "Athens, Georgia"; it stays among the extra values.
+        self.postcode = next((i for i in self.unmapped if _is_postcode_header(headers[i])), None)
         # Exports repeat the same few places thousands of times.
-        self._locations: dict[str, tuple[str | None, str | None, str | None]] = {}
+        self._locations: dict[str, tuple[tuple[str | None, str | None, str | None], bool]] = {}
         self._countries: dict[str, str | None] = {}
 
     def _get(self, values: list[str], name: str) -> str | None:
@@ -786,10 +859,58 @@ class _LeadBuilder:
             return None
         return _present(value)
 
-    def _location(self, text: str) -> tuple[str | None, str | None, str | None]:
+    def _place(
+        self, values: list[str], extra: dict[str, str], clues: tuple[str | None, ...]
+    ) -> tuple[str | None, str | None, str | None]:
+        """(city, region, country ISO-2) from the place columns; ``clues`` (phone, website,
+        email) only settle a name that is a state and also a country ("Tbilisi, Georgia")."""
+        city, region = self._get(values, "city"), self._get(values, "region")
+        country = None
+        if (raw_country := self._get(values, "country")) is not None:
+            country = self._country(raw_country)
+            if country is None:
+                # Lead.country holds ISO codes only; keep what we could not resolve.
+                extra[self.headers[self.mapping["country"]]] = raw_country
+        if (location := self._get(values, "location")) is not None:
+            # The combined string may carry a street address nothing else holds.
+            extra[self.headers[self.mapping["location"]]] = location
+            if city is None or region is None or country is None:
+                loc_city, loc_region, loc_country = self._location(
+                    location, lambda: self._evidence(values, country, clues)
+                )
+                city = city or loc_city
+                if country is None or loc_country in (None, country):
+                    region = region or loc_region  # another country's region is none of this one's
+                country = country or loc_country
+        if country is None and city and region and ends_in_state_or_country(region):
+            # A state column saying "Georgia" next to "Tbilisi" names the country.
+            _city, as_region, as_country = parse_location(
+                f"{city}, {region}", self._evidence(values, country, clues)
+            )
+            if as_region is None:
+                region, country = None, as_country
+        return city, region, country
+
+    def _evidence(
+        self, values: list[str], country: str | None, clues: tuple[str | None, ...]
+    ) -> list[frozenset[str]]:
+        """What the rest of a record says about its country, one set of countries per clue."""
+        phone, website, email = clues
+        found = [phone_countries(phone), domain_countries(website), domain_countries(email)]
+        if country:
+            found.append(frozenset({country}))
+        if self.postcode is not None and (postcode := _present(values[self.postcode])):
+            found.append(postcode_countries(postcode))
+        return found
+
+    def _location(
+        self, text: str, evidence: Callable[[], list[frozenset[str]]]
+    ) -> tuple[str | None, str | None, str | None]:
         if text not in self._locations:
-            self._locations[text] = parse_location(text)
-        return self._locations[text]
+            self._locations[text] = (parse_location(text), ends_in_state_or_country(text))
+        parsed, ambiguous = self._locations[text]
+        # Only a location ending in a state that is also a country depends on the record.
+        return parse_location(text, evidence()) if ambiguous else parsed
 
     def _country(self, text: str) -> str | None:
         if text not in self._countries:
@@ -861,20 +982,8 @@ class _LeadBuilder:
                 extra[self.headers[self.mapping["website"]]] = website
                 website = None
 
-        city, region = self._get(values, "city"), self._get(values, "region")
-        country = None
-        if (raw_country := self._get(values, "country")) is not None:
-            country = self._country(raw_country)
-            if country is None:
-                # Lead.country holds ISO codes only; keep what we could not resolve.
-                extra[self.headers[self.mapping["country"]]] = raw_country
-        if (location := self._get(values, "location")) is not None:
-            # The combined string may carry a street address nothing else holds.
-            extra[self.headers[self.mapping["location"]]] = location
-            if city is None or region is None or country is None:
-                loc_city, loc_region, loc_country = self._location(location)
-                city, region = city or loc_city, region or loc_region
-                country = country or loc_country
+        phone = self._get(values, "phone") or misplaced.get("phone")
+        city, region, country = self._place(values, extra, (phone, website, email))
 
         lead = Lead(
             company_name=company,
@@ -884,7 +993,7 @@ class _LeadBuilder:
             contact_name=contact,
             contact_title=self._get(values, "contact_title"),
             email=email,
-            phone=self._get(values, "phone") or misplaced.get("phone"),
+            phone=phone,
             linkedin_url=linkedin,
             website=website,
             city=city,
@@ -939,6 +1048,10 @@ _SUMMARY = re.compile(
     r"|^(?:erstellt|exportiert|generiert)\s+(?:von|am|mit|durch)\b"
     r"|\bcopyright\b|©|\(c\)\s*(?:\d{4}|[a-z])|\ball rights reserved\b"
     r"|\bconfidential information\b|\bdo not distribute\b"
+    r"|\bne pas (?:distribuer|diffuser)\b|\bnicht (?:weitergeben|zur weitergabe)\b"
+    r"|\bno distribuir\b|\bnon distribuire\b|\btous droits réservés\b"
+    r"|\balle rechte vorbehalten\b|\btodos los derechos reservados\b"
+    r"|\btutti i diritti riservati\b"
     r"|^page\s+\d+\s*(?:of|/)\s*\d+|^(?:showing|displaying)\s+\d+"
     r"|^end\s+of\s+(?:report|file|list|data|export)\b",
     re.IGNORECASE,

@@ -12,14 +12,16 @@ positive turns up, the fix is one word in one list, with a test case next to it.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Literal
 from urllib.parse import urlsplit
 
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 from rapidfuzz import fuzz, process
 
 # --------------------------------------------------------------------------------------------------
@@ -441,6 +443,9 @@ _COUNTRIES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("MK", "MKD", "Europe/Skopje", ("north macedonia", "macedonia", "nordmazedonien",
      "makedonija")),
     ("AM", "ARM", "Asia/Yerevan", ("armenia", "armenien", "armenie", "hayastan")),
+    # Also a US state: parse_location reads "Georgia" after a city by _STATE_OR_COUNTRY.
+    ("GE", "GEO", "Asia/Tbilisi", ("georgia", "republic of georgia", "sakartvelo", "georgien",
+     "georgie", "საქართველო")),
     ("UA", "UKR", "Europe/Kyiv", ("ukraine", "ukraina", "україна")),
     ("RU", "RUS", "Europe/Moscow", ("russia", "russian federation", "russland", "russie",
      "rusia", "россия")),
@@ -593,28 +598,128 @@ for _region in _ALL_REGIONS:
     if _region.abbreviation:
         _ABBREVIATIONS.setdefault(_region.abbreviation, _region)
 
-# A trailing code that is both a state/province and a country. The first reading is the default;
-# the second wins for the cities listed (or when the part before it is a region of that country).
-_CODE_CLASHES: dict[str, tuple[tuple[str, str | None], tuple[str, str | None], frozenset[str]]] = {
-    "CA": (("US", "California"), ("CA", None), frozenset(
-        {"toronto", "montreal", "vancouver", "calgary", "ottawa", "edmonton", "winnipeg", "quebec",
-         "halifax", "victoria", "whistler", "banff", "mississauga", "kelowna", "niagara falls"})),
-    "DE": (("DE", None), ("US", "Delaware"), frozenset(
-        {"wilmington", "dover", "newark", "lewes", "rehoboth beach", "dewey beach",
-         "bethany beach", "middletown", "milford", "georgetown", "new castle", "smyrna"})),
-    "MA": (("US", "Massachusetts"), ("MA", None), frozenset(
-        {"marrakech", "marrakesh", "casablanca", "rabat", "fes", "agadir", "tangier",
-         "essaouira"})),
-    "MT": (("US", "Montana"), ("MT", None), frozenset(
-        {"valletta", "sliema", "saint julians", "st julians", "mellieha", "gozo", "mdina"})),
-    "NL": (("NL", None), ("CA", "Newfoundland and Labrador"), frozenset(
-        {"saint johns", "st johns", "corner brook", "gander"})),
-    "SK": (("SK", None), ("CA", "Saskatchewan"), frozenset({"saskatoon", "regina"})),
-    "WA": (("US", "Washington"), ("AU", "Western Australia"), frozenset(
-        {"perth", "fremantle", "broome", "margaret river", "albany", "bunbury"})),
-    "NT": (("AU", "Northern Territory"), ("CA", "Northwest Territories"), frozenset(
-        {"yellowknife", "inuvik", "hay river"})),
+# A trailing code or name that is both a state/province and a country. The first reading is the
+# default; the second wins for the cities listed (or when the part before it is a region of that
+# country), and either wins when the rest of the record points to its country (see _clash_reading).
+_STATE_OR_COUNTRY: dict[str, tuple[tuple[str, str | None], tuple[str, str | None], frozenset[str]]]
+_STATE_OR_COUNTRY = {
+    key: (default, other, frozenset(map(city_key, cities)))
+    for key, default, other, cities in [
+        ("CA", ("US", "California"), ("CA", None), (
+            "toronto", "montreal", "vancouver", "calgary", "ottawa", "edmonton", "winnipeg",
+            "quebec", "halifax", "victoria", "whistler", "banff", "mississauga", "kelowna",
+            "niagara falls")),
+        ("DE", ("DE", None), ("US", "Delaware"), (
+            "wilmington", "dover", "newark", "lewes", "rehoboth beach", "dewey beach",
+            "bethany beach", "middletown", "milford", "georgetown", "new castle", "smyrna")),
+        ("MA", ("US", "Massachusetts"), ("MA", None), (
+            "marrakech", "marrakesh", "casablanca", "rabat", "fes", "agadir", "tangier",
+            "essaouira")),
+        ("MT", ("US", "Montana"), ("MT", None), (
+            "valletta", "sliema", "saint julians", "st julians", "mellieha", "gozo", "mdina")),
+        ("NL", ("NL", None), ("CA", "Newfoundland and Labrador"), (
+            "saint johns", "st johns", "corner brook", "gander")),
+        ("SK", ("SK", None), ("CA", "Saskatchewan"), ("saskatoon", "regina")),
+        ("WA", ("US", "Washington"), ("AU", "Western Australia"), (
+            "perth", "fremantle", "broome", "margaret river", "albany", "bunbury")),
+        ("NT", ("AU", "Northern Territory"), ("CA", "Northwest Territories"), (
+            "yellowknife", "inuvik", "hay river")),
+        ("GEORGIA", ("US", "Georgia"), ("GE", None), (
+            "tbilisi", "tiflis", "batumi", "kutaisi", "rustavi", "gudauri", "sighnaghi", "signagi",
+            "mestia", "borjomi", "bakuriani", "kazbegi", "stepantsminda", "telavi", "kobuleti",
+            "zugdidi", "poti", "gori", "mtskheta", "kvareli", "tskaltubo", "anaklia", "ureki")),
+        ("IN", ("US", "Indiana"), ("IN", None), (
+            "mumbai", "bombay", "delhi", "new delhi", "bangalore", "bengaluru", "chennai",
+            "kolkata", "hyderabad", "pune", "jaipur", "goa", "agra", "udaipur", "jodhpur", "kochi",
+            "cochin", "ahmedabad", "gurgaon", "gurugram", "noida", "varanasi", "amritsar",
+            "shimla", "mysore", "mysuru")),
+        ("AL", ("US", "Alabama"), ("AL", None), (
+            "tirana", "tirane", "durres", "vlore", "vlora", "sarande", "saranda", "shkoder",
+            "berat", "gjirokaster", "ksamil", "himare")),
+        ("AR", ("US", "Arkansas"), ("AR", None), (
+            "buenos aires", "cordoba", "mendoza", "bariloche", "san carlos de bariloche", "salta",
+            "ushuaia", "el calafate", "rosario", "puerto iguazu", "mar del plata")),
+        ("CO", ("US", "Colorado"), ("CO", None), (
+            "bogota", "medellin", "cartagena", "cali", "barranquilla", "santa marta", "pereira",
+            "bucaramanga", "san andres")),
+        ("ID", ("US", "Idaho"), ("ID", None), (
+            "jakarta", "bali", "denpasar", "ubud", "seminyak", "kuta", "nusa dua", "yogyakarta",
+            "surabaya", "bandung", "lombok", "canggu", "sanur", "jimbaran")),
+        ("IL", ("US", "Illinois"), ("IL", None), (
+            "tel aviv", "tel aviv yafo", "jerusalem", "haifa", "eilat", "nazareth", "herzliya",
+            "netanya", "tiberias")),
+        ("ME", ("US", "Maine"), ("ME", None), (
+            "podgorica", "budva", "kotor", "tivat", "herceg novi", "ulcinj", "cetinje", "zabljak",
+            "sveti stefan", "petrovac")),
+        ("PA", ("US", "Pennsylvania"), ("PA", None), (
+            "panama", "panama city", "boquete", "bocas del toro", "pedasi", "coronado")),
+        ("SC", ("US", "South Carolina"), ("SC", None), (
+            "victoria", "mahe", "praslin", "la digue", "beau vallon", "eden island")),
+        ("TN", ("US", "Tennessee"), ("TN", None), (
+            "tunis", "sousse", "hammamet", "djerba", "monastir", "sfax", "tozeur", "mahdia",
+            "sidi bou said", "gammarth", "la marsa", "port el kantaoui", "nabeul", "kairouan")),
+        ("PE", ("CA", "Prince Edward Island"), ("PE", None), (
+            "lima", "cusco", "cuzco", "arequipa", "trujillo", "puno", "iquitos", "paracas",
+            "mancora", "urubamba", "aguas calientes", "machu picchu", "piura", "chiclayo")),
+        ("SA", ("AU", "South Australia"), ("SA", None), (
+            "riyadh", "jeddah", "jiddah", "mecca", "makkah", "medina", "madinah", "dammam",
+            "khobar", "al khobar", "alula", "al ula", "abha", "taif", "tabuk")),
+    ]
 }
+# Postcode shapes of the countries above: a postcode next to the city that fits one reading's
+# country and not the other's decides between them ("Tbilisi 0105" against "Atlanta, GA 30303").
+_POSTCODES: dict[str, re.Pattern[str]] = {
+    iso: re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE)
+    for iso, pattern in {
+        "US": r"\d{5}(?:-\d{4})?", "CA": r"[a-z]\d[a-z] ?\d[a-z]\d", "AU": r"\d{4}",
+        "DE": r"\d{5}", "MA": r"\d{5}", "MT": r"[a-z]{3} ?\d{4}", "NL": r"\d{4} ?[a-z]{2}",
+        "SK": r"\d{3} ?\d{2}", "GE": r"\d{4}", "IN": r"\d{6}|\d{3} \d{3}", "AL": r"\d{4}",
+        "AR": r"[a-z]\d{4}[a-z]{3}|\d{4}", "CO": r"\d{6}", "ID": r"\d{5}", "IL": r"\d{7}",
+        "ME": r"\d{5}", "PA": r"\d{4}", "TN": r"\d{4}", "PE": r"\d{5}", "SA": r"\d{5}",
+    }.items()
+}
+
+
+def postcode_countries(text: str | None) -> frozenset[str]:
+    """The countries of `_STATE_OR_COUNTRY` whose postcode shape occurs in ``text``."""
+    if not text or not any(ch.isdigit() for ch in text):
+        return frozenset()
+    return frozenset(iso for iso, shape in _POSTCODES.items() if shape.search(text))
+
+
+_INTERNATIONAL_PHONE = re.compile(r"^\s*(?:\+|00)\s*(\d{1,3})")
+
+
+def phone_countries(phone: str | None) -> frozenset[str]:
+    """The countries an international number's calling code belongs to ("+995 ..." is Georgia,
+    "+1 ..." the US, Canada and the Caribbean); nothing for a national number."""
+    match = _INTERNATIONAL_PHONE.match(phone or "")
+    if not match:
+        return frozenset()
+    digits = match.group(1)
+    for size in range(1, len(digits) + 1):  # calling codes are a prefix code: one length fits
+        regions = COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size]))
+        if regions:
+            return frozenset(r for r in regions if r != "001")
+    return frozenset()
+
+
+# Country domains sold to anyone as a word ("bar.me", "studio.co", "hotel.la"): they say nothing
+# about where the business is.
+_GENERIC_COUNTRY_DOMAINS = frozenset(
+    "ac ad ai am as bz cc cd co fm gg io la ly me mu nu sh so tk to tv vc ws".split()
+)
+
+
+def domain_countries(domain: str | None) -> frozenset[str]:
+    """The country of a website's or an address's country domain ("hotel.ge" is Georgia,
+    "hotel.co.in" India), nothing for .com and the country domains sold as words."""
+    host = domain_of(domain)
+    tld = host.rsplit(".", 1)[-1] if host else ""
+    if len(tld) != 2 or tld in _GENERIC_COUNTRY_DOMAINS:
+        return frozenset()
+    return frozenset({"GB" if tld == "uk" else tld.upper()})
+
 
 _WORK_MODE = re.compile(
     r"^(?:fully\s+)?(?:remote|hybrid|on-?site|onsite|home\s*office|work\s+from\s+home|wfh|"
@@ -634,13 +739,47 @@ _DOTTED = re.compile(r"^(?:[A-Za-z]\.\s?){2,}$")
 _TRAILING_CODE = re.compile(r"^(.+?)\s+([A-Z]{2,3})$")
 
 
+# A street: a word saying so, first ("Calle Mayor", "Rue de Rivoli") or last ("Oxford Street",
+# "5th Ave", "Kärntner Ring", "Bahnhofstraße"), or a house number after the name ("Unter den
+# Linden 77"; four digits after a name are a postcode: "Tbilisi 0105"). "St" is a street only
+# last: first it is a saint ("St. Moritz").
+_STREET_FIRST = frozenset(
+    "rue allee chemin quai impasse route place boulevard avenue calle avenida av avda paseo plaza "
+    "carrer carretera via viale piazza piazzale corso largo vicolo rua travessa praca ulica ul "
+    "aleja namesti".split()
+)
+_STREET_LAST = frozenset(
+    "street st road rd avenue ave blvd boulevard drive dr lane ln way highway hwy parkway pkwy "
+    "square sq terrace court ct straat laan plein gracht steeg gatan gata vej gade strasse str "
+    "gasse weg platz ring damm ufer chaussee".split()
+)
+_STREET_SUFFIX = re.compile(r"..(?:strasse|str|gasse|weg|platz|allee|damm|ufer|straat|gatan|vej)$")
+_HOUSE_NUMBER = re.compile(r"^\d{1,3}[a-z]?(?:[-/]\d{1,3}[a-z]?)?$")
+
+
+def _is_street(part: str) -> bool:
+    words = fold(part).split()
+    named = [w for w in words if not any(ch.isdigit() for ch in w)]
+    if not named:
+        return False
+    if _STREET_SUFFIX.search(named[-1]) or (len(named) > 1 and (
+        named[-1] in _STREET_LAST or named[0] in _STREET_FIRST
+    )):
+        return True
+    return len(words) > 1 and bool(_HOUSE_NUMBER.match(words[-1]))
+
+
 def _location_parts(text: str) -> list[str]:
-    """Split a free-text location into its comma parts, minus postcodes and remote/hybrid noise."""
+    """Split a free-text location into its comma parts, minus postcodes, remote/hybrid noise and
+    the street of a full address ("Unter den Linden 77, 10117 Berlin" is in Berlin)."""
     text = _WORK_MODE_PREFIX.sub("", text.strip())
     # "Berlin (DE)" is a part; "Berlin (Hybrid)" is noise, which the part filter below drops.
     text = _PARENTHESIS.sub(lambda m: ", " + m.group(1), text)
+    raws = _SEPARATOR.split(text)
+    while len(raws) > 1 and _is_street(raws[0]):
+        raws.pop(0)
     parts: list[str] = []
-    for raw in _SEPARATOR.split(text):
+    for raw in raws:
         part = raw.strip()
         if _DOTTED.match(part):  # "U.S.A.", "D.C."
             part = part.replace(".", "").replace(" ", "")
@@ -655,7 +794,7 @@ def _location_parts(text: str) -> list[str]:
             continue
         trailing = _TRAILING_CODE.match(part)  # "Sydney NSW" written without a comma
         if trailing and (
-            trailing.group(2) in _ABBREVIATIONS or trailing.group(2) in _CODE_CLASHES
+            trailing.group(2) in _ABBREVIATIONS or trailing.group(2) in _STATE_OR_COUNTRY
             or country_code(trailing.group(2))
         ):
             parts.extend(trailing.groups())
@@ -664,15 +803,52 @@ def _location_parts(text: str) -> list[str]:
     return parts
 
 
-def _read_code(code: str, city: str | None, before: str | None) -> tuple[str, str | None] | None:
-    """(country, region) for a stand-alone state/province code, or None if it is not one."""
-    code = code.upper()
-    if code in _CODE_CLASHES:
-        default, other, cities = _CODE_CLASHES[code]
-        before_region = _REGION_IN_COUNTRY.get((other[0], fold(before))) if before else None
-        return other if city_key(city) in cities or before_region else default
-    region = _ABBREVIATIONS.get(code)
+def _read_code(code: str) -> tuple[str, str | None] | None:
+    """(country, region) for a stand-alone state/province code that is no country, else None."""
+    region = _ABBREVIATIONS.get(code.upper())
     return (region.country, region.name) if region else None
+
+
+def _clash_reading(
+    key: str, before: list[str], tail: str, context: Iterable[Collection[str]]
+) -> tuple[str, str | None]:
+    """(country, region) for a trailing `_STATE_OR_COUNTRY` code or name after the parts
+    ``before`` it. The place itself decides first: a city listed for either reading, or a region
+    of the other reading's country before it. Then each piece of evidence votes for the reading
+    whose country it names and not the other's: the postcode in ``tail`` (the last two parts as
+    written) and the ``context`` parse_location was given. A tie is the default reading."""
+    default, other, cities = _STATE_OR_COUNTRY[key]
+    places = [city_key(part) for part in before]
+    if any((default[0], place) in _CITY_ZONES for place in places):
+        return default  # "Atlanta, Georgia"
+    if any(place in cities for place in places) or (
+        before and (other[0], fold(before[-1])) in _REGION_IN_COUNTRY
+    ):
+        return other
+    votes = 0
+    for evidence in (postcode_countries(tail), *context):
+        if other[0] in evidence and default[0] not in evidence:
+            votes += 1
+        elif default[0] in evidence and other[0] not in evidence:
+            votes -= 1
+    return other if votes > 0 else default
+
+
+def ends_in_state_or_country(text: str | None) -> bool:
+    """Whether ``text`` ends in a name or code that is a state and also a country, so that
+    parse_location reads it by its ``context``."""
+    parts = _location_parts(text) if text else []
+    return bool(parts) and _clash_key(parts[-1], single=len(parts) == 1) is not None
+
+
+def _clash_key(last: str, single: bool) -> str | None:
+    """The `_STATE_OR_COUNTRY` key ``last`` is, else None. A code alone ("CA") is a country; a
+    name alone ("Georgia") keeps its default reading."""
+    if len(last) <= 3:
+        key = last.upper() if last.isalpha() and not single else ""
+    else:
+        key = fold(last).upper()
+    return key if key in _STATE_OR_COUNTRY else None
 
 
 # Names that are both a region and the city people mean when they write them alone.
@@ -682,7 +858,9 @@ _CITY_NAMED_REGIONS = frozenset(
 )
 
 
-def parse_location(text: str | None) -> tuple[str | None, str | None, str | None]:
+def parse_location(
+    text: str | None, context: Iterable[Collection[str]] = ()
+) -> tuple[str | None, str | None, str | None]:
     """(city, region, country ISO-2) from a job board's or a CSV's free-text location.
 
     Reads from the end, the way locations are written: a country, then a region, then a city.
@@ -690,6 +868,11 @@ def parse_location(text: str | None) -> tuple[str | None, str | None, str | None
     "Bayern", "DE"); "Remote" -> (None, None, None). Parts that are not recognised are kept in
     order as city and region rather than dropped; leading extra parts (street, district) are.
     City names keep the spelling they came with: `city_key` is what compares them.
+
+    A last part that is a state and also a country ("Tbilisi, Georgia", "Mumbai, IN") is read
+    by the city, the postcode and ``context``: the countries each other piece of the record
+    points to (a country column, the phone's calling code, the website's country domain; see
+    `phone_countries`, `domain_countries`, `postcode_countries`).
     """
     if not text:
         return None, None, None
@@ -701,9 +884,12 @@ def parse_location(text: str | None) -> tuple[str | None, str | None, str | None
     country: str | None = None
 
     last = parts[-1]
-    code = _read_code(last, parts[0], parts[-2] if len(parts) > 1 else None) if (
-        len(parts) > 1 and len(last) <= 3 and last.isalpha()
-    ) else None
+    clash = _clash_key(last, single=len(parts) == 1)
+    if clash:
+        tail = " ".join(_SEPARATOR.split(text)[-2:])
+        code: tuple[str, str | None] | None = _clash_reading(clash, parts[:-1], tail, context)
+    else:
+        code = _read_code(last) if len(parts) > 1 and len(last) <= 3 and last.isalpha() else None
     if code:
         country, region = code
         parts.pop()
@@ -1019,6 +1205,11 @@ def _hotel_role(title: str | None) -> HotelRole | None:
     if not folded or _find(_TECH_TITLE, folded):
         return None
     return next((role for role in HOSPITALITY_ROLES if role.pattern.search(folded)), None)
+
+
+def looks_like_lodging(name: str | None) -> bool:
+    """Whether a name says it is a hotel, inn, guesthouse or a known chain's."""
+    return bool(name) and _lodging_signal(fold(name or "")) is not None
 
 
 def _lodging_signal(folded_name: str) -> str | None:
@@ -1468,13 +1659,131 @@ def _decisive_words(key: str) -> frozenset[str]:
     return frozenset(t for t in key.split() if _is_decisive(t))
 
 
+def _max_edits(size: int, other: int) -> int:
+    """The most insertions and deletions between keys of these lengths that fuzz.ratio, which
+    is 100 * (1 - edits / (size + other)), still scores at FUZZY_THRESHOLD."""
+    return (size + other) * (100 - FUZZY_THRESHOLD) // 100
+
+
+@functools.cache
+def _sizes_within_reach(size: int) -> range:
+    """The lengths a key of ``size`` characters can score FUZZY_THRESHOLD with: the length
+    difference alone costs that many edits."""
+    low = size
+    while low > 0 and size - (low - 1) <= _max_edits(size, low - 1):
+        low -= 1
+    high = size
+    while (high + 1) - size <= _max_edits(size, high + 1):
+        high += 1
+    return range(low, high + 1)
+
+
+@functools.cache
+def _pieces(size: int) -> tuple[tuple[int, int], ...]:
+    """(start, length) of the pieces a key of ``size`` characters is cut into: one more than
+    the most edits any key within reach may be away, so one piece always survives whole."""
+    count = 1 + max(_max_edits(size, other) for other in _sizes_within_reach(size))
+    base, longer = divmod(size, count)
+    lengths = [base] * (count - longer) + [base + 1] * longer
+    starts = [sum(lengths[:i]) for i in range(count)]
+    return tuple(zip(starts, lengths))
+
+
+# Below this many names a group is scored whole: the piece lookups would cost more.
+_SCAN_ALL_BELOW = 64
+
+
+class _FuzzyGroup:
+    """The names of one city with the same decisive words, in the order they were added, and
+    an index that finds the few a new name could score FUZZY_THRESHOLD with.
+
+    Scoring every name against every other is quadratic: 40,000 names in one city took a
+    minute. The index loses nothing (the idea of "pass-join", Li et al. 2011): a name within
+    ``e`` edits of another and cut into ``e + 1`` pieces keeps one piece whole, and that piece
+    turns up in the other name close to where it was. So every stored name is cut into pieces
+    by its length, and a new name looks up its substrings only there. The candidates are then
+    scored in the order they were added, which gives exactly what scoring the whole group
+    gives (rapidfuzz keeps the first of equal best scores).
+    """
+
+    __slots__ = ("_by_size", "ids", "keys")
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.ids: list[str] = []
+        # key length -> for each piece of that length's cut: piece text -> positions in keys.
+        # Built once the group is big enough to need it.
+        self._by_size: dict[int, list[dict[str, list[int]]]] | None = None
+
+    def add(self, key: str, prospect_id: str) -> None:
+        self.keys.append(key)
+        self.ids.append(prospect_id)
+        if self._by_size is not None:
+            self._index(self._by_size, len(self.keys) - 1)
+        elif len(self.keys) >= _SCAN_ALL_BELOW:
+            self._by_size = {}
+            for position in range(len(self.keys)):
+                self._index(self._by_size, position)
+
+    def _index(self, by_size: dict[int, list[dict[str, list[int]]]], position: int) -> None:
+        key = self.keys[position]
+        pieces = _pieces(len(key))
+        indexes = by_size.get(len(key))
+        if indexes is None:
+            indexes = by_size[len(key)] = [{} for _ in pieces]
+        for (start, length), index in zip(pieces, indexes):
+            index.setdefault(key[start : start + length], []).append(position)
+
+    def best(self, key: str) -> tuple[str, float] | None:
+        """(prospect id, score) of the first best name scoring FUZZY_THRESHOLD, else None."""
+        if self._by_size is None:
+            order = None
+            names: list[str] = self.keys
+        else:
+            order = sorted(self._candidates(key, self._by_size))
+            names = list(map(self.keys.__getitem__, order))
+        # Plain ratio over sorted words (token_sort_ratio, without re-sorting every candidate).
+        # token_set_ratio and WRatio would score "Marriott" against "Courtyard by Marriott", or
+        # "Europa" against "Europa Airport", as a perfect match because one is a subset.
+        found = process.extractOne(key, names, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
+        if found is None:
+            return None
+        _name, score, index = found
+        return self.ids[index if order is None else order[index]], score
+
+    @staticmethod
+    def _candidates(key: str, by_size: dict[int, list[dict[str, list[int]]]]) -> set[int]:
+        size = len(key)
+        found: set[int] = set()
+        for other in _sizes_within_reach(size):
+            indexes = by_size.get(other)
+            if indexes is None:
+                continue
+            edits = _max_edits(size, other)
+            change = size - other
+            # Of the first edits + 1 pieces, one is whole with at most as many edits before it
+            # as pieces before it (i), and at most edits - i after it. It has moved by the
+            # insertions minus the deletions before it, and those after it make up the rest of
+            # the length difference.
+            for i, ((start, length), index) in enumerate(
+                zip(_pieces(other)[: edits + 1], indexes)
+            ):
+                low = max(-i, change - (edits - i), -start)
+                high = min(i, change + (edits - i), size - length - start)
+                for at in range(start + low, start + high + 1):
+                    hit = index.get(key[at : at + length])
+                    if hit:
+                        found.update(hit)
+        return found
+
+
 @dataclass
 class _CityBucket:
     exact: dict[str, str] = field(default_factory=dict)
     # Two names differ decisively exactly when their decisive words differ, so only names with
     # the same ones are fuzzy candidates. That keeps a list of "Hotel 1" ... "Hotel 90000" in
     # one city linear instead of comparing every number with every other.
-    groups: dict[frozenset[str], tuple[list[str], list[str]]] = field(default_factory=dict)
+    groups: dict[frozenset[str], _FuzzyGroup] = field(default_factory=dict)
 
 
 class DedupIndex:
@@ -1531,9 +1840,7 @@ class DedupIndex:
         bucket = self._cities.setdefault(city, _CityBucket())
         if key not in bucket.exact:
             bucket.exact[key] = prospect_id
-            keys, ids = bucket.groups.setdefault(_decisive_words(key), ([], []))
-            keys.append(key)
-            ids.append(prospect_id)
+            bucket.groups.setdefault(_decisive_words(key), _FuzzyGroup()).add(key, prospect_id)
 
     def match(
         self, *, name_key: str, city_key: str, domain: str | None, email: str | None
@@ -1565,16 +1872,11 @@ class DedupIndex:
         if key in bucket.exact:
             return bucket.exact[key], "name+city"
         group = bucket.groups.get(_decisive_words(key))
-        if group is None:
-            return None
-        # Plain ratio over sorted words (token_sort_ratio, without re-sorting every candidate).
-        # token_set_ratio and WRatio would score "Marriott" against "Courtyard by Marriott", or
-        # "Europa" against "Europa Airport", as a perfect match because one is a subset.
-        best = process.extractOne(key, group[0], scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
+        best = group.best(key) if group is not None else None
         if best is None:
             return None
-        _candidate, score, index = best
-        return group[1][index], f"fuzzy name+city (score {int(score)})"
+        prospect_id, score = best
+        return prospect_id, f"fuzzy name+city (score {int(score)})"
 
     @staticmethod
     def _same_domain(by_city: dict[str, tuple[str, str]], city: str, name: str) -> str | None:
@@ -1614,10 +1916,11 @@ class DedupIndex:
 
 __all__ = [
     "DEDUP_SPELLING_SQL", "FUZZY_THRESHOLD", "HOSPITALITY_ROLES", "SENIOR_ROLES", "DedupIndex",
-    "HotelRole", "city_key", "country_code", "dedup_spelling", "domain_of", "extract_company",
-    "fold", "hiring_signal", "is_decision_maker", "is_generic_domain", "is_hospitality_company",
-    "is_hospitality_industry", "is_hospitality_posting", "is_valid_email", "name_key",
-    "normalise_email", "parse_location", "timezone_for", "tier_for",
+    "HotelRole", "city_key", "country_code", "dedup_spelling", "domain_countries", "domain_of",
+    "ends_in_state_or_country", "extract_company", "fold", "hiring_signal", "is_decision_maker", "is_generic_domain",
+    "is_hospitality_company", "is_hospitality_industry", "is_hospitality_posting",
+    "is_valid_email", "looks_like_lodging", "name_key", "normalise_email", "parse_location", "phone_countries",
+    "postcode_countries", "timezone_for", "tier_for",
 ]
 
 # Keep the loop variables of the table builders out of the module namespace.
