@@ -2,9 +2,9 @@
 
     jengu import-leads PATH [PATH ...] [--json]   import CSV lead lists into the CRM store
     jengu analyze-site PATH_OR_URL ... [--json]   analyse saved pages or URLs
-    jengu demo [--json]                           run today's partition against the sandbox
+    jengu demo [--json] [--llm sandbox|offline]   run today's partition against the sandbox
     jengu ui [--port N]                           Dagster webserver + daemon on 127.0.0.1
-    jengu sql "SELECT ..." [--json]               query the CRM store
+    jengu sql "SELECT ..." [--json] [--write]     query the CRM store (read-only unless --write)
     jengu dagster-home                            prepare $JENGU_HOME/dagster and print it
     jengu migrate                                 apply pending CRM migrations
     jengu unsubscribe-server [--port N]           serve the unsubscribe links until Ctrl-C
@@ -16,7 +16,8 @@
     jengu inbound review [--json]                 inbound mail kept for a person (unmatched, failed)
     jengu repair [--apply] [--only KIND] [--json] delete orphans, merge duplicates, reset stuck stages
     jengu publish-analytics [--json]              publish the analyst file (analytics.duckdb) now
-    jengu doctor [--json] [--timeout S]           check store, instance, inbox logins, keys, disk
+    jengu doctor [--json] [--timeout S]           check store, instance, inbox logins, settings,
+                                                  keys, disk
 
 Exit status: 0 on success, 1 on an unexpected failure, 2 on bad input (unreadable file, bad usage).
 """

@@ -168,7 +168,7 @@ def _row_counts(con: duckdb.DuckDBPyConnection) -> Check:
 
 def _instance_target(env: Mapping[str, str]) -> tuple[str, str | None]:
     """(profile, where its storage lives) or raises ValueError with what is wrong."""
-    profile = env.get("JENGU_DAGSTER_INSTANCE", "sqlite")
+    profile = env.get("JENGU_DAGSTER_INSTANCE") or "sqlite"   # empty: the default
     if profile not in INSTANCE_CONFIGS:
         raise ValueError(f"JENGU_DAGSTER_INSTANCE={profile!r} is not one of "
                          f"{', '.join(INSTANCE_CONFIGS)}")

@@ -20,7 +20,7 @@ INSTANCE_CONFIGS = {"sqlite": "dagster.yaml", "postgres": "dagster.postgres.yaml
 
 
 def instance_profile() -> str:
-    profile = os.environ.get("JENGU_DAGSTER_INSTANCE", "sqlite")
+    profile = os.environ.get("JENGU_DAGSTER_INSTANCE") or "sqlite"   # empty: the default
     if profile not in INSTANCE_CONFIGS:
         raise SystemExit(
             f"JENGU_DAGSTER_INSTANCE={profile!r} is not one of {', '.join(INSTANCE_CONFIGS)}"

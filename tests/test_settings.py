@@ -273,3 +273,10 @@ def test_the_real_code_location_fails_to_load_naming_each_bad_variable(tmp_path)
     assert "JENGU_SEND_SKIP_PROBABILITY='2' is invalid: expected a number from 0 to 1" in last
     assert "JENGU_NOTIFY_WEBHOOK_URL (a secret, value not shown)" in last
     assert SECRET_VALUE not in proc.stdout + proc.stderr
+
+
+def test_an_empty_instance_profile_means_the_default(monkeypatch):
+    from jengu.instance import instance_profile
+
+    monkeypatch.setenv("JENGU_DAGSTER_INSTANCE", "")
+    assert instance_profile() == "sqlite"
