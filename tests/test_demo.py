@@ -77,7 +77,10 @@ def test_demo_runs_today_and_is_idempotent(tmp_path, monkeypatch):
     assert changed <= {"new", "enriched", "failed", "ready", "composed", "queued"}
     assert sum(abs(first["stages"].get(k, 0) - second["stages"].get(k, 0)) for k in changed) \
         <= 2 * delegated
-    assert second["composition"]["emails"] == first["composition"]["emails"]
+    # A delegate's address is made up by the sandbox's prospect (a colleague's name drawn per
+    # reply): when the verifier finds it deliverable, its first email is composed now. Nobody else
+    # gets a second one.
+    assert 0 <= second["composition"]["emails"] - first["composition"]["emails"] <= delegated
     assert second["job_postings_today"] == first["job_postings_today"]
     assert second["sending"]["accepted_by_server"] == 0     # nothing is ever sent twice
     assert second["replies"]["stored_now"] == 0

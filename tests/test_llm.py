@@ -570,3 +570,28 @@ def test_the_sandbox_checks_the_anthropic_headers(server):
     with pytest.raises(ValueError, match="unknown failure kinds"):
         server.fail_next(OPENAI_API, ["teapot"])
 
+
+def test_the_sandbox_writes_one_answer_at_a_time(server):
+    # The responder is CPU work in the client's own process: a cold cache filled by every
+    # handler thread at once would hold the interpreter lock the client's deadlines run on.
+    writing, peak = 0, 0
+
+    def responder(api: str, body: dict[str, Any]) -> str:
+        nonlocal writing, peak
+        writing += 1
+        peak = max(peak, writing)
+        time.sleep(0.05)
+        writing -= 1
+        return default_responder(api, body)
+
+    server.responder = responder
+    llm = make_llm(server, timeout_seconds=10)
+
+    async def main() -> list[LLMResult[Any]]:
+        async with llm.session() as session:
+            return list(await asyncio.gather(*(
+                session.complete(task="pitch", system="s", prompt=f"Hotel {i}", schema=Pitch)
+                for i in range(4))))
+
+    assert {r.provider for r in asyncio.run(main())} == {"grok"}
+    assert peak == 1
