@@ -2,7 +2,10 @@
 
 The run goes through the real Dagster instance under JENGU_HOME, so it shows up in the UI
 afterwards, and through the same clients production uses, pointed at loopback servers.
-Running it twice on the same day changes nothing: the same prospects, no duplicates.
+Running it twice on the same day sends nothing twice and adds no duplicate; it only carries on
+with the contacts the first run's delegations created. The demo's inboxes are paused when it ends
+(their sandbox servers stop with it, so neither the send schedule nor `jengu doctor` tries them)
+and resumed by the next demo.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ def run_demo(llm: str = "sandbox") -> dict[str, Any]:
             integrity = run_demo_integrity(instance, defs)
     finally:
         instance.dispose()
+        pause_demo_inboxes(CRMStore())
 
     store = CRMStore()
     stages = {
@@ -118,6 +122,28 @@ def run_demo(llm: str = "sandbox") -> dict[str, Any]:
 
 
 DEMO_INBOXES = 8
+DEMO_PAUSE_REASON = "demo inbox: its sandbox mail server stopped with the demo (the next demo resumes it)"
+
+
+def pause_demo_inboxes(store: CRMStore) -> None:
+    """Pause the demo's inboxes that are active: their servers are gone once the demo ends."""
+    from jengu_assets.sending.inboxes import load_inboxes, set_paused
+
+    with store.transaction() as con:
+        for inbox in load_inboxes(con, include_paused=False):
+            if inbox.password_env == DEMO_PASSWORD_ENV:
+                set_paused(con, inbox.id, True, DEMO_PAUSE_REASON)
+
+
+def resume_demo_inboxes(store: CRMStore) -> None:
+    """Resume the inboxes the last demo paused as it ended; a pause for any other reason (a
+    bounce rate, a person) stays."""
+    from jengu_assets.sending.inboxes import load_inboxes, set_paused
+
+    with store.transaction() as con:
+        for inbox in load_inboxes(con):
+            if inbox.paused and inbox.pause_reason == DEMO_PAUSE_REASON:
+                set_paused(con, inbox.id, False, None)
 DEMO_PASSWORD_ENV = "JENGU_DEMO_INBOX_PASSWORD"
 DEMO_PASSWORD = "sandbox-only"   # the sandbox's own mailboxes: no real account behind it
 # One recipient in 30 hard-bounces, one in 40 is "busy, try later": the demo shows both paths.
@@ -145,6 +171,7 @@ def send_demo_day(store: CRMStore, box, day) -> dict[str, Any]:
                       imap_host=box.dovecot.host if mailbox else None,
                       imap_port=box.dovecot.imap_port if mailbox else None,
                       imap_tls_mode="none" if mailbox else None)
+    resume_demo_inboxes(store)
     for row in store.query("SELECT DISTINCT lower(to_email) AS a FROM emails WHERE status = 'queued'"):
         bucket = zlib.crc32(row["a"].encode())
         if bucket % HARD_BOUNCE_EVERY == 0:

@@ -10,6 +10,15 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import duckdb
+
+from jengu.demo import (
+    DEMO_PASSWORD_ENV,
+    DEMO_PAUSE_REASON,
+    pause_demo_inboxes,
+    resume_demo_inboxes,
+)
+from jengu_assets.sending.inboxes import add_inbox, load_inboxes, set_paused
 
 JENGU = str(Path(sys.executable).parent / "jengu")
 
@@ -86,6 +95,10 @@ def test_demo_runs_today_and_is_idempotent(tmp_path, monkeypatch):
     assert second["replies"]["stored_now"] == 0
     assert second["replies"]["inbound_by_kind"] == replies["inbound_by_kind"]
     assert second["integrity"]["failed"] == {}
+    # Its inboxes rest once it ends: their sandbox servers are gone with it.
+    with duckdb.connect(first["crm_path"], read_only=True) as con:
+        assert con.sql("SELECT DISTINCT paused, pause_reason FROM inboxes").fetchall() == [
+            (True, DEMO_PAUSE_REASON)]
 
     # Both runs are in the Dagster instance under JENGU_HOME, where the UI will find them.
     monkeypatch.setenv("DAGSTER_HOME", first["dagster_home"])
@@ -94,3 +107,25 @@ def test_demo_runs_today_and_is_idempotent(tmp_path, monkeypatch):
         assert {r.run_id for r in runs} >= {first["run_id"], second["run_id"]}
         assert {r.job_name for r in runs} == {"daily_pipeline_job", "send_job", "reply_processing_job",
                                               "integrity_job"}
+
+
+def test_the_next_demo_resumes_only_what_the_last_one_paused(crm):
+    with crm.transaction() as con:
+        for name in ("a", "b"):
+            add_inbox(con, email=f"{name}@jengu-demo.example", smtp_host="127.0.0.1",
+                      smtp_port=2525, tls_mode="none", password_env=DEMO_PASSWORD_ENV)
+        add_inbox(con, email="sales@jengu.example", smtp_host="smtp.jengu.example", smtp_port=587,
+                  password_env="SALES_PASSWORD")
+        set_paused(con, "b@jengu-demo.example", True, "bounce rate 7% over the last 50 sends")
+    pause_demo_inboxes(crm)
+    resume_demo_inboxes(crm)
+    pause_demo_inboxes(crm)
+    with crm.connect() as con:
+        state = {i.email: (i.paused, i.pause_reason) for i in load_inboxes(con)}
+    assert state == {"a@jengu-demo.example": (True, DEMO_PAUSE_REASON),
+                     "b@jengu-demo.example": (True, "bounce rate 7% over the last 50 sends"),
+                     "sales@jengu.example": (False, None)}
+    resume_demo_inboxes(crm)
+    with crm.connect() as con:
+        assert [i.email for i in load_inboxes(con, include_paused=False)] == [
+            "a@jengu-demo.example", "sales@jengu.example"]
