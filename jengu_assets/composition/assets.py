@@ -21,7 +21,6 @@ Every LLM call is recorded with the email's id, so ``llm_calls`` gives the cost 
 
 import asyncio
 import json
-import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -46,7 +45,7 @@ from jengu_assets.partitions import daily_partitions
 from jengu_assets.research.models import ResearchReport
 from jengu_resources.crm_store import CRMStore, fetch_dicts, insert_rows
 from jengu_resources.llm import LLM, LLMError, LLMSession
-from jengu_resources.spamd import SpamChecker, SpamVerdict
+from jengu_resources.spamd import SpamChecker
 
 GROUP = "composition"
 SEQUENCE_STEP = 1
@@ -128,20 +127,6 @@ def injection_gate(draft: EmailDraft, allowed_links: Sequence[str] = ()) -> gate
     return gates.GateResult("injection", not items, float(len(items)), 0.0, reason, items)
 
 
-# One draft's text gates at a time. Pure-Python CPU work gains nothing from parallel threads (the
-# interpreter lock), and several at once would each fill the gates' cold caches: textstat reads
-# the CMU pronouncing dictionary on first use (about 1 s of CPU) and caches it without a lock, so
-# the first drafts judged together would hold the interpreter lock for seconds, and the event
-# loop, where the LLM and spamd deadlines run, would wait for it.
-_TEXT_GATES = threading.Lock()
-
-
-def _run_text_gates(body: gates.Draft, facts: Sequence[gates.Fact],
-                    verdict: SpamVerdict) -> list[gates.GateResult]:
-    with _TEXT_GATES:
-        return gates.run_gates(body, facts, verdict)
-
-
 async def judge(draft: EmailDraft, report: ResearchReport, *, spam_checker: SpamChecker,
                 sender: str, recipient: str, postal_address: str) -> list[gates.GateResult]:
     """Every gate over one draft: text gates on the body, spam on the message with its footer."""
@@ -151,7 +136,7 @@ async def judge(draft: EmailDraft, report: ResearchReport, *, spam_checker: Spam
     body = gates.Draft(subject=draft.subject, body=draft.body, facts_used=draft.facts_used)
     # The text gates are CPU work (syllable counts, fuzzy matching): in a thread, so that the
     # event loop keeps the LLM providers at their pace.
-    results = await asyncio.to_thread(_run_text_gates, body, facts, verdict)
+    results = await asyncio.to_thread(gates.run_gates, body, facts, verdict)
     return [*results, injection_gate(draft)]
 
 

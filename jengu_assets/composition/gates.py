@@ -23,6 +23,7 @@ for the next LLM attempt.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -163,6 +164,13 @@ def readability_language(text: str) -> str:
     return language if language in _READING_EASE else "en"
 
 
+# textstat reads the CMU pronouncing dictionary (about 1 s of CPU) and its hyphenation tables on
+# first use and caches them without a lock: scored by several threads at once, each would read
+# them again, holding the interpreter lock for seconds while an event loop's deadlines run out.
+# Scoring is pure-Python CPU work, so one at a time costs nothing.
+_TEXTSTAT_LOCK = threading.Lock()
+
+
 @cache
 def _textstat(lang: str) -> textstatistics:
     stats = textstatistics()
@@ -180,7 +188,8 @@ def readability(body: str, *, min_score: float = DEFAULT_LIMITS.min_reading_ease
     ts_lang, formula = _READING_EASE[lang]
     if not _WORDS.search(text):
         return GateResult("readability", False, 0.0, min_score, "the body has no text")
-    score = round(float(_textstat(ts_lang).flesch_reading_ease(text)), 1)
+    with _TEXTSTAT_LOCK:
+        score = round(float(_textstat(ts_lang).flesch_reading_ease(text)), 1)
     passed = score >= min_score
     label = formula if lang == "en" else f"{formula} ({_LANGUAGE_NAMES[lang]} body)"
     comparison = "at least" if passed else "below"
