@@ -22,10 +22,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from jengu.cli import main
+from tests.lead_files import import_json, query
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csv_heldout"
 MANIFEST = json.loads((FIXTURES / "manifest.json").read_text(encoding="utf-8"))
@@ -38,23 +37,6 @@ _OF_FILE_IN_ROW_ORDER = (
 )
 _STORED = {"names": "company_name", "emails": "email", "phones": "phone", "cities": "city",
            "countries": "country"}
-
-
-def _import(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, dict]:
-    status = main(["import-leads", str(path), "--json"])
-    out, err = capsys.readouterr()
-    lines = out.splitlines()
-    assert len(lines) == 1, (out, err)  # one JSON object per file, nothing else on stdout
-    assert "Traceback" not in err
-    return status, json.loads(lines[0])
-
-
-def _query(home, sql: str, params: list) -> list[tuple]:
-    con = duckdb.connect(str(home.crm_path), read_only=True)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
 
 
 def _assert_contract(report: dict) -> None:
@@ -78,15 +60,15 @@ def test_the_corpus_is_what_the_manifest_lists() -> None:
 @pytest.mark.parametrize("case", [pytest.param(c, id=c["file"]) for c in MANIFEST])
 def test_heldout_file(home, capsys, case: dict) -> None:
     for earlier in case.get("before", []):
-        assert _import(capsys, FIXTURES / earlier)[0] == 0
+        assert import_json(capsys, FIXTURES / earlier)[0] == 0
 
-    status, report = _import(capsys, FIXTURES / case["file"])
+    status, report = import_json(capsys, FIXTURES / case["file"])
 
     if "error" in case:  # no lead list at all: one error naming the file, status 2
         assert status == 2 and case["error"] in report["error"], report
         assert case["file"] in report["error"]
         if home.crm_path.exists():  # the file is read before the store is opened
-            assert _query(home, "SELECT count(*) FROM import_files", []) == [(0,)]
+            assert query(home.crm_path, "SELECT count(*) FROM import_files", []) == [(0,)]
         return
     assert status == 0, report
     _assert_contract(report)
@@ -96,12 +78,12 @@ def test_heldout_file(home, capsys, case: dict) -> None:
     for row, words in case["reasons"].items():
         assert words in reasons.get(int(row), ""), (row, reasons)
     # Nothing lost: every reported row is stored, with its outcome.
-    stored = _query(home, "SELECT count(*) FROM import_rows WHERE file_sha256 = ?",
+    stored = query(home.crm_path, "SELECT count(*) FROM import_rows WHERE file_sha256 = ?",
                     [report["sha256"]])
     assert stored == [(report["rows"],)]
     for key, column in _STORED.items():
         if key in case:
-            values = _query(home, f"SELECT {column} FROM prospects {_OF_FILE_IN_ROW_ORDER}",
+            values = query(home.crm_path, f"SELECT {column} FROM prospects {_OF_FILE_IN_ROW_ORDER}",
                             [f"{case['file']} row %"])
             assert [v for (v,) in values] == case[key], case["why"]
     if "encoding_in" in case:

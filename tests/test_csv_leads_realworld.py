@@ -16,10 +16,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from jengu.cli import main
+from tests.lead_files import import_json, query
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csv_messy"
 MANIFEST = json.loads((FIXTURES / "r2_manifest.json").read_text(encoding="utf-8"))
@@ -28,22 +27,8 @@ MANIFEST = json.loads((FIXTURES / "r2_manifest.json").read_text(encoding="utf-8"
 _IN_ROW_ORDER = "ORDER BY TRY_CAST(regexp_extract(source_ref, 'row ([0-9]+)$', 1) AS INT)"
 
 
-def _import(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, dict]:
-    status = main(["import-leads", str(path), "--json"])
-    out, err = capsys.readouterr()
-    lines = out.splitlines()
-    assert len(lines) == 1, (out, err)
-    assert "Traceback" not in err
-    return status, json.loads(lines[0])
-
-
 def _stored(home, column: str) -> list:
-    con = duckdb.connect(str(home.crm_path), read_only=True)
-    try:
-        rows = con.execute(f"SELECT {column} FROM prospects {_IN_ROW_ORDER}").fetchall()
-        return [r[0] for r in rows]
-    finally:
-        con.close()
+    return [r[0] for r in query(home.crm_path, f"SELECT {column} FROM prospects {_IN_ROW_ORDER}")]
 
 
 @pytest.mark.parametrize(
@@ -51,9 +36,9 @@ def _stored(home, column: str) -> list:
 )
 def test_real_world_file(home, capsys, case: dict) -> None:
     for earlier in case.get("before", []):
-        assert _import(capsys, FIXTURES / earlier)[0] == 0
+        assert import_json(capsys, FIXTURES / earlier)[0] == 0
 
-    status, report = _import(capsys, FIXTURES / case["file"])
+    status, report = import_json(capsys, FIXTURES / case["file"])
 
     if "error" in case:  # no lead list at all: one error naming the file, status 2
         assert status == 2 and case["error"] in report["error"], report
