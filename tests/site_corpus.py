@@ -6,6 +6,9 @@ record and ``error_prefix`` on the start of the error."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,7 @@ from typing import Any
 from jengu_assets.enrichment.site_analysis import analyze_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
+JENGU = str(Path(sys.executable).parent / "jengu")
 
 
 def load_expected(corpus: Path) -> dict[str, dict[str, Any]]:
@@ -44,3 +48,15 @@ def check_file(corpus: Path, name: str, expected: dict[str, Any]) -> None:
         if key == "schema_org" and value is not None and got is not None:
             got = {field: got.get(field) for field in value}
         assert got == value, f"{key}: {expected['why']}"
+
+
+def run_cli(inputs: list[str], home: Path) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    """``jengu analyze-site INPUTS --json`` in a subprocess: the process and its records, one per
+    input in input order, with no traceback on stderr."""
+    env = {**os.environ, "JENGU_HOME": str(home)}
+    proc = subprocess.run([JENGU, "analyze-site", *inputs, "--json"], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert "Traceback" not in proc.stderr
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [record["input"] for record in records] == inputs
+    return proc, records

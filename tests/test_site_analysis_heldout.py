@@ -16,17 +16,14 @@ is there and what the analysis must give; a field missing from an entry is not c
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from jengu_assets.enrichment.site_analysis import analyze_html
-from tests.site_corpus import FIXTURES, check_file, corpus_files, load_expected
+from tests.site_corpus import FIXTURES, check_file, corpus_files, load_expected, run_cli
 
 CORPUS = FIXTURES / "sites_heldout"
 EXPECTED = load_expected(CORPUS)
@@ -71,12 +68,7 @@ def test_damaged_copies_never_break_an_extractor(name: str,
 def test_cli_runs_the_whole_corpus_one_line_per_input(tmp_path: Path) -> None:
     names = sorted(EXPECTED)
     inputs = [str(CORPUS / name) for name in names]
-    env = {**os.environ, "JENGU_HOME": str(tmp_path)}
-    proc = subprocess.run([JENGU, "analyze-site", *inputs, "--json"], capture_output=True,
-                          text=True, env=env, timeout=120)
-    assert "Traceback" not in proc.stderr
-    records = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [record["input"] for record in records] == inputs
+    proc, records = run_cli(inputs, tmp_path)
     errors = {name for name, record in zip(names, records, strict=True) if "error" in record}
     assert errors == {name for name in names if name not in PAGES}
     # Unreadable inputs among readable ones are bad input, not a crash.

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from jengu_assets.enrichment.site_analysis import analyze_html
-from tests.site_corpus import FIXTURES, check_file, corpus_files, load_expected
+from tests.site_corpus import FIXTURES, check_file, corpus_files, load_expected, run_cli
 
 CORPUS = FIXTURES / "sites_realworld"
 EXPECTED = load_expected(CORPUS)
@@ -100,12 +100,7 @@ def test_cli_runs_the_whole_corpus_one_line_per_input(tmp_path: Path) -> None:
     names = sorted(EXPECTED)
     odd = odd_page(tmp_path)
     inputs = [str(CORPUS / name) for name in names] + [str(odd)]
-    env = {**os.environ, "JENGU_HOME": str(tmp_path)}
-    proc = subprocess.run([JENGU, "analyze-site", *inputs, "--json"], capture_output=True,
-                          text=True, env=env, timeout=120)
-    assert "Traceback" not in proc.stderr
-    records = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [record["input"] for record in records] == inputs
+    proc, records = run_cli(inputs, tmp_path)
     errors = {name for name, record in zip(names, records, strict=False) if "error" in record}
     assert errors == {name for name, entry in EXPECTED.items() if "error" in entry}
     # An unreadable input among readable ones is bad input, not a crash.
