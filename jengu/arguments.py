@@ -8,20 +8,20 @@ import argparse
 from collections.abc import Callable
 
 
-def port(text: str) -> int:
-    """A TCP port to connect to, 1 to 65535."""
-    value = at_least(1)(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"{text} is not a port (1 to 65535)")
-    return value
+def _port_from(lowest: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = at_least(lowest)(text)
+        if value > 65535:
+            raise argparse.ArgumentTypeError(f"{text} is not a port ({lowest} to 65535)")
+        return value
+
+    return parse
 
 
-def listen_port(text: str) -> int:
-    """A TCP port to listen on, 0 to 65535; 0 lets the system pick a free one."""
-    value = at_least(0)(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"{text} is not a port (0 to 65535)")
-    return value
+port = _port_from(1)
+"""A TCP port to connect to, 1 to 65535."""
+listen_port = _port_from(0)
+"""A TCP port to listen on, 0 to 65535; 0 lets the system pick a free one."""
 
 
 def at_least(minimum: int) -> Callable[[str], int]:
