@@ -35,7 +35,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from jengu.arguments import at_least, listen_port, port
-from jengu_resources.settings import SettingError
 
 BAD_INPUT = 2
 
@@ -315,7 +314,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(command).parse_args(argv)
     try:
         return args.func(args)
-    except SettingError as exc:
+    except ValueError as exc:
+        # Imported here: the settings table costs every command's start-up otherwise.
+        from jengu_resources.settings import SettingError
+
+        if not isinstance(exc, SettingError):
+            raise
         print(f"jengu {command}: {exc}", file=sys.stderr)
         return BAD_INPUT
     except BrokenPipeError:
