@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from jengu_assets.phrases import Phrases
 from jengu_assets.replies.dates import find_dates, return_date
 from jengu_assets.replies.parsing import Parsed
 from jengu_assets.replies.quoting import GREETING, REPLY_PREFIX, history_start, reply_text
@@ -26,7 +27,7 @@ class AutoReply:
     """What gave it away, e.g. ``("Auto-Submitted: auto-replied", "subject")``."""
 
 
-_OOO_SUBJECT = re.compile(
+_OOO_SUBJECT = Phrases(
     r"out of (the )?office|\booo\b|automatic reply|auto[- ]?reply|auto[- ]?response|autoreply"
     r"|auto[- ]?respon|\bauto:|away from (the )?office|on (vacation|holiday|leave|annual leave)"
     r"|abwesenheit|abwesend|automatische antwort|außer haus|ausser haus|nicht im büro"
@@ -43,7 +44,7 @@ _OOO_SUBJECT = re.compile(
     r"|в отпуске|otomatik (yanıt|cevap)|ofis dışında|自動応答|自動返信|不在|自动回复|自动答复"
     r"|休假|外出|frånvaro|fravær|ikke til ?stede|\burlop\b|отсутств|нет на месте|休暇",
     re.IGNORECASE)
-_OOO_BODY = re.compile(
+_OOO_BODY = Phrases(
     r"out of (the )?office|away from (the|my) (office|desk)|limited access to (my )?e-?mail"
     r"|\b(i am|i'm|i will be|i'll be|we are)\b.{0,50}\b(away|on (\w+ )?leave"
     r"|on (vacation|holiday)|travell?ing)\b"
@@ -89,7 +90,7 @@ _OOO_BODY = re.compile(
     r"|\b(est|sommes) fermée?s? (jusqu|pour|du)|\b(está|estamos) cerrad[oa]s? (hasta|por|del)"
     r"|\b(è|siamo) chius[oi] (fino|per|dal)|\b(is|zijn) gesloten (tot|van)",
     re.IGNORECASE)
-_AUTO_ACK = re.compile(
+_AUTO_ACK = Phrases(
     r"this is an automat(ed|ic) (message|response|reply|e-?mail)|do not reply to this"
     r"|we have received your (e-?mail|message|request|enquiry|inquiry)"
     r"|thank you for (your|contacting).{0,80}(will|we'll) (get back|respond|reply|contact)"
@@ -102,7 +103,7 @@ _AUTO_ACK = re.compile(
     re.IGNORECASE)
 
 # Words a program writes about itself, and that people do not write to each other.
-_SAYS_AUTOMATIC = re.compile(
+_SAYS_AUTOMATIC = Phrases(
     r"this is an? automat(ed|ic|ically generated) (message|response|reply|e-?mail|notification"
     r"|confirmation|acknowledge?ment)"
     r"|this (e-?mail|message) (is|was|has been) (sent|generated|created) automatically"
@@ -209,7 +210,7 @@ _PAST_ABSENCE = re.compile(
     r"\b(was|were|have been|had been|war|waren|étais|étions|ai été|estaba|estuve|ero"
     r"|sono stat[oaie]|ben .{0,20}geweest|estive)\b.{0,30}\b(out|away|abwesend|absente?|fuera|assente"
     r"|afwezig|ausente|im urlaub|en congés?|de vacaciones|in ferie|off)\b", re.IGNORECASE)
-_ABSENCE_SPAN = re.compile(
+_ABSENCE_SPAN = Phrases(
     r"\bas soon as (possible|i can)|so (bald|schnell) wie möglich|dès que possible"
     r"|lo antes posible|il prima possibile|zo snel mogelijk|snarast|snarest|hurtigst muligt"
     r"|\b(until|till|through|return|back|bis|zurück|wieder|jusqu|retour|hasta|regres|volver"
@@ -256,7 +257,7 @@ def _standalone_notice(head: str, text: str) -> bool:
 _QUOTED_NOTICE_CHARS = 1000
 # What a person answering us writes and a program's notice does not: yes, interest or its
 # refusal, a request to stop, "sounds good", asking us to send something.
-_ANSWER_WORDS = re.compile(
+_ANSWER_WORDS = Phrases(
     r"\b(?:yes|yeah|oui|sí|sì|jawohl|gladly)\b|(?:^|[.!?]\s+)(?:ja|jo|jep)\s*[,!]"
     r"|\b(?:we|i)(?:'re| are|'m| am| would be|'d be) (?:very |really |definitely |quite )?"
     r"interested\b|\bnot interested\b|\binterested in (?:your|this|it|learning)\b"
@@ -289,7 +290,7 @@ _ANSWER_WORDS = re.compile(
     r"|\bneem (?:daarna|dan|later) .{0,20}contact op\b|\bbel (?:me|ons) (?:daarna|later)\b",
     re.IGNORECASE)
 # A question a notice asks itself ("Need urgent help? Call reception."): not one to us.
-_NOTICE_QUESTION = re.compile(
+_NOTICE_QUESTION = Phrases(
     r"urgent|immediate|asap|dringend|eilig|sofort|urgence|urgente?s?|immédiat|inmediat|urgenza"
     r"|spoed|brådskande|hastende|haster|pilne|pilnych|срочн|至急|急ぎ|emergency|notfall",
     re.IGNORECASE)

@@ -148,6 +148,7 @@ class _FoundDate:
 
 
 MAX_DATES = 100
+_DIGIT = re.compile(r"\d")
 
 
 def find_dates(text: str) -> list[_FoundDate]:
@@ -155,6 +156,8 @@ def find_dates(text: str) -> list[_FoundDate]:
     month name in seven languages), at most ``MAX_DATES``."""
     text = text[:20_000]
     found: list[_FoundDate] = []
+    if not _DIGIT.search(text):
+        return found    # every date is written with a digit
     # Characters already part of a date: a later, looser pattern must not re-read them.
     taken = bytearray(len(text))
     for style, pattern in _DATE_PATTERNS:

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from jengu_assets.phrases import Phrases
 from jengu_assets.replies.dates import find_dates
 from jengu_assets.replies.prompts import (
     REPLY_INTENT_TASK,
@@ -45,45 +46,10 @@ MAX_CLASSIFIED_CHARS = 8000
 LOW_CONFIDENCE = 0.7
 
 
-# Letters of the scripts some phrases are written in (Cyrillic, kana, Chinese characters).
-_OTHER_SCRIPTS = "\u0400-\u04ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
-_OTHER_SCRIPT = re.compile(f"[{_OTHER_SCRIPTS}]")
-
-
-class _Rules:
-    """One rule set: its phrases as two alternations, those in Latin script and those in other
-    scripts. The second is tried only on a text that holds a letter of those scripts: phrases
-    without a word boundary to start from (Japanese has none) are tried at every position of the
-    text, which would cost every reply in any language the time of a scan per phrase."""
-
-    def __init__(self, patterns: Sequence[str]) -> None:
-        latin = [p for p in patterns if not _OTHER_SCRIPT.search(p)]
-        other = [p for p in patterns if _OTHER_SCRIPT.search(p)]
-        self.latin = self._compile(latin)
-        self.other = self._compile(other) if other else None
-
-    @staticmethod
-    def _compile(patterns: Sequence[str]) -> re.Pattern[str]:
-        return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-
-    def _patterns(self, text: str) -> list[re.Pattern[str]]:
-        if self.other is not None and _OTHER_SCRIPT.search(text):
-            return [self.latin, self.other]
-        return [self.latin]
-
-    def finditer(self, text: str) -> list[re.Match[str]]:
-        """Every match, in the order they start."""
-        found = [m for pattern in self._patterns(text) for m in pattern.finditer(text)]
-        return sorted(found, key=lambda m: m.start()) if len(found) > 1 else found
-
-    def search(self, text: str) -> re.Match[str] | None:
-        """The match that starts first, or None."""
-        found = [m for pattern in self._patterns(text) if (m := pattern.search(text))]
-        return min(found, key=lambda m: m.start(), default=None)
-
-
-def _rules(*patterns: str) -> _Rules:
-    return _Rules(patterns)
+def _rules(*patterns: str) -> Phrases:
+    """One rule set: its phrases as one case-insensitive alternation, searched over only the
+    phrases whose words the text holds (``phrases.Phrases``)."""
+    return Phrases(patterns, re.IGNORECASE)
 
 
 _UNSUBSCRIBE = _rules(
@@ -606,7 +572,7 @@ def offline_handler(context: PromptContext) -> ReplyAnalysis:
     return offline_intent(text, subject)
 
 
-def _hits(pattern: _Rules, text: str) -> list[str]:
+def _hits(pattern: Phrases, text: str) -> list[str]:
     return _texts(pattern.finditer(text))
 
 

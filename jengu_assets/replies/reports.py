@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from jengu_assets.phrases import Phrases
 from jengu_assets.replies.parsing import ADDRESS, Parsed, message_id_of
 from jengu_assets.replies.quoting import REPLY_PREFIX
 from jengu_assets.sending.bounces import classify as classify_send_outcome
@@ -84,10 +85,10 @@ _DAEMON_LOCALS = frozenset({
     "mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon", "postmaster", "mdaemon",
     "mail.daemon", "maildelivery", "mail-delivery",
 })
-_DAEMON_NAME = re.compile(
+_DAEMON_NAME = Phrases(
     r"mail delivery (subsystem|system|service)|mailer.?daemon|postmaster|mail administrator"
     r"|microsoft outlook|mail system|e-?mail-?system|systemadministrator", re.IGNORECASE)
-_BOUNCE_SUBJECT = re.compile(
+_BOUNCE_SUBJECT = Phrases(
     r"undeliver|undelivered mail|returned mail|return(ed)? to sender|delivery status notification"
     r"|delivery (failure|has failed|failed|problem|notification: delivery has failed)"
     r"|mail delivery (failed|failure)|failure notice|could not be delivered|message not delivered"
@@ -105,7 +106,7 @@ _BOUNCE_SUBJECT = re.compile(
     r"|ei voitu toimittaa|niedostarczaln|nedoručiteln|недоставля|не доставлено|teslim edilemeyen"
     r"|配信不能|配信エラー|无法投递|无法传递|未能传递|無法傳遞|退信",
     re.IGNORECASE)
-_BOUNCE_BODY = re.compile(
+_BOUNCE_BODY = Phrases(
     r"could not be delivered|couldn't be delivered|could not deliver|wasn't delivered"
     r"|was not delivered|undeliverable|delivery (has )?failed|permanent (fatal )?error"
     r"|delivery to the following recipients? failed|unable to deliver|not be delivered"
@@ -127,7 +128,7 @@ _BOUNCE_BODY = re.compile(
     r"|не может быть доставлено|teslim (edilemedi|başarısız)|配信に失敗|配信できませんでした"
     r"|传递.{0,30}失败|无法投递|無法傳遞",
     re.IGNORECASE)
-_DELAY = re.compile(
+_DELAY = Phrases(
     r"\bdelay(ed)?\b|will (continue|keep) (to )?(try|trying|retry)|still (trying|retrying)"
     r"|(?:temporär|vorübergehend)|verzögert|différé|retardé|retrasad|ritardat|vertraagd|atrasad",
     re.IGNORECASE)
@@ -205,7 +206,7 @@ _DERIVED_STATUS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # above; so "access denied" is policy only when no mailbox is named.
         (r"access denied", "7.1"),
     ))
-_TEMPORARY = re.compile(
+_TEMPORARY = Phrases(
     r"temporar|try again later|greylist|deferred|will (be )?retr|still (trying|retrying)"
     r"|vorübergehend|temporaire|temporal|temporane|tijdelijk", re.IGNORECASE)
 

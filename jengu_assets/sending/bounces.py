@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
+from jengu_assets.phrases import Phrases
 from jengu_resources.smtp import SendOutcome
 
 Category = Literal["delivered", "soft", "hard", "policy", "inbox", "unknown"]
@@ -54,12 +55,12 @@ SOFT_RETRY_DELAYS: tuple[timedelta, ...] = (
 # preceded by a digit or dot and not followed by one, so IP addresses and versions do not match.
 _ENHANCED = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
 
-_SENDER_BLOCKED = re.compile(
+_SENDER_BLOCKED = Phrases(
     r"spam|black ?list|block ?list|deny ?list|\bblocked\b|\bpolicy\b|reputation|\bbanned\b"
     r"|\brbl\b|dnsbl|spamhaus|spamcop|barracuda|unsolicited|relay(ing)? (access )?(denied|not)"
     r"|\bsender\b.{0,40}\b(rejected|refused|denied|not allowed)",
     re.IGNORECASE)
-_NO_MAILBOX = re.compile(
+_NO_MAILBOX = Phrases(
     r"user unknown|unknown user|no such (user|mailbox|recipient|address)|does ?n[o']t exist"
     r"|not exist|mailbox (unavailable|not found|is disabled|disabled)|unknown (recipient|mailbox)"
     r"|recipient (rejected|unknown|not found|address rejected)|invalid (recipient|mailbox)"
