@@ -7,7 +7,7 @@ transaction as the update, with its time, reason and actor.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 
 import duckdb
@@ -128,10 +128,23 @@ def transition_many(
 ) -> dict[str, Stage]:
     """Move several prospects to the same stage in one batch; all or none (raises on the first
     invalid move). Returns each prospect's previous stage."""
-    target = Stage(target)
     if not reason or not reason.strip():
         raise ValueError("a stage transition needs a reason")
-    ids = list(dict.fromkeys(prospect_ids))
+    return transition_each(con, {pid: (target, reason) for pid in prospect_ids}, actor=actor)
+
+
+def transition_each(
+    con: duckdb.DuckDBPyConnection,
+    moves: Mapping[str, tuple[Stage | str, str]],
+    *,
+    actor: str | None = None,
+) -> dict[str, Stage]:
+    """Move each prospect to its own stage, each with its own reason (``{id: (target, reason)}``),
+    in one batch: all or none (raises on the first invalid move). Returns each previous stage."""
+    targets = {pid: Stage(target) for pid, (target, _) in moves.items()}
+    if not all(reason and reason.strip() for _, reason in moves.values()):
+        raise ValueError("a stage transition needs a reason")
+    ids = list(targets)
     if not ids:
         return {}
     current = dict(
@@ -141,30 +154,49 @@ def transition_many(
     )
     for pid in ids:
         stage = current.get(pid)
-        if stage is None or not can_move(stage, target):
-            raise InvalidTransition(pid, stage, target)
-    con.execute(
-        "UPDATE prospects SET stage = ?, stage_changed_at = now(), updated_at = now() "
-        "WHERE id IN (SELECT unnest(?::VARCHAR[]))",
-        [target.value, ids],
-    )
-    _log(con, ids, [current[pid] for pid in ids], target, reason, actor)
+        if stage is None or not can_move(stage, targets[pid]):
+            raise InvalidTransition(pid, stage, targets[pid])
+    stages = [targets[pid].value for pid in ids]
+    if len(set(stages)) == 1:
+        con.execute(
+            "UPDATE prospects SET stage = ?, stage_changed_at = now(), updated_at = now() "
+            "WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+            [stages[0], ids],
+        )
+    else:
+        con.execute(
+            "UPDATE prospects SET stage = m.stage, stage_changed_at = now(), updated_at = now() "
+            "FROM (SELECT unnest(?::VARCHAR[]) AS id, unnest(?::VARCHAR[]) AS stage) m "
+            "WHERE prospects.id = m.id",
+            [ids, stages],
+        )
+    _log(con, ids, [current[pid] for pid in ids], stages, [moves[pid][1] for pid in ids], actor)
     return {pid: Stage(current[pid]) for pid in ids}
 
 
 def log_creation(
-    con: duckdb.DuckDBPyConnection, prospect_ids: Iterable[str], *, reason: str, actor: str | None
+    con: duckdb.DuckDBPyConnection,
+    prospect_ids: Iterable[str],
+    *,
+    reason: str | Sequence[str],
+    actor: str | None,
 ) -> None:
-    """Record the birth of new prospects (from nothing to ``new``) in the transition log."""
+    """Record the birth of new prospects (from nothing to ``new``) in the transition log: one
+    reason for all, or one per prospect."""
     ids = list(prospect_ids)
+    reasons = [reason] * len(ids) if isinstance(reason, str) else list(reason)
+    if len(reasons) != len(ids):
+        raise ValueError(f"{len(ids)} prospects but {len(reasons)} reasons")
     if ids:
-        _log(con, ids, [None] * len(ids), S.NEW, reason, actor)
+        _log(con, ids, [None] * len(ids), [S.NEW.value] * len(ids), reasons, actor)
 
 
-def _log(con, ids: list[str], sources: list[str | None], target: Stage, reason: str, actor) -> None:
+def _log(con, ids: list[str], sources: list[str | None], targets: list[str], reasons: list[str],
+         actor) -> None:
     # One statement for the whole batch: row-by-row inserts cost ~1 ms each in DuckDB.
     con.execute(
         "INSERT INTO state_transitions (prospect_id, from_stage, to_stage, reason, actor) "
-        "SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), ?, ?, ?",
-        [ids, sources, target.value, reason, actor],
+        "SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
+        "unnest(?::VARCHAR[]), ?",
+        [ids, sources, targets, reasons, actor],
     )

@@ -116,12 +116,10 @@ def suppress_addresses(
         "SELECT id, lower(trim(email)) FROM prospects WHERE lower(trim(email)) IN (SELECT unnest(?)) "
         "AND stage <> ? ORDER BY id", [list(first), stages.Stage.SUPPRESSED.value]).fetchall()
     moved: dict[str, list[str]] = {}
-    by_reason: dict[str, list[str]] = {}
     for pid, address in found:
         moved.setdefault(address, []).append(pid)
-        by_reason.setdefault(first[address][0], []).append(pid)
-    for reason, ids in by_reason.items():
-        stages.transition_many(con, ids, stages.Stage.SUPPRESSED, reason=reason, actor=actor)
+    stages.transition_each(con, {pid: (stages.Stage.SUPPRESSED, first[address][0]) for pid, address in found},
+                           actor=actor)
     return moved
 
 

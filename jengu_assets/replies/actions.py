@@ -96,124 +96,183 @@ class Outcome:
 
 def act(con: duckdb.DuckDBPyConnection, message: Inbound, found: Match, *, now: datetime,
         actor: str, suppressions: list | None = None) -> Outcome:
-    """Apply everything ``message`` calls for, inside the caller's transaction. Suppressions are
-    appended to ``suppressions`` for the caller to apply in one batch, or applied here without it."""
+    """Apply everything ``message`` calls for, inside the caller's transaction (``act_many`` for
+    one message)."""
+    return act_many(con, [(message, found)], now=now, actor=actor, suppressions=suppressions)[0]
+
+
+def act_many(con: duckdb.DuckDBPyConnection, items: list[tuple[Inbound, Match]], *, now: datetime,
+             actor: str, suppressions: list | None = None) -> list[Outcome]:
+    """``act`` for many messages of any kind in a handful of statements per kind, inside the
+    caller's transaction. Suppressions are appended to ``suppressions`` for the caller to apply in
+    one batch, or applied here without it. Outcomes come back in the order of ``items``."""
     if suppressions is None:
         pending: list = []
-        outcome = act(con, message, found, now=now, actor=actor, suppressions=pending)
+        outcomes = act_many(con, items, now=now, actor=actor, suppressions=pending)
         suppress_addresses(con, pending, actor=actor)
-        return outcome
-    if message.kind == "own":
-        return Outcome("own", reason="sent by one of our inboxes: not a reply")
-    if message.kind == "malformed":
-        return Outcome("malformed", reason=message.reason or "unreadable message")
-    if message.kind == "bounce":
-        return _bounce(con, message, found, now, suppressions)
-    if message.kind == "complaint":
-        return _complaint(con, message, found, suppressions)
-    if found.prospect_id is None:
-        return Outcome("unmatched", reason="no thread header or address matches a prospect; kept for review")
-    if message.kind == "auto_reply":
-        return _auto_reply(con, message, found, now)
-    return act_on_replies(con, [(message, found)], now=now, actor=actor, suppressions=suppressions)[0]
+        return outcomes
+    outcomes: list[Outcome | None] = [None] * len(items)
+    kinds: dict[str, list[int]] = {}
+    for i, (message, found) in enumerate(items):
+        if message.kind == "own":
+            outcomes[i] = Outcome("own", reason="sent by one of our inboxes: not a reply")
+        elif message.kind == "malformed":
+            outcomes[i] = Outcome("malformed", reason=message.reason or "unreadable message")
+        elif message.kind in ("bounce", "complaint"):
+            kinds.setdefault(message.kind, []).append(i)
+        elif found.prospect_id is None:
+            outcomes[i] = Outcome("unmatched", reason="no thread header or address matches a "
+                                  "prospect; kept for review")
+        else:
+            kinds.setdefault("auto_reply" if message.kind == "auto_reply" else "reply", []).append(i)
+    handlers = {"bounce": lambda chosen: _bounces(con, chosen, now, suppressions),
+                "complaint": lambda chosen: _complaints(con, chosen, suppressions),
+                "auto_reply": lambda chosen: _auto_replies(con, chosen, now),
+                "reply": lambda chosen: act_on_replies(con, chosen, now=now, actor=actor,
+                                                       suppressions=suppressions)}
+    for kind, handle in handlers.items():
+        indices = kinds.get(kind, [])
+        for i, outcome in zip(indices, handle([items[i] for i in indices]) if indices else ()):
+            outcomes[i] = outcome
+    return [o for o in outcomes if o is not None]
 
 
 # -- bounces and complaints ---------------------------------------------------------------------
 
 
-def _bounce(con, message: Inbound, found: Match, now: datetime, suppressions: list) -> Outcome:
-    recipient = (message.bounce_recipient or "").strip().lower() or None
-    if found.prospect_id is None and recipient is None:
-        return Outcome("unmatched", reason="a delivery report for nothing we sent; kept for review")
-    out = Outcome("processed")
-    category = message.bounce_category or "hard"
-    status = message.bounce_status or "unknown status"
-    attempt = _attempt_for(con, found, recipient)
-    if category == "hard":
-        address = recipient or _prospect_email(con, found.prospect_id)
-        if address:
-            suppressions.append((address, f"hard bounce after delivery ({status})", "dsn"))
-            out.actions.append(f"suppressed {mask_email(address)}")
-        if attempt:
-            con.execute("UPDATE send_attempts SET category = 'hard', enhanced_status = ?, detail = ? "
-                        "WHERE message_id = ?", [message.bounce_status, f"bounced after acceptance: {status}",
-                                                 attempt["message_id"]])
-            con.execute("UPDATE emails SET status = 'bounced' WHERE id = ?", [attempt["email_id"]])
-            reason = pause_if_bouncing(con, attempt["inbox_id"])
-            if reason:
-                out.actions.append(f"inbox paused: {reason}")
-    elif category == "policy":
-        inbox = attempt["inbox_id"] if attempt else found.inbox_id
-        if inbox:
-            con.execute("UPDATE inboxes SET health_score = greatest(0, health_score + ?) WHERE id = ?",
-                        [HEALTH_POLICY, inbox])
+def _bounces(con, items: list[tuple[Inbound, Match]], now: datetime, suppressions: list) -> list[Outcome]:
+    """Hard: the address suppressed, the send marked bounced, its inbox paused if its bounce rate
+    went over the limit (told on the batch's last hard bounce from that inbox). Policy: the inbox's
+    health drops and an alert is stored. Soft: noted."""
+    recipients = [(m.bounce_recipient or "").strip().lower() or None for m, _ in items]
+    attempts = _attempts_for(con, [found for _, found in items], recipients)
+    emails = _prospect_emails(con, [f.prospect_id for (m, f), r in zip(items, recipients)
+                                    if r is None and (m.bounce_category or "hard") == "hard"])
+    outcomes: list[Outcome] = []
+    hard_rows, policy_rows, bounced_emails, health = {}, {}, set(), {}
+    last_hard: dict[str, Outcome] = {}
+    for (message, found), recipient, attempt in zip(items, recipients, attempts):
+        if found.prospect_id is None and recipient is None:
+            outcomes.append(Outcome("unmatched", reason="a delivery report for nothing we sent; kept for review"))
+            continue
+        out = Outcome("processed")
+        outcomes.append(out)
+        category = message.bounce_category or "hard"
+        status = message.bounce_status or "unknown status"
+        if category == "hard":
+            address = recipient or emails.get(found.prospect_id)
+            if address:
+                suppressions.append((address, f"hard bounce after delivery ({status})", "dsn"))
+                out.actions.append(f"suppressed {mask_email(address)}")
             if attempt:
-                con.execute("UPDATE send_attempts SET category = 'policy', enhanced_status = ? "
-                            "WHERE message_id = ?", [message.bounce_status, attempt["message_id"]])
-            record_alert(con, "sender_policy", "error",
-                         f"a delivery report refused inbox {inbox} by policy ({status})",
-                         {"inbox_id": inbox, "enhanced_status": message.bounce_status,
-                          "inbound_message": message.id})
-            out.actions.append(f"inbox {inbox} health {HEALTH_POLICY:+.0f}, alert stored")
-    else:
-        out.actions.append(f"soft bounce noted ({status}): the recipient's server keeps trying")
-    return out
+                hard_rows[attempt["message_id"]] = {
+                    "message_id": attempt["message_id"], "category": "hard",
+                    "enhanced_status": message.bounce_status, "detail": f"bounced after acceptance: {status}"}
+                policy_rows.pop(attempt["message_id"], None)
+                bounced_emails.add(attempt["email_id"])
+                last_hard[attempt["inbox_id"]] = out
+        elif category == "policy":
+            inbox = attempt["inbox_id"] if attempt else found.inbox_id
+            if inbox:
+                health[inbox] = health.get(inbox, 0) + 1
+                if attempt:
+                    policy_rows[attempt["message_id"]] = {
+                        "message_id": attempt["message_id"], "category": "policy",
+                        "enhanced_status": message.bounce_status}
+                    hard_rows.pop(attempt["message_id"], None)
+                record_alert(con, "sender_policy", "error",
+                             f"a delivery report refused inbox {inbox} by policy ({status})",
+                             {"inbox_id": inbox, "enhanced_status": message.bounce_status,
+                              "inbound_message": message.id})
+                out.actions.append(f"inbox {inbox} health {HEALTH_POLICY:+.0f}, alert stored")
+        else:
+            out.actions.append(f"soft bounce noted ({status}): the recipient's server keeps trying")
+    update_rows(con, "send_attempts", list(hard_rows.values()), key=("message_id",))
+    update_rows(con, "send_attempts", list(policy_rows.values()), key=("message_id",))
+    if bounced_emails:
+        con.execute("UPDATE emails SET status = 'bounced' WHERE id IN (SELECT unnest(?))", [sorted(bounced_emails)])
+    if health:
+        # Each policy report lowers the score by the same step, never below zero.
+        con.execute("UPDATE inboxes SET health_score = greatest(0, health_score + ? * h.n) "
+                    "FROM (SELECT unnest(?) AS id, unnest(?) AS n) h WHERE inboxes.id = h.id",
+                    [HEALTH_POLICY, list(health), list(health.values())])
+    for inbox, out in last_hard.items():
+        reason = pause_if_bouncing(con, inbox)
+        if reason:
+            out.actions.append(f"inbox paused: {reason}")
+    return outcomes
 
 
-def _complaint(con, message: Inbound, found: Match, suppressions: list) -> Outcome:
-    address = (message.bounce_recipient or "").strip().lower() or _prospect_email(con, found.prospect_id)
-    if not address:
-        return Outcome("unmatched", reason="a complaint about nothing we can name; kept for review")
-    out = Outcome("processed")
-    suppressions.append((address, "complaint (feedback report)", "complaint"))
-    out.actions.append(f"suppressed {mask_email(address)}")
-    record_alert(con, "complaint", "error", f"spam complaint about a send from inbox {found.inbox_id}",
-                 {"inbox_id": found.inbox_id, "prospect_id": found.prospect_id,
-                  "inbound_message": message.id})
-    return out
+def _complaints(con, items: list[tuple[Inbound, Match]], suppressions: list) -> list[Outcome]:
+    emails = _prospect_emails(con, [found.prospect_id for m, found in items
+                                    if not (m.bounce_recipient or "").strip()])
+    outcomes = []
+    for message, found in items:
+        address = (message.bounce_recipient or "").strip().lower() or emails.get(found.prospect_id)
+        if not address:
+            outcomes.append(Outcome("unmatched", reason="a complaint about nothing we can name; kept for review"))
+            continue
+        suppressions.append((address, "complaint (feedback report)", "complaint"))
+        record_alert(con, "complaint", "error", f"spam complaint about a send from inbox {found.inbox_id}",
+                     {"inbox_id": found.inbox_id, "prospect_id": found.prospect_id,
+                      "inbound_message": message.id})
+        outcomes.append(Outcome("processed", [f"suppressed {mask_email(address)}"]))
+    return outcomes
 
 
-def _attempt_for(con, found: Match, recipient: str | None) -> dict | None:
-    if found.prospect_id is not None and found.sequence_step is not None:
-        rows = fetch_dicts(con, "SELECT a.message_id, a.inbox_id, l.email_id FROM send_attempts a "
-                                "JOIN send_ledger l USING (prospect_id, sequence_step) "
-                                "WHERE a.prospect_id = ? AND a.sequence_step = ? AND a.state = 'sent' "
-                                "ORDER BY a.claimed_at DESC LIMIT 1",
-                           [found.prospect_id, found.sequence_step])
-        if rows:
-            return rows[0]
-    if recipient:
-        rows = fetch_dicts(con, "SELECT a.message_id, a.inbox_id, l.email_id FROM send_attempts a "
-                                "JOIN send_ledger l USING (prospect_id, sequence_step) "
-                                "WHERE a.to_email = ? AND a.state = 'sent' ORDER BY a.claimed_at DESC LIMIT 1",
-                           [recipient])
-        if rows:
-            return rows[0]
-    return None
+_LATEST_SENT = ("SELECT a.message_id, a.inbox_id, l.email_id, {key} FROM send_attempts a "
+                "JOIN send_ledger l USING (prospect_id, sequence_step) {join} WHERE a.state = 'sent' "
+                "QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY a.claimed_at DESC) = 1")
 
 
-def _prospect_email(con, prospect_id: str | None) -> str | None:
-    if prospect_id is None:
-        return None
-    rows = con.execute("SELECT lower(trim(email)) FROM prospects WHERE id = ?", [prospect_id]).fetchall()
-    return rows[0][0] if rows and rows[0][0] else None
+def _attempts_for(con, found: list[Match], recipients: list[str | None]) -> list[dict | None]:
+    """The latest sent attempt each bounce is about: by the matched send (prospect and step), else
+    by the recipient it names."""
+    sends = sorted({(f.prospect_id, f.sequence_step) for f in found
+                    if f.prospect_id is not None and f.sequence_step is not None})
+    by_send = {(r["prospect_id"], r["sequence_step"]): r for r in fetch_dicts(con, _LATEST_SENT.format(
+        key="a.prospect_id, a.sequence_step",
+        join="JOIN (SELECT unnest(?) AS prospect_id, unnest(?) AS sequence_step) k "
+             "ON k.prospect_id = a.prospect_id AND k.sequence_step = a.sequence_step"),
+        [[s[0] for s in sends], [s[1] for s in sends]])} if sends else {}
+    wanted = sorted({r for f, r in zip(found, recipients) if r and (f.prospect_id, f.sequence_step) not in by_send})
+    by_recipient = {r["to_email"]: r for r in fetch_dicts(con, _LATEST_SENT.format(
+        key="a.to_email", join="JOIN (SELECT unnest(?) AS to_email) k ON k.to_email = a.to_email"),
+        [wanted])} if wanted else {}
+    return [by_send.get((f.prospect_id, f.sequence_step)) or by_recipient.get(r) for f, r in zip(found, recipients)]
+
+
+def _prospect_emails(con, prospect_ids: list[str | None]) -> dict[str, str]:
+    ids = sorted({p for p in prospect_ids if p is not None})
+    if not ids:
+        return {}
+    return {pid: email for pid, email in con.execute(
+        "SELECT id, lower(trim(email)) FROM prospects WHERE id IN (SELECT unnest(?)) AND "
+        "coalesce(trim(email), '') <> ''", [ids]).fetchall()}
 
 
 # -- auto-replies ---------------------------------------------------------------------------------
 
 
-def _auto_reply(con, message: Inbound, found: Match, now: datetime) -> Outcome:
-    base = message.received_at or now
-    if message.return_date:
-        until = datetime.combine(message.return_date, time(0), tzinfo=timezone.utc) + timedelta(days=1)
-        stated = f"back on {message.return_date.isoformat()}"
-    else:
-        until, stated = base + DEFAULT_HOLD, "no return date stated: 7 days"
-    until = max(base, min(until, base + MAX_HOLD))
-    # A value, not an increment: processing the same auto-reply twice sets the same hold.
-    con.execute("UPDATE prospects SET follow_up_hold_until = greatest(coalesce(follow_up_hold_until, ?), ?) "
-                "WHERE id = ?", [until, until, found.prospect_id])
-    return Outcome("processed", [f"follow-ups held until {until:%Y-%m-%d} ({stated})"])
+def _auto_replies(con, items: list[tuple[Inbound, Match]], now: datetime) -> list[Outcome]:
+    """Follow-ups wait until the stated return: a value, not an increment, so processing the same
+    auto-reply twice sets the same hold; the latest of a batch's holds per prospect wins."""
+    outcomes, holds = [], {}
+    for message, found in items:
+        base = message.received_at or now
+        if message.return_date:
+            until = datetime.combine(message.return_date, time(0), tzinfo=timezone.utc) + timedelta(days=1)
+            stated = f"back on {message.return_date.isoformat()}"
+        else:
+            until, stated = base + DEFAULT_HOLD, "no return date stated: 7 days"
+        until = max(base, min(until, base + MAX_HOLD))
+        holds[found.prospect_id] = max(until, holds.get(found.prospect_id, until))
+        outcomes.append(Outcome("processed", [f"follow-ups held until {until:%Y-%m-%d} ({stated})"]))
+    if holds:
+        con.execute("UPDATE prospects SET follow_up_hold_until = greatest(coalesce(follow_up_hold_until, "
+                    "h.until), h.until) FROM (SELECT unnest(?) AS id, unnest(?::TIMESTAMPTZ[]) AS until) h "
+                    "WHERE prospects.id = h.id", [list(holds), list(holds.values())])
+    return outcomes
 
 
 # -- delegation ---------------------------------------------------------------------------------
@@ -263,9 +322,8 @@ def _create_delegations(con, found: list[tuple[Outcome, dict, dict]], actor: str
         outcome.actions.append(f"delegated prospect {prospect['id']} created ({who}), enters enrichment")
     insert_rows(con, "prospects", [p for p, _ in fresh])
     insert_rows(con, "prospect_sources", [s for _, s in fresh])
-    for prospect, _ in fresh:
-        stages.log_creation(con, [prospect["id"]], reason=f"delegated by {prospect['parent_prospect_id']} "
-                            "in a reply", actor=actor)
+    stages.log_creation(con, [p["id"] for p, _ in fresh], actor=actor, reason=[
+        f"delegated by {p['parent_prospect_id']} in a reply" for p, _ in fresh])
 
 
 def act_on_replies(con: duckdb.DuckDBPyConnection, items: list[tuple[Inbound, Match]], *,
@@ -330,7 +388,7 @@ def act_on_replies(con: duckdb.DuckDBPyConnection, items: list[tuple[Inbound, Ma
             current, target = stage_now[found.prospect_id], INTENT_STAGE[intent]
             if (current != target and target in ALLOWED.get(current, frozenset())
                     and (target == Stage.LOST or _RANK.get(current, 99) < _RANK.get(target, 0))):
-                moves.setdefault((target, intent), []).append(found.prospect_id)
+                moves.setdefault(found.prospect_id, []).append((target, intent))
                 stage_now[found.prospect_id] = target
                 out.actions.append(f"stage {current} -> {target}")
         if intent == "delegated" and analysis:
@@ -351,14 +409,16 @@ def act_on_replies(con: duckdb.DuckDBPyConnection, items: list[tuple[Inbound, Ma
 
     insert_rows(con, "replies", reply_rows, on_conflict="ON CONFLICT DO NOTHING")
     update_rows(con, "prospects", list(score_rows.values()), key=("id",))
-    # One move per prospect and target: a second reply in the same batch cannot move it twice.
-    for (target, intent), ids in moves.items():
-        movable = [i for i in dict.fromkeys(ids)]
-        from_stage = {r[0]: r[1] for r in con.execute(
-            "SELECT id, stage FROM prospects WHERE id IN (SELECT unnest(?))", [movable]).fetchall()}
-        movable = [i for i in movable if target in ALLOWED.get(Stage(from_stage[i]), frozenset())
-                   and from_stage[i] != target]
-        stages.transition_many(con, movable, target, reason=f"reply: {intent}", actor=actor)
+    # A prospect's moves in the order its replies came (only forward, see ``stage_now``): each
+    # round moves every prospect one step, in one statement.
+    for step in range(max(map(len, moves.values()), default=0)):
+        wanted = {pid: m[step] for pid, m in moves.items() if len(m) > step}
+        stage_of = dict(con.execute("SELECT id, stage FROM prospects WHERE id IN (SELECT unnest(?))",
+                                    [list(wanted)]).fetchall())
+        stages.transition_each(con, {
+            pid: (target, f"reply: {intent}") for pid, (target, intent) in wanted.items()
+            if stage_of[pid] != target and target in ALLOWED.get(Stage(stage_of[pid]), frozenset())},
+            actor=actor)
     replied = sorted({r["prospect_id"] for r in reply_rows})
     _stop_follow_ups_many(con, replied, prospects, now)
     insert_rows(con, "notifications", notify, on_conflict="ON CONFLICT DO NOTHING")
@@ -382,6 +442,8 @@ def _stop_follow_ups_many(con, pids: list[str], prospects: dict[str, dict], now:
     ids = sorted({r[0] for r in same})
     con.execute("UPDATE prospects SET follow_up_hold_until = greatest(coalesce(follow_up_hold_until, ?), ?) "
                 "WHERE id IN (SELECT unnest(?))", [until, until, ids])
-    for other, company in same:
-        con.execute("UPDATE emails SET status = 'held', hold_reason = ? WHERE prospect_id = ? "
-                    "AND status = 'queued'", [f"another contact at {company} replied", other])
+    reasons = {other: f"another contact at {company} replied" for other, company in same}
+    con.execute("UPDATE emails SET status = 'held', hold_reason = h.reason "
+                "FROM (SELECT unnest(?) AS prospect_id, unnest(?) AS reason) h "
+                "WHERE emails.prospect_id = h.prospect_id AND emails.status = 'queued'",
+                [list(reasons), list(reasons.values())])

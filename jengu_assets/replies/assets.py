@@ -22,9 +22,8 @@ from typing import Any
 import dagster as dg
 
 from jengu_assets.acquisition.reporting import markdown_table
-from jengu_assets.composition.compliance import suppress_addresses
 from jengu_assets.replies import prompts
-from jengu_assets.replies.actions import Analysis, Inbound, Outcome, act, act_on_replies
+from jengu_assets.replies.actions import Analysis, Inbound, Outcome, act_many
 from jengu_assets.replies.intent import offline_handler, offline_intent
 from jengu_assets.replies.matching import Match, match_many
 from jengu_assets.replies.understanding import Understanding, understand
@@ -128,19 +127,9 @@ def _apply(con, batch: list[tuple[dict, Understanding]], analyses: dict[str, Ana
         [[row["id"] for row, _ in batch]]).fetchall()}
     batch = [(row, u) for row, u in batch if row["id"] in still_new]
     matches = match_many(con, [_query(u) for _, u in batch])
-    outcomes: dict[str, Outcome] = {}
-    replies_now, suppressions = [], []
-    for (row, u), found in zip(batch, matches):
-        inbound = _to_inbound(row, u, analyses.get(row["id"]))
-        if u.kind == "human_reply" and found.prospect_id is not None:
-            replies_now.append((inbound, found))
-        else:
-            outcomes[row["id"]] = act(con, inbound, found, now=now, actor=actor,
-                                      suppressions=suppressions)
-    for (inbound, _), outcome in zip(replies_now, act_on_replies(
-            con, replies_now, now=now, actor=actor, suppressions=suppressions)):
-        outcomes[inbound.id] = outcome
-    suppress_addresses(con, suppressions, actor=actor)
+    outcomes = {row["id"]: outcome for (row, _), outcome in zip(batch, act_many(
+        con, [(_to_inbound(row, u, analyses.get(row["id"])), found)
+              for (row, u), found in zip(batch, matches)], now=now, actor=actor))}
     update_rows(con, "inbound_messages", [{
         "id": row["id"], "status": outcomes[row["id"]].status, "kind": u.kind,
         "reason": outcomes[row["id"]].reason, "from_email": u.parsed.from_address,

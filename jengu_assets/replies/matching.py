@@ -9,7 +9,7 @@ threading headers still reach the right prospect. No match is kept for review, n
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -47,54 +47,60 @@ def match(
     from_address: str | None = None,
 ) -> Match:
     """The best match for one inbound message, by the order in the module docstring."""
-    candidates: list[tuple[str, str]] = []
-    if in_reply_to:
-        candidates.append(("in_reply_to", in_reply_to.strip()))
-    candidates += [("references", r.strip()) for r in reversed(references) if r.strip()]
-    if original_message_id:
-        candidates.append(("bounce_original", original_message_id.strip()))
-    found = _by_message_id(con, [c[1] for c in candidates])
-    for how, message_id in candidates:
-        if message_id in found:
-            prospect_id, email_id, inbox_id, step = found[message_id]
-            return Match(prospect_id, email_id, inbox_id, step, how)
-    for how, address in (("recipient", original_recipient), ("address", from_address)):
-        if not address:
-            continue
-        row = con.execute(
-            "SELECT l.prospect_id, l.email_id, l.inbox_id, l.sequence_step FROM send_ledger l "
-            "WHERE l.to_email = lower(trim(?)) ORDER BY l.claimed_at DESC LIMIT 1", [address]).fetchall()
-        if row:
-            return Match(*row[0], how)
-        row = con.execute(
-            "SELECT id FROM prospects WHERE lower(trim(email)) = lower(trim(?)) "
-            "ORDER BY updated_at DESC LIMIT 1", [address]).fetchall()
-        if row:
-            return Match(row[0][0], None, None, None, how)
-    return NO_MATCH
+    return match_many(con, [{
+        "in_reply_to": in_reply_to, "references": references,
+        "original_message_id": original_message_id, "original_recipient": original_recipient,
+        "from_address": from_address}])[0]
+
+
+def _by_address(con, addresses: set[str]) -> dict[str, Match]:
+    """For each address (lowercased, trimmed), the latest send to it, else the prospect with it
+    that changed last; ``matched_by`` is left for the caller."""
+    if not addresses:
+        return {}
+    wanted = sorted(addresses)
+    found = {r[0]: Match(*r[1:], None) for r in con.execute(
+        "SELECT l.to_email, l.prospect_id, l.email_id, l.inbox_id, l.sequence_step FROM send_ledger l "
+        "WHERE l.to_email IN (SELECT unnest(?)) "
+        "QUALIFY row_number() OVER (PARTITION BY l.to_email ORDER BY l.claimed_at DESC) = 1",
+        [wanted]).fetchall()}
+    rest = [a for a in wanted if a not in found]
+    if rest:
+        found.update((r[0], Match(r[1], None, None, None, None)) for r in con.execute(
+            "SELECT lower(trim(email)) AS address, id FROM prospects "
+            "WHERE lower(trim(email)) IN (SELECT unnest(?)) "
+            "QUALIFY row_number() OVER (PARTITION BY address ORDER BY updated_at DESC) = 1",
+            [rest]).fetchall())
+    return found
+
+
+def _address(value: str | None) -> str | None:
+    return value.strip().lower() or None if value else None
 
 
 def match_many(con: duckdb.DuckDBPyConnection, queries: Sequence[dict]) -> list[Match]:
-    """``match`` for many messages at once: one query for every thread header of the batch, the
-    address fallback only for those the threads do not place. Each query holds ``match``'s keyword
-    arguments."""
+    """``match`` for many messages at once: one query for every thread header of the batch, and
+    the address fallback in two more for those the threads do not place. Each query holds
+    ``match``'s keyword arguments."""
     ids = set()
     for q in queries:
         ids.update(i.strip() for i in (q.get("in_reply_to"), q.get("original_message_id"), *q.get("references", ()))
                    if i and i.strip())
     found = _by_message_id(con, sorted(ids))
-    out = []
+    threaded: list[Match | None] = []
     for q in queries:
         candidates = ([("in_reply_to", q["in_reply_to"].strip())] if q.get("in_reply_to") else []) + \
             [("references", r.strip()) for r in reversed(q.get("references", ())) if r.strip()] + \
             ([("bounce_original", q["original_message_id"].strip())] if q.get("original_message_id") else [])
         hit = next(((how, m) for how, m in candidates if m in found), None)
-        if hit:
-            prospect_id, email_id, inbox_id, step = found[hit[1]]
-            out.append(Match(prospect_id, email_id, inbox_id, step, hit[0]))
-        elif q.get("original_recipient") or q.get("from_address"):
-            out.append(match(con, in_reply_to=None, original_recipient=q.get("original_recipient"),
-                             from_address=q.get("from_address")))
-        else:
-            out.append(NO_MATCH)
+        threaded.append(Match(*found[hit[1]], hit[0]) if hit else None)
+    by_address = _by_address(con, {a for q, t in zip(queries, threaded) if t is None for a in (
+        _address(q.get("original_recipient")), _address(q.get("from_address"))) if a})
+    out = []
+    for q, hit in zip(queries, threaded):
+        for how, address in (("recipient", _address(q.get("original_recipient"))),
+                             ("address", _address(q.get("from_address")))):
+            if hit is None and address in by_address:
+                hit = replace(by_address[address], matched_by=how)
+        out.append(hit or NO_MATCH)
     return out
