@@ -46,7 +46,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from jengu.instance import INSTANCE_CONFIGS, open_instance
+from jengu.instance import instance_profile, open_instance
 from jengu_assets.sending.inboxes import Inbox, InboxConfigError, load_inboxes
 from jengu_assets.sending.unsubscribe import SECRET_ENV
 from jengu_resources import settings
@@ -168,10 +168,7 @@ def _row_counts(con: duckdb.DuckDBPyConnection) -> Check:
 
 def _instance_target(env: Mapping[str, str]) -> tuple[str, str | None]:
     """(profile, where its storage lives) or raises ValueError with what is wrong."""
-    profile = env.get("JENGU_DAGSTER_INSTANCE") or "sqlite"   # empty: the default
-    if profile not in INSTANCE_CONFIGS:
-        raise ValueError(f"JENGU_DAGSTER_INSTANCE={profile!r} is not one of "
-                         f"{', '.join(INSTANCE_CONFIGS)}")
+    profile = instance_profile(env)
     if profile == "sqlite":
         return profile, None
     url = env.get("JENGU_DAGSTER_PG_URL", "")

@@ -7,6 +7,7 @@ there (``dagster.postgres.yaml`` instead when ``JENGU_DAGSTER_INSTANCE=postgres`
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,13 +20,12 @@ if TYPE_CHECKING:   # Dagster is imported when an instance opens: `jengu --help`
 INSTANCE_CONFIGS = {"sqlite": "dagster.yaml", "postgres": "dagster.postgres.yaml"}
 
 
-def instance_profile() -> str:
-    profile = os.environ.get("JENGU_DAGSTER_INSTANCE") or "sqlite"   # empty: the default
-    if profile not in INSTANCE_CONFIGS:
-        raise SystemExit(
-            f"JENGU_DAGSTER_INSTANCE={profile!r} is not one of {', '.join(INSTANCE_CONFIGS)}"
-        )
-    return profile
+def instance_profile(env: Mapping[str, str] = os.environ) -> str:
+    """The instance config's profile, ``sqlite`` when unset or empty; raises ``SettingError``
+    naming the variable for any other value."""
+    from jengu_resources.settings import read
+
+    return read("JENGU_DAGSTER_INSTANCE", env) or "sqlite"
 
 
 def prepare_dagster_home(home: JenguHome | None = None, profile: str | None = None) -> Path:

@@ -10,17 +10,20 @@ branch left out cannot match anywhere in the text, and the leftmost-first choice
 others is unchanged.
 
 Literals are looked up in the text folded as IGNORECASE compares characters (``fold``), which
-is sound for case-sensitive patterns too: a text holding "Abc" holds "abc" once folded. Groups are not numbered as in the whole pattern:
-``Phrases`` offers the whole match, its span and position, as its rule sets use.
+is sound for case-sensitive patterns too: a text holding "Abc" holds "abc" once folded. A branch
+whose literal cannot be named (a character class, an unusual construct) is always searched.
+Groups are not numbered as in the whole pattern: ``Phrases`` offers the whole match, its span and
+position, as the rule sets use. Patterns are read with the ``re`` package's own parser, and the
+subsets compiled outside its cache of 512 patterns, which they would otherwise crowd out.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from re import _casefix, _constants, _parser  # type: ignore[attr-defined]
+from re import _casefix, _compiler, _constants, _parser  # type: ignore[attr-defined]
 
-_CACHE_LIMIT = 1024     # compiled subsets per rule set; cleared when full
+_CACHE_LIMIT = 256     # compiled subsets per rule set; cleared when full
 
 
 def _fold_table() -> dict[int, int | None]:
@@ -76,7 +79,7 @@ def _literal(chars: list[int]) -> str:
 
 
 def _needs(items, flags: int) -> frozenset[str] | None:
-    """Literals of which at least one occurs (lowercased) in any text a parsed sequence matches;
+    """Literals of which at least one occurs (folded) in any text a parsed sequence matches;
     None when none can be named. Of a sequence's mandatory parts, the most selective one."""
     options: list[frozenset[str]] = []
     run: list[int] = []
@@ -110,10 +113,9 @@ def _needs(items, flags: int) -> frozenset[str] | None:
 def needs(branch: str, flags: int = 0) -> frozenset[str] | None:
     """What ``branch`` cannot match without (see ``_needs``); None when unknown."""
     try:
-        need = _needs(_parser.parse(branch, flags), flags)
+        return _needs(_parser.parse(branch, flags), flags)
     except Exception:   # an unusual construct: the branch is simply always searched
         return None
-    return need
 
 
 class Phrases:
@@ -150,16 +152,17 @@ class Phrases:
         except KeyError:
             pass
         chosen = tuple(sorted({*self._always, *(i for s in present for i in self._owners[s])}))
-        if chosen not in self._by_branches:
-            self._by_branches[chosen] = (
-                self.whole if len(chosen) == len(self._parts)
-                else re.compile("|".join(self._parts[i] for i in chosen), self.flags) if chosen
-                else None)
+        if chosen in self._by_branches:
+            compiled = self._by_branches[chosen]
+        elif len(chosen) == len(self._parts):
+            compiled = self.whole
+        else:
+            compiled = _compiler.compile("|".join(self._parts[i] for i in chosen), self.flags) \
+                if chosen else None
         if len(self._by_literals) >= _CACHE_LIMIT:
-            self._by_literals.clear()
-            self._by_branches = {chosen: self._by_branches[chosen]}
-        self._by_literals[present] = self._by_branches[chosen]
-        return self._by_branches[chosen]
+            self._by_literals, self._by_branches = {}, {}
+        self._by_branches[chosen] = self._by_literals[present] = compiled
+        return compiled
 
     def search(self, text: str) -> re.Match[str] | None:
         pattern = self.for_text(text)
@@ -168,6 +171,3 @@ class Phrases:
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         pattern = self.for_text(text)
         return pattern.finditer(text) if pattern else iter(())
-
-    def findall_spans(self, text: str) -> list[tuple[int, int]]:
-        return [m.span() for m in self.finditer(text)]

@@ -280,3 +280,11 @@ def test_an_empty_instance_profile_means_the_default(monkeypatch):
 
     monkeypatch.setenv("JENGU_DAGSTER_INSTANCE", "")
     assert instance_profile() == "sqlite"
+
+
+def test_an_unknown_instance_profile_is_named(monkeypatch):
+    from jengu.instance import instance_profile
+
+    with pytest.raises(settings.SettingError, match="JENGU_DAGSTER_INSTANCE='mysql' is invalid"):
+        instance_profile({"JENGU_DAGSTER_INSTANCE": "mysql"})
+    assert instance_profile({"JENGU_DAGSTER_INSTANCE": "postgres"}) == "postgres"

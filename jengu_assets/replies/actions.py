@@ -125,7 +125,7 @@ def act_many(con: duckdb.DuckDBPyConnection, items: list[tuple[Inbound, Match]],
                                   "prospect; kept for review")
         else:
             kinds.setdefault("auto_reply" if message.kind == "auto_reply" else "reply", []).append(i)
-    handlers = {"bounce": lambda chosen: _bounces(con, chosen, now, suppressions),
+    handlers = {"bounce": lambda chosen: _bounces(con, chosen, suppressions),
                 "complaint": lambda chosen: _complaints(con, chosen, suppressions),
                 "auto_reply": lambda chosen: _auto_replies(con, chosen, now),
                 "reply": lambda chosen: act_on_replies(con, chosen, now=now, actor=actor,
@@ -134,13 +134,15 @@ def act_many(con: duckdb.DuckDBPyConnection, items: list[tuple[Inbound, Match]],
         indices = kinds.get(kind, [])
         for i, outcome in zip(indices, handle([items[i] for i in indices]) if indices else ()):
             outcomes[i] = outcome
-    return [o for o in outcomes if o is not None]
+    done = [o for o in outcomes if o is not None]
+    assert len(done) == len(items), "every message gets an outcome"
+    return done
 
 
 # -- bounces and complaints ---------------------------------------------------------------------
 
 
-def _bounces(con, items: list[tuple[Inbound, Match]], now: datetime, suppressions: list) -> list[Outcome]:
+def _bounces(con, items: list[tuple[Inbound, Match]], suppressions: list) -> list[Outcome]:
     """Hard: the address suppressed, the send marked bounced, its inbox paused if its bounce rate
     went over the limit (told on the batch's last hard bounce from that inbox). Policy: the inbox's
     health drops and an alert is stored. Soft: noted."""
