@@ -537,3 +537,24 @@ def test_utf8_and_cp1252_mixed_in_one_file_both_decode(tmp_path):
     lead_file = read_lead_file(path)
     assert [r.lead.company_name for r in lead_file.rows] == ["Hôtel du Lac", "Hôtel Royal"]
     assert lead_file.encoding == "utf-8+cp1252"
+
+
+def test_a_region_column_alone_names_its_country(tmp_path: Path) -> None:
+    """No country column: a region only one country has names it, so the jurisdiction rules and
+    business hours apply; a region name shared by countries, or one the record contradicts, does
+    not guess."""
+    from jengu_assets.composition.compliance import DEFAULT_JURISDICTION_RULES, jurisdiction_check
+
+    path = _write(tmp_path, (
+        "Company,City,State,Email\n"
+        "Hotel Alpenblick,Rosenheim,Bayern,info@alpenblick.example\n"
+        "Hotel Seeblick,Kitzbühel,Tyrol,info@seeblick.example\n"
+        "Grand Hotel,Austin,TX,info@grand.example\n"
+        "Harbour Hotel,Fremantle,WA,info@harbour.example\n"
+        "Hotel Adler,Graz,Bayern,info@adler.at\n"
+        "Peach Inn,Atlanta,Georgia,info@peach.example\n").encode())
+    leads = [r.lead for r in read_lead_file(path).rows]
+    assert [(lead.city, lead.region, lead.country) for lead in leads] == [
+        ("Rosenheim", "Bayern", "DE"), ("Kitzbühel", "Tyrol", "AT"), ("Austin", "TX", "US"),
+        ("Fremantle", "WA", None), ("Graz", "Bayern", None), ("Atlanta", "Georgia", "US")]
+    assert jurisdiction_check(leads[0].country, DEFAULT_JURISDICTION_RULES)[0] is False

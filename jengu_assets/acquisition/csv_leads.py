@@ -37,6 +37,7 @@ from jengu_assets.acquisition.rules import (
     parse_location,
     phone_countries,
     postcode_countries,
+    region_country,
 )
 from jengu_resources.text_decoding import (
     BOMS,
@@ -883,12 +884,17 @@ class _LeadBuilder:
                     region = region or loc_region  # another country's region is none of this one's
                 country = country or loc_country
         if country is None and city and region and ends_in_state_or_country(region):
-            # A state column saying "Georgia" next to "Tbilisi" names the country.
-            _city, as_region, as_country = parse_location(
+            # A state column saying "Georgia" next to "Tbilisi" names the country, next to
+            # "Atlanta" the US state.
+            _city, as_region, country = parse_location(
                 f"{city}, {region}", self._evidence(values, country, clues)
             )
-            if as_region is None:
-                region, country = None, as_country
+            region = as_region
+        if country is None and (named := region_country(region)) and all(
+                named in clue for clue in self._evidence(values, None, clues) if clue):
+            # A region column alone ("Bayern") names its country, unless the record says another:
+            # the jurisdiction rules and business hours go by the country.
+            country = named
         return city, region, country
 
     def _evidence(

@@ -597,6 +597,21 @@ _ABBREVIATIONS: dict[str, _Region] = {}
 for _region in _ALL_REGIONS:
     if _region.abbreviation:
         _ABBREVIATIONS.setdefault(_region.abbreviation, _region)
+# The countries with a region of each name, alias or abbreviation (folded).
+_REGION_NAME_COUNTRIES: dict[str, set[str]] = {}
+for _region in _ALL_REGIONS:
+    for _alias in (_region.name, *_region.aliases, *filter(None, (_region.abbreviation,))):
+        _REGION_NAME_COUNTRIES.setdefault(fold(_alias), set()).add(_region.country)
+
+
+def region_country(region: str | None) -> str | None:
+    """The country a region's name alone tells, when exactly one country has a region so named and
+    the name is no country itself: "Bayern" and "Bavaria" -> DE, "TX" -> US; "WA" (a US and an
+    Australian state), "Georgia" and "CA" (a state and a country) -> None."""
+    countries = _REGION_NAME_COUNTRIES.get(fold(region or ""), set())
+    if len(countries) != 1 or country_code(region) is not None:
+        return None
+    return next(iter(countries))
 
 # A trailing code or name that is both a state/province and a country. The first reading is the
 # default; the second wins for the cities listed (or when the part before it is a region of that
@@ -1920,7 +1935,7 @@ __all__ = [
     "ends_in_state_or_country", "extract_company", "fold", "hiring_signal", "is_decision_maker", "is_generic_domain",
     "is_hospitality_company", "is_hospitality_industry", "is_hospitality_posting",
     "is_valid_email", "looks_like_lodging", "name_key", "normalise_email", "parse_location", "phone_countries",
-    "postcode_countries", "timezone_for", "tier_for",
+    "postcode_countries", "region_country", "timezone_for", "tier_for",
 ]
 
 # Keep the loop variables of the table builders out of the module namespace.
