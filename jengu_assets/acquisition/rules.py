@@ -752,6 +752,14 @@ _SEPARATOR = re.compile(r"\s*[,;|·]\s*|\s+[-–—/]\s+")
 _POSTCODE_NL = re.compile(r"^\d{4}\s?[A-Z]{2}\s+")
 _DOTTED = re.compile(r"^(?:[A-Za-z]\.\s?){2,}$")
 _TRAILING_CODE = re.compile(r"^(.+?)\s+([A-Z]{2,3})$")
+# Italian addresses name the province by its code after the town: "00186 Roma (RM)",
+# "Sorrento (NA), Campania", "20121 Milano MI, Italia".
+_IT_PROVINCES = frozenset("""
+    AG AL AN AO AP AQ AR AT AV BA BG BI BL BN BO BR BS BT BZ CA CB CE CH CL CN CO CR CS CT CZ EN
+    FC FE FG FI FM FR GE GO GR IM IS KR LC LE LI LO LT LU MB MC ME MI MN MO MS MT NA NO NU OR PA
+    PC PD PE PG PI PN PO PR PT PU PV PZ RA RC RE RG RI RM RN RO SA SI SO SP SR SS SU SV TA TE TN
+    TO TP TR TS TV UD VA VB VC VE VI VR VT VV""".split())
+_PROVINCE_IN_BRACKETS = re.compile(r"\s*\(([A-Z]{2})\)")
 
 
 # A street: a word saying so, first ("Calle Mayor", "Rue de Rivoli") or last ("Oxford Street",
@@ -788,6 +796,8 @@ def _location_parts(text: str) -> list[str]:
     """Split a free-text location into its comma parts, minus postcodes, remote/hybrid noise and
     the street of a full address ("Unter den Linden 77, 10117 Berlin" is in Berlin)."""
     text = _WORK_MODE_PREFIX.sub("", text.strip())
+    italy = country_code(_SEPARATOR.split(text)[-1].strip(" .")) == "IT"
+    text = _PROVINCE_IN_BRACKETS.sub(lambda m: _province(m.group(1), italy, m.group(0)), text)
     # "Berlin (DE)" is a part; "Berlin (Hybrid)" is noise, which the part filter below drops.
     text = _PARENTHESIS.sub(lambda m: ", " + m.group(1), text)
     raws = _SEPARATOR.split(text)
@@ -808,7 +818,11 @@ def _location_parts(text: str) -> list[str]:
         if not part or _WORK_MODE.match(part):
             continue
         trailing = _TRAILING_CODE.match(part)  # "Sydney NSW" written without a comma
-        if trailing and (
+        if trailing and trailing.group(2) in _IT_PROVINCES and (
+            italy or _province(trailing.group(2), italy, "")
+        ):
+            parts.extend(filter(None, (trailing.group(1), _province(trailing.group(2), italy, ""))))
+        elif trailing and (
             trailing.group(2) in _ABBREVIATIONS or trailing.group(2) in _STATE_OR_COUNTRY
             or country_code(trailing.group(2))
         ):
@@ -816,6 +830,19 @@ def _location_parts(text: str) -> list[str]:
         else:
             parts.append(part)
     return parts
+
+
+def _province(code: str, italy: bool, otherwise: str) -> str:
+    """What an Italian province code after a town stands for: nothing in a location that says
+    Italy; Italy when the code is no country's and no other state's ("RM"); else ``otherwise``
+    ("Asti (AT)" without Italy may be Austria)."""
+    if code not in _IT_PROVINCES:
+        return otherwise
+    if italy:
+        return ""
+    if country_code(code) is None and code not in _ABBREVIATIONS and code not in _STATE_OR_COUNTRY:
+        return ", Italia" if otherwise else "Italia"
+    return otherwise
 
 
 def _read_code(code: str) -> tuple[str, str | None] | None:
