@@ -26,15 +26,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jengu_assets.replies.assets import process_pending  # noqa: E402
-from jengu_assets.replies.polling import poll_inbox  # noqa: E402
-from jengu_assets.sending.inboxes import find_inbox  # noqa: E402
-from jengu_resources.crm_store import CRMStore, insert_rows  # noqa: E402
-from jengu_resources.llm import LLM  # noqa: E402
-from jengu_resources.smtp import OutgoingEmail, build_message, new_message_id  # noqa: E402
-from sandbox.dovecot import start_dovecot  # noqa: E402
-from sandbox.outbox import queue_emails, warm_inboxes  # noqa: E402
-from sandbox.responders import MIX, answer  # noqa: E402
+# Jengu's modules are imported inside the functions, as under Dagster: the reader processes of a
+# backlog are spawned, and a spawned process imports the main script again. A run's process is
+# itself spawned from its code server (`python -m dagster api grpc`), whose main module
+# multiprocessing never imports again, so its readers import only jengu_assets.replies.reading
+# and start in a fraction of a second; imported at the top here, Dagster would cost each reader
+# seconds the pipeline does not spend.
 
 SENT_AT = datetime(2026, 11, 18, 10, 0, tzinfo=timezone.utc)
 INBOX = "outreach@jengu-bench.example"
@@ -45,8 +42,14 @@ ZONES = (("GB", "London", "Europe/London"), ("DE", "Berlin", "Europe/Berlin"),
          ("IT", "Rome", "Europe/Rome"))
 
 
-def prepare(store: CRMStore, n: int, seed: int, imap_port: int) -> list[bytes]:
+def prepare(store, n: int, seed: int, imap_port: int) -> list[bytes]:
     """N prospects whose first email went out, and what each of them answers."""
+    from jengu_assets.sending.inboxes import find_inbox
+    from jengu_resources.crm_store import insert_rows
+    from jengu_resources.smtp import OutgoingEmail, build_message, new_message_id
+    from sandbox.outbox import queue_emails, warm_inboxes
+    from sandbox.responders import MIX, answer
+
     rng = random.Random(seed)
     kinds = [k for k, _ in MIX]
     weights = [w for _, w in MIX]
@@ -83,6 +86,14 @@ def prepare(store: CRMStore, n: int, seed: int, imap_port: int) -> list[bytes]:
 
 def main() -> None:
     import os
+
+    from jengu_assets.replies.assets import process_pending
+    from jengu_assets.replies.polling import poll_inbox
+    from jengu_assets.sending.inboxes import find_inbox
+    from jengu_resources.crm_store import CRMStore
+    from jengu_resources.llm import LLM
+    from sandbox.dovecot import start_dovecot
+    from sandbox.responders import MIX
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=10_000)

@@ -26,7 +26,8 @@ from jengu_assets.replies import prompts
 from jengu_assets.replies.actions import Analysis, Inbound, Outcome, act_many
 from jengu_assets.replies.intent import offline_handler, offline_intent
 from jengu_assets.replies.matching import Match, match_many
-from jengu_assets.replies.understanding import Understanding, understand
+from jengu_assets.replies.reading import read_batch
+from jengu_assets.replies.understanding import Understanding
 from jengu_resources.crm_store import CRMStore, fetch_dicts, update_rows
 from jengu_resources.llm import LLM, LLMError
 
@@ -185,19 +186,6 @@ def _tally(report: ProcessReport, results: list, failed: dict[str, str],
                 "kind": u.kind, "status": outcome.status,
                 "intent": analysis.intent if analysis else "",
                 "matched_by": found.matched_by or "", "actions": "; ".join(outcome.actions)[:120]})
-
-
-def read_batch(raws: list[bytes], own: frozenset[str], offline: bool
-               ) -> list[tuple[Understanding, prompts.ReplyAnalysis | None]]:
-    """Understanding, and the offline intent of human replies when no provider is configured: pure
-    CPU work, so a backlog has it done in a worker process while this one writes."""
-    out = []
-    for raw in raws:
-        u = understand(raw, own_addresses=own)
-        value = (offline_intent(u.reply_text or "", u.parsed.subject)
-                 if offline and u.kind == "human_reply" else None)
-        out.append((u, value))
-    return out
 
 
 def process_pending(crm: CRMStore, llm: LLM, *, actor: str, now: datetime | None = None,
