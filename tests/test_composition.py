@@ -13,6 +13,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 import dagster as dg
@@ -391,3 +392,29 @@ def test_a_report_stored_before_structured_provenance_still_composes() -> None:
     assert "No direct booking" not in french.body and "Hiring" not in french.body
     for draft in (english, french):
         assert all(r.passed for r in _text_gates(draft, report))
+
+
+def test_a_region_alone_names_the_country_whose_rule_holds_the_email(crm):
+    """A prospect imported without a country but with a region only Germany has is held as
+    German, at composition and again at the send gate."""
+    from jengu_assets.composition.compliance import DEFAULT_JURISDICTION_RULES
+    from jengu_assets.sending.selection import check
+
+    report = _report("p_bay", "Hotel Alpenblick", None, "de", "Max Bauer")
+    with crm.transaction() as con:
+        insert_rows(con, "prospects", [{
+            "id": "p_bay", "company_name": "Hotel Alpenblick", "contact_name": "Max Bauer",
+            "email": "max@alpenblick.example", "country": None, "region": "Bayern",
+            "name_key": "hotel alpenblick", "tier": "hot", "source": "csv", "source_ref": "seed",
+            "discovered_on": DAY, "stage": "ready", "email_sendable": True}])
+        insert_rows(con, "research_reports", [{"id": "r_p_bay", "prospect_id": "p_bay",
+                                               "partition_date": DAY,
+                                               "report": report.model_dump_json()}])
+    assert _materialize(crm, LLM()).success
+    email = _emails(crm)["p_bay"]
+    assert email["status"] == "held" and GERMAN_HOLD in email["hold_reason"]
+    row = {"sequence_step": 1, "suppressed_reason": None, "hard_bounced": False,
+           "email_sendable": True, "email_kind": "personal", "to_email": "max@alpenblick.example",
+           "prospect_email": "max@alpenblick.example", "country": None, "region": "Bayern"}
+    assert check(row, datetime(2026, 11, 18, 10, tzinfo=timezone.utc),
+                 DEFAULT_JURISDICTION_RULES) == f"jurisdiction: hold: {GERMAN_HOLD}"

@@ -31,6 +31,7 @@ import dagster as dg
 from pydantic import Field
 
 from jengu_assets import stages
+from jengu_assets.acquisition.rules import region_country
 from jengu_assets.claims import STALE_CLAIM
 from jengu_assets.composition import compliance, gates
 from jengu_assets.composition.footer import DEFAULT_SENDER_POSTAL_ADDRESS, footer, with_footer
@@ -219,7 +220,7 @@ def claim(crm: CRMStore, day: date, actor: str) -> Claim:
     with crm.transaction() as con:
         rows = fetch_dicts(
             con,
-            "SELECT p.id, p.email, p.email_sendable, p.country, p.stage, r.report "
+            "SELECT p.id, p.email, p.email_sendable, p.country, p.region, p.stage, r.report "
             "FROM prospects p LEFT JOIN ("
             "  SELECT prospect_id, report, row_number() OVER ("
             "    PARTITION BY prospect_id ORDER BY partition_date DESC, created_at DESC) AS n"
@@ -243,8 +244,9 @@ def claim(crm: CRMStore, day: date, actor: str) -> Claim:
                 suppressed[pid] = f"address on the suppression list: {blocked[email.lower()]}"
             else:
                 report = ResearchReport.model_validate_json(row["report"])
-                candidates.append(Candidate(pid, email, row["country"] or report.country,
-                                            report))
+                # Without a country, a region only one country has ("Bayern") names it.
+                country = row["country"] or region_country(row["region"]) or report.country
+                candidates.append(Candidate(pid, email, country, report))
         by_stage = {row["id"]: row["stage"] for row in rows}
         for pid, reason in suppressed.items():
             stages.transition(con, pid, stages.S.SUPPRESSED, reason=reason, actor=actor)

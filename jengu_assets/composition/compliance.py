@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 import duckdb
 
 from jengu_assets import stages
+from jengu_assets.acquisition.rules import region_country
 from jengu_resources.crm_store import insert_rows
 from jengu_resources.settings import read as read_setting
 
@@ -51,9 +52,11 @@ def parse_jurisdiction_rules(extra: str | None = None,
     return rules
 
 
-def jurisdiction_check(country: str | None, rules: Mapping[str, str]) -> tuple[bool, str]:
-    """(allowed, reason) for a prospect in ``country`` (ISO 3166-1 alpha-2; unknown is allowed)."""
-    code = (country or "").strip().upper()
+def jurisdiction_check(country: str | None, rules: Mapping[str, str],
+                       region: str | None = None) -> tuple[bool, str]:
+    """(allowed, reason) for a prospect in ``country`` (ISO 3166-1 alpha-2; unknown is allowed).
+    Without a country, a ``region`` only one country has ("Bayern") stands for that country."""
+    code = (country or region_country(region) or "").strip().upper()
     rule = rules.get(code)
     if rule is None:
         return True, f"no jurisdiction rule for {code or 'an unknown country'}"

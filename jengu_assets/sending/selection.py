@@ -74,7 +74,7 @@ def check(row: Mapping[str, Any], now: datetime, jurisdictions: Mapping[str, str
         return "recipient is not a personal, verified address"
     if not row["to_email"] or row["to_email"] != row["prospect_email"]:
         return "recipient is no longer the prospect's address"
-    allowed, why = jurisdiction_check(row["country"], jurisdictions)
+    allowed, why = jurisdiction_check(row["country"], jurisdictions, row["region"])
     if not allowed:
         return f"jurisdiction: {why}"
     stages = FIRST_EMAIL_STAGES if step == 1 else FOLLOW_UP_STAGES
