@@ -797,7 +797,7 @@ def _location_parts(text: str) -> list[str]:
     the street of a full address ("Unter den Linden 77, 10117 Berlin" is in Berlin)."""
     text = _WORK_MODE_PREFIX.sub("", text.strip())
     italy = country_code(_SEPARATOR.split(text)[-1].strip(" .")) == "IT"
-    text = _PROVINCE_IN_BRACKETS.sub(lambda m: _province(m.group(1), italy, m.group(0)), text)
+    text = _PROVINCE_IN_BRACKETS.sub(lambda m: _bracketed_province(m, italy), text)
     # "Berlin (DE)" is a part; "Berlin (Hybrid)" is noise, which the part filter below drops.
     text = _PARENTHESIS.sub(lambda m: ", " + m.group(1), text)
     raws = _SEPARATOR.split(text)
@@ -818,10 +818,9 @@ def _location_parts(text: str) -> list[str]:
         if not part or _WORK_MODE.match(part):
             continue
         trailing = _TRAILING_CODE.match(part)  # "Sydney NSW" written without a comma
-        if trailing and trailing.group(2) in _IT_PROVINCES and (
-            italy or _province(trailing.group(2), italy, "")
-        ):
-            parts.extend(filter(None, (trailing.group(1), _province(trailing.group(2), italy, ""))))
+        province = _province(trailing.group(2), italy) if trailing else None
+        if trailing and province is not None:
+            parts.extend(filter(None, (trailing.group(1), province)))  # "Roma RM"
         elif trailing and (
             trailing.group(2) in _ABBREVIATIONS or trailing.group(2) in _STATE_OR_COUNTRY
             or country_code(trailing.group(2))
@@ -832,17 +831,24 @@ def _location_parts(text: str) -> list[str]:
     return parts
 
 
-def _province(code: str, italy: bool, otherwise: str) -> str:
-    """What an Italian province code after a town stands for: nothing in a location that says
-    Italy; Italy when the code is no country's and no other state's ("RM"); else ``otherwise``
-    ("Asti (AT)" without Italy may be Austria)."""
+def _province(code: str, italy: bool) -> str | None:
+    """What an Italian province code after a town stands for: nothing ("") in a location that
+    says Italy; "Italia" when the code is no country's and no other state's ("RM"); None when it
+    is no province here ("Asti (AT)" without Italy may be Austria)."""
     if code not in _IT_PROVINCES:
-        return otherwise
+        return None
     if italy:
         return ""
     if country_code(code) is None and code not in _ABBREVIATIONS and code not in _STATE_OR_COUNTRY:
-        return ", Italia" if otherwise else "Italia"
-    return otherwise
+        return "Italia"
+    return None
+
+
+def _bracketed_province(match: re.Match[str], italy: bool) -> str:
+    province = _province(match.group(1), italy)
+    if province is None:
+        return match.group(0)   # left for the parenthesis rule: "Berlin (DE)"
+    return f", {province}" if province else ""
 
 
 def _read_code(code: str) -> tuple[str, str | None] | None:
