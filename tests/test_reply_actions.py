@@ -209,3 +209,16 @@ def test_transition_each(crm, sent):
                           "WHERE actor = 'pytest' ORDER BY prospect_id") == [
         ("p000001", "sent", "engaged", "reply: a"), ("p000002", "sent", "lost", "reply: b"),
         ("p000010", None, "new", "from a"), ("p000011", None, "new", "from b")]
+
+
+def test_a_report_placed_only_by_its_recipient(crm, sent):
+    """A delivery report no thread header places is tied to the latest send to the recipient it
+    names."""
+    items = [(_message("bounce", 20, bounce_recipient=" Guest20@Hotel.example", bounce_status="5.1.1",
+                       bounce_category="hard"), NO_MATCH)]
+    with crm.transaction() as con:
+        [outcome] = act_many(con, items, now=NOW, actor="pytest")
+    assert outcome.status == "processed" and outcome.actions == ["suppressed gu***@hotel.example"]
+    assert _rows(crm, "SELECT message_id, category FROM send_attempts WHERE category <> 'delivered'") \
+        == [("<m20@jengu.test>", "hard")]
+    assert _rows(crm, "SELECT id FROM emails WHERE status = 'bounced'") == [("e000020-1",)]
