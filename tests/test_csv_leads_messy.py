@@ -30,6 +30,7 @@ import duckdb
 import pytest
 
 from jengu.cli import main
+from tests.lead_files import import_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csv_messy"
 JENGU = str(Path(sys.executable).parent / "jengu")
@@ -46,14 +47,6 @@ ROWS = [
 def _table(delimiter: str = ",", eol: str = "\r\n", header: list[str] = HEADER,
            rows: list[list[str]] = ROWS) -> str:
     return "".join(delimiter.join(r) + eol for r in [header, *rows])
-
-
-def _import(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, dict]:
-    status = main(["import-leads", str(path), "--json"])
-    out, _err = capsys.readouterr()
-    lines = out.splitlines()
-    assert len(lines) == 1, out  # one JSON object per file, nothing else on stdout
-    return status, json.loads(lines[0])
 
 
 def _assert_contract(report: dict) -> None:
@@ -247,7 +240,7 @@ CORPUS = [
 def test_messy_file(
     home, capsys, tmp_path: Path, data: bytes, counts: tuple, reasons: dict
 ) -> None:
-    status, report = _import(capsys, _write(tmp_path, data))
+    status, report = import_json(capsys, _write(tmp_path, data))
 
     assert status == 0, report
     _assert_contract(report)
@@ -269,7 +262,7 @@ def test_messy_file(
     ],
 )
 def test_exports_of_lead_tools(home, capsys, name: str, counts: tuple, reasons: dict) -> None:
-    status, report = _import(capsys, FIXTURES / name)
+    status, report = import_json(capsys, FIXTURES / name)
 
     assert status == 0
     _assert_contract(report)
@@ -382,8 +375,8 @@ def _prospects(home, sql: str) -> list[tuple]:
 
 
 def test_exports_fill_the_hotels_own_place_and_clean_values(home, capsys) -> None:
-    _import(capsys, FIXTURES / "apollo_export.csv")
-    _import(capsys, FIXTURES / "sales_navigator_export.csv")
+    import_json(capsys, FIXTURES / "apollo_export.csv")
+    import_json(capsys, FIXTURES / "sales_navigator_export.csv")
 
     rows = {r[0]: r[1:] for r in _prospects(
         home, "SELECT company_name, city, country, phone, email FROM prospects"
@@ -397,7 +390,7 @@ def test_exports_fill_the_hotels_own_place_and_clean_values(home, capsys) -> Non
 
 
 def test_entities_are_decoded_in_what_is_stored(home, capsys, tmp_path: Path) -> None:
-    _import(capsys, _write(tmp_path, b"Company,City\r\nHotel &amp; Spa Adler,M&uuml;nchen\r\n"))
+    import_json(capsys, _write(tmp_path, b"Company,City\r\nHotel &amp; Spa Adler,M&uuml;nchen\r\n"))
 
     assert _prospects(home, "SELECT company_name, city FROM prospects") == [
         ("Hotel & Spa Adler", "München")
@@ -477,7 +470,7 @@ def test_directory_and_missing_path_are_status_2(home, capsys, tmp_path: Path) -
 
 def test_rejected_rows_are_stored_with_their_reason(home, capsys, tmp_path: Path) -> None:
     data = (_table() + ",x,y,z@z.de,Rom,IT\r\n=1+1,a,b,,Rom,IT\r\n").encode()
-    _, report = _import(capsys, _write(tmp_path, data))
+    _, report = import_json(capsys, _write(tmp_path, data))
 
     stored = _prospects(
         home, "SELECT row_number, line_number, reason FROM import_rows "
@@ -489,10 +482,10 @@ def test_rejected_rows_are_stored_with_their_reason(home, capsys, tmp_path: Path
 
 def test_importing_again_changes_nothing(home, capsys, tmp_path: Path) -> None:
     lf = _write(tmp_path, _table(eol="\n").encode(), "unix.csv")
-    _, first = _import(capsys, lf)
-    _, again = _import(capsys, lf)
+    _, first = import_json(capsys, lf)
+    _, again = import_json(capsys, lf)
     # The same rows with other bytes (Windows line endings) are a new file of duplicates.
-    _, other = _import(capsys, _write(tmp_path, _table(eol="\r\n").encode(), "windows.csv"))
+    _, other = import_json(capsys, _write(tmp_path, _table(eol="\r\n").encode(), "windows.csv"))
 
     assert (first["accepted"], again["already_imported"]) == (3, True)
     assert {k: again[k] for k in ("rows", "accepted", "duplicates", "rejected")} == {
@@ -513,7 +506,7 @@ def test_a_file_recorded_on_an_earlier_day_is_admitted_when_imported_again(
     with crm.transaction() as con:
         record_lead_file(con, read_lead_file(path), date(2026, 1, 1))
 
-    _, report = _import(capsys, path)
+    _, report = import_json(capsys, path)
 
     _assert_contract(report)
     assert (report["rows"], report["accepted"], report["already_imported"]) == (3, 3, True)
@@ -524,7 +517,7 @@ def test_file_name_that_is_not_utf8_is_stored_and_printed(home, capsys, tmp_path
     path = tmp_path / os.fsdecode(b"h\xf4tels.csv")
     path.write_bytes(_table().encode())
 
-    status, report = _import(capsys, path)
+    status, report = import_json(capsys, path)
 
     assert status == 0 and report["accepted"] == 3
     assert report["file"].endswith("h\ufffdtels.csv")
