@@ -157,19 +157,12 @@ def transition_each(
         if stage is None or not can_move(stage, targets[pid]):
             raise InvalidTransition(pid, stage, targets[pid])
     values = [targets[pid].value for pid in ids]
-    if len(set(values)) == 1:
-        con.execute(
-            "UPDATE prospects SET stage = ?, stage_changed_at = now(), updated_at = now() "
-            "WHERE id IN (SELECT unnest(?::VARCHAR[]))",
-            [values[0], ids],
-        )
-    else:
-        con.execute(
-            "UPDATE prospects SET stage = m.stage, stage_changed_at = now(), updated_at = now() "
-            "FROM (SELECT unnest(?::VARCHAR[]) AS id, unnest(?::VARCHAR[]) AS stage) m "
-            "WHERE prospects.id = m.id",
-            [ids, values],
-        )
+    con.execute(
+        "UPDATE prospects SET stage = m.stage, stage_changed_at = now(), updated_at = now() "
+        "FROM (SELECT unnest(?::VARCHAR[]) AS id, unnest(?::VARCHAR[]) AS stage) m "
+        "WHERE prospects.id = m.id",
+        [ids, values],
+    )
     _log(con, ids, [current[pid] for pid in ids], values, [moves[pid][1] for pid in ids], actor)
     return {pid: Stage(current[pid]) for pid in ids}
 

@@ -31,7 +31,6 @@ import dagster as dg
 from pydantic import Field
 
 from jengu_assets import stages
-from jengu_assets.acquisition.rules import region_country
 from jengu_assets.claims import STALE_CLAIM
 from jengu_assets.composition import compliance, gates
 from jengu_assets.composition.footer import DEFAULT_SENDER_POSTAL_ADDRESS, footer, with_footer
@@ -244,8 +243,8 @@ def claim(crm: CRMStore, day: date, actor: str) -> Claim:
                 suppressed[pid] = f"address on the suppression list: {blocked[email.lower()]}"
             else:
                 report = ResearchReport.model_validate_json(row["report"])
-                # Without a country, a region only one country has ("Bayern") names it.
-                country = row["country"] or region_country(row["region"]) or report.country
+                country = compliance.prospect_country(row["country"], row["region"]) \
+                    or report.country
                 candidates.append(Candidate(pid, email, country, report))
         by_stage = {row["id"]: row["stage"] for row in rows}
         for pid, reason in suppressed.items():

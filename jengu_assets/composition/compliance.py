@@ -52,11 +52,15 @@ def parse_jurisdiction_rules(extra: str | None = None,
     return rules
 
 
-def jurisdiction_check(country: str | None, rules: Mapping[str, str],
-                       region: str | None = None) -> tuple[bool, str]:
-    """(allowed, reason) for a prospect in ``country`` (ISO 3166-1 alpha-2; unknown is allowed).
-    Without a country, a ``region`` only one country has ("Bayern") stands for that country."""
-    code = (country or region_country(region) or "").strip().upper()
+def prospect_country(country: str | None, region: str | None) -> str | None:
+    """The country a prospect's rules go by: its own, else the one a region only one country has
+    names ("Bayern": prospects stored without a country)."""
+    return country or region_country(region)
+
+
+def jurisdiction_check(country: str | None, rules: Mapping[str, str]) -> tuple[bool, str]:
+    """(allowed, reason) for a prospect in ``country`` (ISO 3166-1 alpha-2; unknown is allowed)."""
+    code = (country or "").strip().upper()
     rule = rules.get(code)
     if rule is None:
         return True, f"no jurisdiction rule for {code or 'an unknown country'}"
@@ -130,6 +134,7 @@ __all__ = [
     "DEFAULT_JURISDICTION_RULES",
     "HELD_COUNTRIES_ENV",
     "jurisdiction_check",
+    "prospect_country",
     "parse_jurisdiction_rules",
     "suppress_address",
     "suppress_addresses",

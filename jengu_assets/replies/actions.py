@@ -32,7 +32,7 @@ from jengu_assets import stages
 from jengu_assets.acquisition import rules
 from jengu_assets.alerts import record_alert
 from jengu_assets.composition.compliance import suppress_addresses
-from jengu_assets.replies.matching import Match
+from jengu_assets.replies.matching import Match, address_key
 from jengu_assets.replies.scoring import behaviour_score
 from jengu_assets.sending.business_hours import prospect_zone
 from jengu_assets.sending.inboxes import HEALTH_POLICY
@@ -146,7 +146,7 @@ def _bounces(con, items: list[tuple[Inbound, Match]], suppressions: list) -> lis
     """Hard: the address suppressed, the send marked bounced, its inbox paused if its bounce rate
     went over the limit (told on the batch's last hard bounce from that inbox). Policy: the inbox's
     health drops and an alert is stored. Soft: noted."""
-    recipients = [(m.bounce_recipient or "").strip().lower() or None for m, _ in items]
+    recipients = [address_key(m.bounce_recipient) for m, _ in items]
     attempts = _attempts_for(con, [found for _, found in items], recipients)
     emails = _prospect_emails(con, [f.prospect_id for (m, f), r in zip(items, recipients)
                                     if r is None and (m.bounce_category or "hard") == "hard"])
@@ -207,10 +207,10 @@ def _bounces(con, items: list[tuple[Inbound, Match]], suppressions: list) -> lis
 
 def _complaints(con, items: list[tuple[Inbound, Match]], suppressions: list) -> list[Outcome]:
     emails = _prospect_emails(con, [found.prospect_id for m, found in items
-                                    if not (m.bounce_recipient or "").strip()])
+                                    if not address_key(m.bounce_recipient)])
     outcomes = []
     for message, found in items:
-        address = (message.bounce_recipient or "").strip().lower() or emails.get(found.prospect_id)
+        address = address_key(message.bounce_recipient) or emails.get(found.prospect_id)
         if not address:
             outcomes.append(Outcome("unmatched", reason="a complaint about nothing we can name; kept for review"))
             continue

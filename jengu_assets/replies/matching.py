@@ -74,7 +74,8 @@ def _by_address(con, addresses: set[str]) -> dict[str, Match]:
     return found
 
 
-def _address(value: str | None) -> str | None:
+def address_key(value: str | None) -> str | None:
+    """An address as sends and prospects are looked up by: trimmed and lowercased; None if empty."""
     return value.strip().lower() or None if value else None
 
 
@@ -95,11 +96,11 @@ def match_many(con: duckdb.DuckDBPyConnection, queries: Sequence[dict]) -> list[
         hit = next(((how, m) for how, m in candidates if m in found), None)
         threaded.append(Match(*found[hit[1]], hit[0]) if hit else None)
     by_address = _by_address(con, {a for q, t in zip(queries, threaded) if t is None for a in (
-        _address(q.get("original_recipient")), _address(q.get("from_address"))) if a})
+        address_key(q.get("original_recipient")), address_key(q.get("from_address"))) if a})
     out = []
     for q, hit in zip(queries, threaded):
-        for how, address in (("recipient", _address(q.get("original_recipient"))),
-                             ("address", _address(q.get("from_address")))):
+        for how, address in (("recipient", address_key(q.get("original_recipient"))),
+                             ("address", address_key(q.get("from_address")))):
             if hit is None and address in by_address:
                 hit = replace(by_address[address], matched_by=how)
         out.append(hit or NO_MATCH)

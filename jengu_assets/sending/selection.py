@@ -16,7 +16,11 @@ from typing import Any
 
 import duckdb
 
-from jengu_assets.composition.compliance import jurisdiction_check, parse_jurisdiction_rules
+from jengu_assets.composition.compliance import (
+    jurisdiction_check,
+    parse_jurisdiction_rules,
+    prospect_country,
+)
 from jengu_assets.sending.business_hours import prospect_zone
 from jengu_assets.sending.pacing import DueEmail
 from jengu_resources.crm_store import fetch_dicts
@@ -74,7 +78,7 @@ def check(row: Mapping[str, Any], now: datetime, jurisdictions: Mapping[str, str
         return "recipient is not a personal, verified address"
     if not row["to_email"] or row["to_email"] != row["prospect_email"]:
         return "recipient is no longer the prospect's address"
-    allowed, why = jurisdiction_check(row["country"], jurisdictions, row["region"])
+    allowed, why = jurisdiction_check(prospect_country(row["country"], row["region"]), jurisdictions)
     if not allowed:
         return f"jurisdiction: {why}"
     stages = FIRST_EMAIL_STAGES if step == 1 else FOLLOW_UP_STAGES
