@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.lead_files import import_json, query
+from tests.lead_files import import_case, query
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csv_messy"
 MANIFEST = json.loads((FIXTURES / "r2_manifest.json").read_text(encoding="utf-8"))
@@ -35,14 +35,8 @@ def _stored(home, column: str) -> list:
     "case", [pytest.param(c, id=c["file"].removeprefix("r2_")) for c in MANIFEST]
 )
 def test_real_world_file(home, capsys, case: dict) -> None:
-    for earlier in case.get("before", []):
-        assert import_json(capsys, FIXTURES / earlier)[0] == 0
-
-    status, report = import_json(capsys, FIXTURES / case["file"])
-
-    if "error" in case:  # no lead list at all: one error naming the file, status 2
-        assert status == 2 and case["error"] in report["error"], report
-        assert case["file"] in report["error"]
+    status, report = import_case(capsys, FIXTURES, case)
+    if "error" in case:
         return
     assert status == 0, report
     counts = (report["rows"], report["accepted"], report["duplicates"], report["rejected"])
