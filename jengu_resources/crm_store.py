@@ -185,6 +185,33 @@ def fetch_dicts(
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
+_REGISTER_ATTEMPTS = 5
+
+
+@contextmanager
+def _arrow_view(con: duckdb.DuckDBPyConnection, name: str,
+                rows: Sequence[Mapping[str, Any]]) -> Iterator[str]:
+    """``rows`` as a view named ``name`` on ``con`` (through Arrow) while the block runs.
+
+    Registering is retried on one error: DuckDB 2.0 now and then fails to find its own
+    ``python_arrow_scan`` table function while other threads of the process work on the same
+    file (seen in the sender's writer thread, about once in a hundred test runs). Nothing has been
+    written when it fails, so trying again is safe."""
+    table = pa.Table.from_pylist([dict(r) for r in rows])
+    for attempt in range(1, _REGISTER_ATTEMPTS + 1):
+        try:
+            con.register(name, table)
+            break
+        except duckdb.CatalogException as exc:
+            if "python_arrow_scan" not in str(exc) or attempt == _REGISTER_ATTEMPTS:
+                raise
+            time.sleep(0.01 * attempt)
+    try:
+        yield name
+    finally:
+        con.unregister(name)
+
+
 def insert_rows(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -198,15 +225,9 @@ def insert_rows(
     """
     if not rows:
         return 0
-    columns = list(rows[0].keys())
-    batch = pa.Table.from_pylist([dict(r) for r in rows])
-    view = f"_batch_{table}"
-    con.register(view, batch)
-    try:
-        col_list = ", ".join(columns)
+    col_list = ", ".join(rows[0].keys())
+    with _arrow_view(con, f"_batch_{table}", rows) as view:
         con.execute(f"INSERT INTO {table} ({col_list}) SELECT {col_list} FROM {view} {on_conflict}")
-    finally:
-        con.unregister(view)
     return len(rows)
 
 
@@ -220,12 +241,8 @@ def update_rows(
     """Update many rows in one statement, matching on the ``key`` columns."""
     if not rows:
         return 0
-    view = f"_updates_{table}"
-    con.register(view, pa.Table.from_pylist([dict(r) for r in rows]))
-    try:
-        assignments = ", ".join(f"{c} = u.{c}" for c in rows[0] if c not in key)
-        match = " AND ".join(f"{table}.{c} = u.{c}" for c in key)
+    assignments = ", ".join(f"{c} = u.{c}" for c in rows[0] if c not in key)
+    match = " AND ".join(f"{table}.{c} = u.{c}" for c in key)
+    with _arrow_view(con, f"_updates_{table}", rows) as view:
         con.execute(f"UPDATE {table} SET {assignments} FROM {view} u WHERE {match}")
-    finally:
-        con.unregister(view)
     return len(rows)
