@@ -348,19 +348,19 @@ class SmtpSession:
             timeout=s.timeout_seconds, use_tls=s.tls_mode == "implicit", start_tls=False,
             validate_certs=s.validate_certs)
         try:
-            async with asyncio.timeout(s.connect_timeout_seconds):
-                await client.connect(timeout=s.connect_timeout_seconds)
-        except TimeoutError:
-            client.close()
+            try:
+                async with asyncio.timeout(s.connect_timeout_seconds):
+                    await client.connect(timeout=s.connect_timeout_seconds)
+            except BaseException:
+                # Whatever failed (a TLS handshake leaves a transport behind): close it now,
+                # not at garbage collection.
+                client.close()
+                raise
+        except (TimeoutError, aiosmtplib.SMTPConnectTimeoutError):
             raise self._failure("connect", None, "connect timeout")
         except aiosmtplib.SMTPConnectResponseError as exc:
             raise self._failure("connect", exc.code, exc.message)
-        except aiosmtplib.SMTPConnectTimeoutError:
-            raise self._failure("connect", None, "connect timeout")
-        except (aiosmtplib.SMTPConnectError, OSError) as exc:
-            raise self._failure("connect", None, f"connection failed: {_cause(exc)}")
-        except aiosmtplib.SMTPException as exc:
-            client.close()
+        except (aiosmtplib.SMTPException, OSError) as exc:
             raise self._failure("connect", None, f"connection failed: {_cause(exc)}")
         self._connections_opened += 1
         self._client = client
