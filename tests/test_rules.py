@@ -954,6 +954,11 @@ def test_dedup_does_not_match(index: DedupIndex, name: str, city: str | None,
                      id="named-after-its-town"),
         pytest.param(("Hotel Torbräu", "80331 München"), ("Torbräu", "Munich"),
                      id="postcode-in-the-city"),
+        # A job board names the town, the hotel's own list the commune: one place.
+        pytest.param(("Hôtel de la Cathédrale SARL", "Chamonix"),
+                     ("Hôtel de la Cathédrale", "Chamonix-Mont-Blanc"), id="town-and-commune"),
+        pytest.param(("Hotel Adlon", "Berlin Mitte"), ("Hotel Adlon", "Berlin"),
+                     id="district-and-city"),
     ],
 )
 def test_dedup_same_hotel_written_differently(first: tuple, second: tuple) -> None:
@@ -961,6 +966,16 @@ def test_dedup_same_hotel_written_differently(first: tuple, second: tuple) -> No
     _add(index, "p", *first)
     hit = _match(index, *second)
     assert hit is not None and hit[0] == "p"
+
+
+def test_only_the_identical_name_crosses_to_a_district() -> None:
+    index = DedupIndex()
+    _add(index, "frankfurt", "Hotel Victoria", "Frankfurt am Main")
+    assert _match(index, "Hotel Victoria", "Wiesbaden") is None
+    assert _match(index, "Hotel Victoria", "Bad Homburg") is None
+    # A near name stays in its own city.
+    _add(index, "wien", "Hotel Bellevue Palace", "Wien")
+    assert _match(index, "Hotel Belevue Palace", "Wien Innere Stadt") is None
 
 
 def test_group_domain_joins_only_a_name_that_says_the_city() -> None:

@@ -1834,13 +1834,20 @@ class _CityBucket:
     groups: dict[frozenset[str], _FuzzyGroup] = field(default_factory=dict)
 
 
+# Cities sharing a first word that a lookup compares: a few districts per place, not a country's
+# worth of "San ..." or "Bad ...".
+_CITY_FAMILY_CHECKED = 64
+
+
 class DedupIndex:
     """Finds the prospect a new lead duplicates, in memory, fast enough for 100k of each.
 
     Checks, strongest first: the same email address; the same website or email domain (unless it
     is one that unrelated businesses share: free mail, OTAs, social sites, hotel chains); the same
     `name_key` in the same `city_key`; then a near-identical name in the same city (rapidfuzz,
-    `FUZZY_THRESHOLD`), never across a word like "airport" or "west" that tells two hotels apart.
+    `FUZZY_THRESHOLD`), never across a word like "airport" or "west" that tells two hotels apart;
+    then the identical `name_key` in a city that is the other with more words ("Chamonix" and
+    "Chamonix-Mont-Blanc").
     When either side has no city, only an identical `name_key` matches (why = 'name'). A shared
     domain in another city matches only a lead of the same name (see `_same_domain`). Cities and
     names compare with written-out umlauts contracted (`dedup_spelling`).
@@ -1856,6 +1863,9 @@ class DedupIndex:
         self._names: dict[str, str] = {}
         self._names_without_city: dict[str, str] = {}
         self._cities: dict[str, _CityBucket] = {}
+        # first word of a city -> the cities starting with it ("chamonix" -> "chamonix",
+        # "chamonix mont blanc"): where a name is looked up in a district of the same place.
+        self._city_families: dict[str, list[str]] = {}
         # A lead is looked up and then added: the keys of the last one are not computed twice.
         self._last: tuple[str, str, str, str] = ("", "", "", "")
 
@@ -1885,7 +1895,12 @@ class DedupIndex:
         if not city_key:
             self._names_without_city.setdefault(name_key, prospect_id)
             return
-        bucket = self._cities.setdefault(city, _CityBucket())
+        bucket = self._cities.get(city)
+        if bucket is None:
+            bucket = self._cities[city] = _CityBucket()
+            family = self._city_families.setdefault(city.partition(" ")[0], [])
+            if len(family) < _CITY_FAMILY_CHECKED:
+                family.append(city)
         if key not in bucket.exact:
             bucket.exact[key] = prospect_id
             bucket.groups.setdefault(_decisive_words(key), _FuzzyGroup()).add(key, prospect_id)
@@ -1915,16 +1930,22 @@ class DedupIndex:
         if name_key in self._names_without_city:
             return self._names_without_city[name_key], "name"
         bucket = self._cities.get(city)
-        if bucket is None:
-            return None
-        if key in bucket.exact:
-            return bucket.exact[key], "name+city"
-        group = bucket.groups.get(_decisive_words(key))
-        best = group.best(key) if group is not None else None
-        if best is None:
-            return None
-        prospect_id, score = best
-        return prospect_id, f"fuzzy name+city (score {int(score)})"
+        if bucket is not None:
+            if key in bucket.exact:
+                return bucket.exact[key], "name+city"
+            group = bucket.groups.get(_decisive_words(key))
+            best = group.best(key) if group is not None else None
+            if best is not None:
+                prospect_id, score = best
+                return prospect_id, f"fuzzy name+city (score {int(score)})"
+        # The same name where one city is the other with more words: "Chamonix" and
+        # "Chamonix-Mont-Blanc", "Berlin" and "Berlin Mitte" (the identical name only).
+        for other in self._city_families.get(city.partition(" ")[0], ()):
+            if other != city and _cities_compatible(city, other):
+                hit = self._cities[other].exact.get(_compare_key(name_key, other))
+                if hit:
+                    return hit, "name+city (same place)"
+        return None
 
     @staticmethod
     def _same_domain(by_city: dict[str, tuple[str, str]], city: str, name: str) -> str | None:
