@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from jengu.inspect_email import inspect_file, run
+from tests.timing import within_cpu_budget
 
 CORPUS = Path(__file__).parent / "fixtures" / "inbound"
 JENGU = str(Path(sys.executable).parent / "jengu")
@@ -152,9 +153,7 @@ def test_a_25_mb_file_under_a_second(tmp_path: Path):
     path = tmp_path / "big.eml"
     path.write_bytes(message)
     assert path.stat().st_size > 25 * 1024 * 1024
-    started = time.perf_counter()
-    record = inspect_file(str(path))
-    assert time.perf_counter() - started < 1.0
+    record = within_cpu_budget(lambda: inspect_file(str(path)), 1.0)
     assert (record["kind"], record["intent"]) == ("human_reply", "not_interested")
 
 
