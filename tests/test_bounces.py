@@ -92,6 +92,8 @@ CASES = [
      "an address this client cannot carry at all is as good as unknown"),
     ("rcpt", 552, "5.2.2 Mailbox full", False, "soft",
      "a full mailbox may be emptied: soft, although the code is permanent"),
+    ("rcpt", 550, "Delivery failed due to a full mailbox", False, "soft",
+     "a full mailbox in other words"),
     ("rcpt", 552, "Requested mail action aborted: exceeded storage allocation", False, "soft",
      "RFC 5321 4.5.3.1.10: a 552 at RCPT is to be treated as temporary"),
     ("data", 552, "Message size exceeds fixed maximum message size", False, "policy",
@@ -126,6 +128,26 @@ CASES = [
      "the receiving side gave up retrying; the address may work tomorrow"),
     ("data", 250, "2.0.0 OK", False, "unknown",
      "a 250 where a refusal was recorded: the server misbehaved, claim nothing"),
+    ("data", 550, "5.2.0 Mail rejete. Mail rejected. OFR_506 [506]", False, "policy",
+     "the recipient was accepted and the message refused after the body: not the address"),
+    ("rcpt", 550, "5.2.0 Mailbox unavailable", False, "hard",
+     "the same generic 5.2.0 at RCPT names the mailbox"),
+    ("data", 550, "Rejected", False, "policy",
+     "a bare 550 after the body is a refusal of what we sent"),
+    ("data", 550, "5.1.1 <anna@hotel.example>: Recipient address rejected", False, "hard",
+     "a specific unknown-user status decides, whenever the server gives it"),
+    ("rcpt", 550, "5.1.0 <bounce@jengu.example> sender rejected", False, "policy",
+     "5.1.0 is the generic address status: the words say it is our sender"),
+    ("rcpt", 550, "5.1.0 Address rejected: no such user", False, "hard",
+     "and here the words name the recipient"),
+    ("data", 550, "Virus Detected; Content Rejected", False, "policy",
+     "a virus verdict is about our message"),
+    ("rcpt", 550, "Unauthenticated senders not allowed", False, "policy",
+     "the refusal names our sender"),
+    ("rcpt", 550, "<gast@web.example> Benutzer hat zuviele Mails auf dem Server. / User has too "
+     "many messages on the server.", False, "soft", "a full mailbox in words, under a bare 550"),
+    ("rcpt", 550, "Your server requires confirmation. Visit http://mx.example/Whitelist.aspx to "
+     "confirm this mail server.", False, "policy", "our server must be allow-listed first"),
 ]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import random
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from jengu_assets.replies.prompts import (
     reply_intent_prompt,
 )
 from jengu_assets.replies.understanding import parse, reply_text, return_date, understand
+from tests.timing import within_cpu_budget
 
 CORPUS = Path(__file__).parent / "fixtures" / "inbound"
 KINDS = {"bounce", "auto_reply", "complaint", "human_reply", "malformed", "own"}
@@ -196,6 +196,24 @@ def test_header_decoding(name: str, subject: str, from_name: str):
     assert (parsed.subject, parsed.from_name) == (subject, from_name)
 
 
+@pytest.mark.parametrize("charset, subject, from_name", [
+    # Headers written raw in the charset the body declares (older clients, Chinese and Russian
+    # webmail): too short to guess, so the body's charset reads them.
+    ("gb2312", "邮件传输失败！", "系统管理员"),
+    ("windows-1251", "Re: Вакансия администратора", "Ольга Смирнова"),
+    # Raw UTF-8 over a latin-1 body is still UTF-8.
+    ("iso-8859-1", "AW: Gäste-E-Mails", "Jürgen Weiß"),
+])
+def test_raw_8bit_headers_read_in_the_body_charset(charset: str, subject: str, from_name: str):
+    head_charset = "utf-8" if charset == "iso-8859-1" else charset
+    message = (f"From: {from_name} <desk@hotel.example>\r\nTo: anna@jengu.example\r\n"
+               f"Subject: {subject}\r\n".encode(head_charset)
+               + b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=" + charset.encode()
+               + b"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + "Danke.\r\n".encode("latin-1"))
+    parsed = parse(message)
+    assert (parsed.subject, parsed.from_name) == (subject, from_name)
+
+
 @pytest.mark.parametrize("name, phrase", [
     # Declared UTF-8, written in cp1252: read as the bytes say.
     ("damaged_bad_charset.eml", "nous ne sommes pas intéressés"),
@@ -296,6 +314,17 @@ I'm sorry to have to inform you that your message could not be delivered.
     # Exim: the domain's MX records name hosts that do not exist.
     ("all relevant MX records point to non-existent hosts", "5.1.2", "hard"),
     ("550 Access denied - sender IP listed at a DNSBL", "5.7.1", "policy"),
+    # Words without any code: where a notice leaves the status to its text.
+    ("DNS Error: Domain name not found", "5.1.2", "hard"),
+    ("DNS lookup failure: host hotel.example not found", "5.1.2", "hard"),
+    ("Delivery failed 10 attempts", "4.4.1", "soft"),
+    ("permission denied. Command output: The recipient mailbox has exceeded its disk space limit.",
+     "5.2.2", "soft"),
+    # The stage the reply came at: after the body, a refusal of what we sent.
+    ("550 5.2.0 Mail rejected (in reply to end of DATA command)", "5.2.0", "policy"),
+    ("550 5.2.0 Mailbox unavailable (in reply to RCPT TO command)", "5.2.0", "hard"),
+    ("554 Transaction failed (in reply to MAIL FROM command)", "5.0.0", "policy"),
+    ("550 Service unavailable (in reply to HELO command)", "5.0.0", "policy"),
 ])
 def test_plain_notice_status(reply: str, status: str, category: str):
     result = understand(NOTICE.format(reply=reply).encode())
@@ -543,6 +572,48 @@ ORIGINAL = "Hello Maria,\nwould a 15-minute demo work for you?\nAnna"
     # A signature under the quote is no inline answer.
     ("Sounds good.\n\nOn Tue, 7 Apr 2026 at 10:12, Anna <anna@jengu.example> wrote:\n> Demo?\n"
      "> Anna\n\n-- \nTom Baker\n", "Sounds good."),
+    # Wrapped inside the address, with a verb (Android) and without one (Gmail).
+    ('Да, интересно.\n07.04.2026 10:12 пользователь "Anna Berger" <\nanna@jengu.example> '
+     "написал:\n\n> " + ORIGINAL, "Да, интересно."),
+    ("Yes please.\n\n2026-04-07 10:12 GMT+02:00 Anna Berger <\nanna@jengu.example>:\n\n> "
+     + ORIGINAL, "Yes please."),
+    # Old Gmail: the date and the writer, no colon.
+    ("Send the prices.\n2026/4/7 Anna Berger <anna@jengu.example>\n\n> " + ORIGINAL,
+     "Send the prices."),
+    # Android's attribution between dashes; Vietnamese and Hungarian verbs.
+    ("Call me Friday.\n\n---- Anna Berger wrote ----\n\n> " + ORIGINAL, "Call me Friday."),
+    ("Cảm ơn, chúng tôi quan tâm.\n\nVào 10:12 7 tháng 4, 2026, Anna Berger <anna@jengu.example> "
+     "đã viết:\n\n> " + ORIGINAL, "Cảm ơn, chúng tôi quan tâm."),
+    ("Köszönjük, érdekel.\n\nAnna Berger <anna@jengu.example> ezt írta (időpont: 2026. ápr. 7., "
+     "10:12):\n\n> " + ORIGINAL, "Köszönjük, érdekel."),
+    # Outlook's rule above the header block is not part of the answer.
+    ("Outlook with a reply\n\n\n ------------------------------\n\n*From:* Anna Berger "
+     "[mailto:anna@jengu.example]\n*Sent:* Tuesday, April 07, 2026 10:12 AM\n*To:* "
+     "tom@hotel.example\n*Subject:* Guest emails\n\n" + ORIGINAL, "Outlook with a reply"),
+    # A phone's footer under a greeting alone still ends the answer.
+    ("Hello\n\nSent from my iPhone\n\nOn Apr 7, 2026, at 10:12 AM, Anna <anna@jengu.example> "
+     "wrote:\n\n> " + ORIGINAL, "Hello"),
+    # A dated attribution with its time needs no ">" under it (an HTML quote turned to text).
+    ('Gerne, Mittwoch passt.\n\n07.04.2026, 10.12, "Anna - Jengu" <anna@jengu.example>:\n\n'
+     "Guten Tag, wir helfen Hotels bei ihren E-Mails.\n", "Gerne, Mittwoch passt."),
+    ("Yes.\n\nTuesday, 7 April 2026, 10:12 AM +0200 from anna@jengu.example "
+     "<anna@jengu.example>:\n\nHello, we help hotels with guest emails.\n", "Yes."),
+    # "wrote" with its colon lost.
+    ("Friday works.\n\nOn Tue, 7 Apr 2026 10:12:43 +0200 Anna <anna@jengu.example> wrote\n\n"
+     "When are you available?\n", "Friday works."),
+    # An attribution wrapped over two lines, and quoted lines a mail program wrapped without
+    # their ">": neither is an answer between the quotes.
+    ("Sì, grazie.\n\nIl martedì 7 aprile 2026, Anna Berger <anna@jengu.example>\nha scritto:\n"
+     "> Buongiorno, aiutiamo gli hotel con le email degli ospiti e vorremmo sapere se\n"
+     "avete tempo.\n>\n> Anna\n", "Sì, grazie."),
+    # An answer right under a long quoted question is no wrapped quote line.
+    ("See below.\n\nOn Tue, 7 Apr 2026 at 10:12, Anna <anna@jengu.example> wrote:\n"
+     "> Would a 15-minute demo on Tuesday or Wednesday afternoon work for your team?\n"
+     "yes, Wednesday.\n> Which system do you use?\nprotel\n",
+     "See below.\n\nyes, Wednesday.\nprotel"),
+    # Outlook for Android's footer in German, its link kept.
+    ("Passt.\n\nGesendet von Outlook für Android<https://aka.ms/ghei36>\n\nHallo Tom,\n",
+     "Passt."),
 ])
 def test_reply_text_of_other_writers(text: str, expected: str):
     assert reply_text(text) == expected
@@ -837,10 +908,7 @@ def test_25_mb_attachment_under_a_second(tmp_path: Path):
     path = tmp_path / "big.eml"
     path.write_bytes(message)
     assert len(message) > 25 * 1024 * 1024
-    started = time.perf_counter()
-    result = understand(path.read_bytes())
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, elapsed
+    result = within_cpu_budget(lambda: understand(path.read_bytes()), 1.0)
     assert result.kind == "human_reply" and result.reply_text == "Yes, we are interested."
     [attachment] = result.parsed.attachments
     assert attachment.filename == "rates.pdf"
@@ -849,9 +917,7 @@ def test_25_mb_attachment_under_a_second(tmp_path: Path):
 
 def test_25_mb_text_body_is_cut_not_parsed_whole():
     message = HEAD + b"Content-Type: text/plain\r\n\r\n" + b"a line of text\r\n" * 1_700_000
-    started = time.perf_counter()
-    parsed = parse(message)
-    assert time.perf_counter() - started < 1.0
+    parsed = within_cpu_budget(lambda: parse(message), 1.0)
     assert parsed.text_truncated and len(parsed.text) == u.MAX_TEXT_CHARS
 
 
@@ -876,12 +942,21 @@ def _nested(depth: int) -> bytes:
      "MIME structure too costly to parse"),
 ])
 def test_mime_bombs_are_malformed_fast(message: bytes, reason: str):
-    started = time.perf_counter()
-    result = understand(message)
-    assert time.perf_counter() - started < 1.0
+    result = within_cpu_budget(lambda: understand(message), 1.0)
     assert result.kind == "malformed" and result.reason.startswith(reason)
     # Still matchable: the envelope is read even when the body is refused.
     assert result.parsed.message_id == "<big@hotel.example>"
+
+
+def test_thousands_of_tiny_parts_are_cut_before_the_parser_builds_them():
+    # Under half a megabyte, yet ten thousand parts: the parser is handed the first thousand.
+    message = (HEAD + b"Content-Type: multipart/mixed; boundary=B\r\n\r\n"
+               + b"".join(b"--B\r\nContent-Type: text/plain\r\n\r\npart %d\r\n" % i
+                          for i in range(10_000)) + b"--B--\r\n")
+    assert len(message) < 512 * 1024
+    parsed = parse(message)
+    assert f"cut after {parsing.MAX_PARTS + 10} delimiter lines" in parsed.defects
+    assert parsed.malformed_reason == f"more than {parsing.MAX_PARTS} MIME parts"
 
 
 @pytest.mark.parametrize("message, reason", [
@@ -1081,3 +1156,74 @@ def test_receipts_are_automatic():
     assert understand(receipt).kind == "auto_reply"
     # A receipt's date is when it was read, not a return.
     assert understand(receipt).auto_reply.return_date is None
+
+
+REALWORLD = Path(__file__).parent / "fixtures" / "inbound_realworld"
+
+
+def _understood(name: str) -> u.Understanding:
+    return understand((REALWORLD / name).read_bytes())
+
+
+def test_an_ses_notification_names_the_recipient_and_our_message():
+    bounce = _understood("r3_bounce_ses_sns_notification.eml").bounce
+    assert bounce is not None and bounce.standard
+    assert bounce.recipient == "pieter.devries@hotel-de-gracht.example"
+    assert bounce.original_message_id == "<jengu.5b0e7d21@jengu-outreach.example>"
+    assert bounce.diagnostic == "550 5.1.1 user unknown"
+    complaint = _understood("r3_complaint_ses_notification.eml").complaint
+    assert complaint is not None
+    assert (complaint.recipient, complaint.feedback_type, complaint.reporter) == (
+        "manager@hostal-sol.example", "abuse", "Yahoo!-Mail-Feedback/2.0")
+    assert complaint.original_message_id == "<jengu.a7c3e9f0@jengu-outreach.example>"
+
+
+def test_a_microsoft_jmrp_complaint_names_the_complaining_mailbox():
+    complaint = _understood("r3_complaint_microsoft_jmrp.eml").complaint
+    assert complaint is not None
+    assert complaint.recipient == "r.meier@outlook.example"
+    assert complaint.original_message_id == "<jengu.0f9e8d7c@jengu-outreach.example>"
+
+
+def test_a_null_sender_keeps_its_display_name():
+    parsed = _understood("r3_bounce_dragonfly_null_sender.eml").parsed
+    assert (parsed.from_name, parsed.from_address) == ("MAILER-DAEMON", None)
+
+
+def test_a_one_click_unsubscribe_is_the_recipients_answer():
+    understood = _understood("r3_reply_apple_mail_unsubscribe.eml")
+    assert understood.kind == "human_reply"
+    assert offline_intent(understood.reply_text or "", understood.parsed.subject).intent \
+        == "unsubscribe"
+
+
+def test_cr_line_ends_read_as_lf():
+    raw = (REALWORLD / "r3_bounce_cr_only_line_ends.eml").read_bytes()
+    assert b"\n" not in raw
+    understood = understand(raw)
+    assert understood.bounce is not None
+    assert understood.parsed.message_key == parsing.parse(raw).message_key
+    assert understood.parsed.message_id == "<20261120080001.7C1D2@mail.jengu-outreach.example>"
+
+
+def test_a_lost_nested_boundary_is_recovered_a_few_times_at_most(monkeypatch):
+    recoveries = []
+    real = parsing._recovered_multipart
+
+    def counted(ctype, payload):
+        found = real(ctype, payload)
+        recoveries.append(found is not None)
+        return found
+
+    monkeypatch.setattr(parsing, "_recovered_multipart", counted)
+    # Each level's boundary parameter fell into its body; every recovery parses the rest again.
+    body = "Yes, we are interested.\n"
+    for level in range(12):
+        body = (f'boundary="L{level}"\n\n--L{level}\nContent-Type: multipart/mixed;\n'
+                f"{body}\n--L{level}--\n")
+    raw = ("From: Tom <tom@hotel.example>\nTo: anna@jengu.example\nSubject: Re: hi\n"
+           "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=TOP\n\n--TOP\n"
+           f"Content-Type: multipart/alternative;\n{body}\n--TOP--\n").encode()
+    parsed = parse(raw)
+    assert sum(recoveries) == parsing._MAX_RECOVERIES
+    assert any("with its boundary in its body" in d for d in parsed.defects)

@@ -17,7 +17,7 @@ from jengu_assets.phrases import Phrases
 from jengu_assets.replies.dates import find_dates, return_date
 from jengu_assets.replies.parsing import Parsed
 from jengu_assets.replies.quoting import GREETING, REPLY_PREFIX, history_start, reply_text
-from jengu_assets.replies.reports import only_successes
+from jengu_assets.replies.reports import only_successes, ses_notification
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +151,8 @@ def auto_reply_of(parsed: Parsed, text: str | None = None) -> AutoReply | None:
     they count only with automatic wording, or on a message that answers nothing of ours.
     """
     headers = parsed.headers
+    if unsubscribe_request(parsed):
+        return None
     text = reply_text(parsed.text) if text is None else text
     strong: list[str] = []
     weak: list[str] = []
@@ -173,6 +175,9 @@ def auto_reply_of(parsed: Parsed, text: str | None = None) -> AutoReply | None:
         strong.append("read receipt (RFC 8098)")
     if parsed.delivery_status and only_successes(parsed):
         strong.append("delivery receipt (RFC 3464)")
+    ses = ses_notification(parsed)
+    if ses is not None and ses.kind == "Delivery":
+        strong.append("delivery notification (Amazon SES)")
     if "x-auto-response-suppress" in headers:
         weak.append(f"X-Auto-Response-Suppress: {headers['x-auto-response-suppress'][:40]}")
     subject = parsed.subject or ""
@@ -200,10 +205,25 @@ def auto_reply_of(parsed: Parsed, text: str | None = None) -> AutoReply | None:
         return None
     # A receipt's dates say when the message was read or delivered, never a return.
     receipt = parsed.report_type == "disposition-notification" \
-        or (bool(parsed.delivery_status) and only_successes(parsed))
+        or (bool(parsed.delivery_status) and only_successes(parsed)) or ses is not None
     return AutoReply(
         return_date=None if receipt else return_date(f"{subject}\n{body_head}", parsed.date),
         signals=tuple(signals))
+
+
+# The subject our List-Unsubscribe mailto link writes (``sending.unsubscribe.mailto_link``).
+_UNSUBSCRIBE_SUBJECT = re.compile(r"^\W*unsubscribe\W*$", re.IGNORECASE)
+
+
+def unsubscribe_request(parsed: Parsed) -> bool:
+    """Whether ``parsed`` is a mail program's one-click unsubscribe: the mail our List-Unsubscribe
+    mailto link asks for. Apple Mail marks it ``Auto-Submitted: auto-replied`` and
+    ``X-Apple-Unsubscribe: true``, Gmail writes "This message was automatically generated";
+    the program wrote it, but the recipient asked for it, so it is their answer, never an
+    automatic one."""
+    if (parsed.headers.get("x-apple-unsubscribe") or "").strip().lower() == "true":
+        return True
+    return bool(_UNSUBSCRIBE_SUBJECT.match(parsed.subject or ""))
 
 
 _PAST_ABSENCE = re.compile(
@@ -353,4 +373,5 @@ def _titled_notice(head: str) -> bool:
 __all__ = [
     "AutoReply",
     "auto_reply_of",
+    "unsubscribe_request",
 ]

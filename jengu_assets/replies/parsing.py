@@ -72,7 +72,7 @@ KEPT_HEADERS = frozenset({
     "x-autoreply-from", "x-mail-autoreply", "x-fc-machinegenerated",
     "precedence", "x-precedence", "x-auto-response-suppress", "x-failed-recipients",
     "return-path", "list-id", "list-unsubscribe", "x-mailer", "user-agent", "content-type",
-    "x-ms-exchange-message-is-ndr", "mime-version", "reply-to", "sender",
+    "x-ms-exchange-message-is-ndr", "mime-version", "reply-to", "sender", "x-apple-unsubscribe",
 })
 _EMAIL_SIGNS = frozenset({
     "from", "to", "cc", "subject", "date", "message-id", "received", "return-path",
@@ -152,7 +152,8 @@ def parse(raw: bytes) -> Parsed:
 
 def _readable_start(raw: bytes) -> bytes:
     """``raw`` without what tools that save a message put before its first header: a byte order
-    mark, blank lines; a message saved as UTF-16 (PowerShell's default) as UTF-8."""
+    mark, blank lines; a message saved as UTF-16 (PowerShell's default) as UTF-8; CR line ends
+    as LF."""
     if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         try:
             raw = raw.decode("utf-16").encode("utf-8", "surrogateescape")
@@ -160,6 +161,9 @@ def _readable_start(raw: bytes) -> bytes:
             return raw
     elif raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8):]
+    if b"\r" in raw[:8192] and b"\n" not in raw:
+        # Lines ended by CR alone (classic Mac OS): the parser knows only LF and CRLF.
+        raw = raw.replace(b"\r", b"\n")
     if raw[:1] in (b"\r", b"\n"):
         raw = raw.lstrip(b"\r\n")
     return raw
@@ -180,7 +184,10 @@ def _parse(raw: bytes) -> Parsed:
             return _headers_only(raw, f"a header block over {_MAX_HEADER_BYTES:,} bytes")
         reduced, cut = _cut_single_text_body(reduced)
         reduced, elided = _elide_base64(reduced)
-        reduced, more = _bounded_parts(reduced)
+    delimiters = reduced.count(b"\n--")
+    if len(raw) > _ELIDE_ABOVE_BYTES or delimiters > MAX_PARTS + 10:
+        # A small message can still hold thousands of tiny parts the parser would build.
+        reduced, more = _bounded_parts(reduced, delimiters)
         extra_defects += more
     containers = _multipart_containers(reduced)
     if containers > MAX_MULTIPART_CONTAINERS:
@@ -240,14 +247,44 @@ def _with_found_boundary(raw: bytes, msg: Message) -> Message:
     else:
         value += b"; " + param
     fixed = raw[:header.start()] + value + raw[header.start() + len(header.group().rstrip(b"\r")):]
-    try:
-        again = email.message_from_bytes(fixed, policy=email_policy.compat32)
-    except RecursionError:
-        return msg
-    if not isinstance(_raw_payload(again), list):
+    again = _multipart_again(fixed)
+    if again is None:
         return msg
     again.defects.append(errors.StartBoundaryNotFoundDefect())
     return again
+
+
+def _multipart_again(data: bytes) -> Message | None:
+    """``data`` parsed again after its boundary was repaired, when the parser now splits it into
+    parts; None when it still does not (or nests too deep to parse)."""
+    try:
+        again = email.message_from_bytes(data, policy=email_policy.compat32)
+    except RecursionError:
+        return None
+    return again if isinstance(_raw_payload(again), list) else None
+
+
+# A part's Content-Type continued on a line without its indent: the parser ends the part's headers
+# there and the boundary parameter opens its body (Verizon's and Apache James's notices).
+_LOST_BOUNDARY = re.compile(r'\A[ \t]*boundary[ \t]*=[ \t]*"?([^"\r\n;]{1,70})"?[^\n]*\n',
+                            re.IGNORECASE)
+
+
+# Each recovery parses its part again: a few per message, so nesting cannot multiply the cost.
+_MAX_RECOVERIES = 3
+
+
+def _recovered_multipart(ctype: str, payload: str) -> list[Message] | None:
+    """The parts of a nested multipart whose boundary parameter fell into its body, or None."""
+    match = _LOST_BOUNDARY.match(payload)
+    if match is None:
+        return None
+    boundary = match.group(1).strip()
+    body = payload[match.end():].encode("ascii", "surrogateescape")
+    head = f'Content-Type: {ctype}; boundary="{boundary}"\n\n'.encode("ascii", "replace")
+    again = _multipart_again(head + body)
+    parts = _raw_payload(again) if again is not None else None
+    return parts if isinstance(parts, list) and parts else None
 
 
 def _empty(raw: bytes, reason: str) -> Parsed:
@@ -275,7 +312,10 @@ def _headers_only(raw: bytes, reason: str) -> Parsed:
 
 
 def _header_end(raw: bytes, limit: int | None = 4 * 1024 * 1024) -> int:
-    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
+    crlf = raw.find(b"\r\n\r\n")
+    # Bounded by the CRLF end, so a CRLF message is not scanned to its last byte for LF LF.
+    lf = raw.find(b"\n\n", 0, crlf if crlf >= 0 else len(raw))
+    ends = [i for i in (crlf, lf) if i >= 0]
     end = min(ends) if ends else len(raw)
     # A header block longer than this is itself an attack; its start still names the message.
     return end if limit is None else min(end, limit)
@@ -322,13 +362,14 @@ _BLANK_LINE = re.compile(rb"\n\r?\n")
 _MAX_PART_HEADER_LINES = 40
 
 
-def _bounded_parts(raw: bytes) -> tuple[bytes, list[str]]:
+def _bounded_parts(raw: bytes, delimiters: int) -> tuple[bytes, list[str]]:
     """``raw`` cut after the delimiter line that starts part ``MAX_PARTS + 10`` (the walk then
     calls it malformed, as it would the whole), and with the middle of any part header block
     over ``_MAX_PART_HEADER_LINES`` lines left out: the parser spends microseconds on each
-    header line, and no real part has more than a dozen."""
+    header line, and no real part has more than a dozen. ``delimiters`` counts the lines that
+    may start a delimiter in ``raw``."""
     defects: list[str] = []
-    if raw.count(b"\n--") > MAX_PARTS + 10:
+    if delimiters > MAX_PARTS + 10:
         pos = 0
         for _ in range(MAX_PARTS + 10):
             pos = raw.find(b"\n--", pos) + 3
@@ -420,6 +461,10 @@ def _elide_base64(raw: bytes) -> tuple[bytes, bool]:
     kept head is more than a text part needs within ``MAX_TEXT_CHARS``. The marker line keeps the
     elided size for the attachment summary.
     """
+    if not any(word in raw for word in (b"base64", b"BASE64", b"Base64")):
+        # Nothing declares base64 (a fast byte search; the line regex walks every byte): an
+        # undeclared blob is only parsed the slower way, never misread.
+        return raw, False
     pieces: list[bytes] = []
     last = 0
     for match in _BASE64_RUN.finditer(raw):
@@ -467,10 +512,12 @@ def _record(raw: bytes, msg: Message, headers: dict[str, list[str]], walk: _Walk
         return values[0] if values else None
 
     message_id = message_id_of(first("message-id"))
-    from_pairs = _addresses(first("from"), 1)
+    charset = walk.charset
+    from_pairs = _addresses(first("from"), 1, nameless=True, charset=charset)
     from_name, from_address = from_pairs[0] if from_pairs else (None, None)
+    from_address = from_address or None
     subject_raw = first("subject")
-    kept = {name: header_text(values[0]) for name, values in headers.items()
+    kept = {name: header_text(values[0], charset) for name, values in headers.items()
             if name in KEPT_HEADERS}
     content_type = _content_type(msg)
     references = tuple(dict.fromkeys(_MSGID.findall(
@@ -485,7 +532,7 @@ def _record(raw: bytes, msg: Message, headers: dict[str, list[str]], walk: _Walk
         to_addresses=tuple(a for _, a in _addresses(",".join(headers.get("to", [])))),
         cc_addresses=tuple(a for _, a in _addresses(",".join(headers.get("cc", [])))),
         reply_to_addresses=tuple(a for _, a in _addresses(first("reply-to"))),
-        subject=header_text(subject_raw) if subject_raw is not None else None,
+        subject=header_text(subject_raw, charset) if subject_raw is not None else None,
         date=_date(first("date")),
         content_type=content_type,
         headers=kept,
@@ -531,14 +578,23 @@ _MSGID = re.compile(r"<\s*([^<>\s]{1,500}?)\s*>")
 _BARE_MSGID = re.compile(r"^\s*([^<>\s@]{1,400}@[^<>\s@]{1,250})\s*$")
 
 
-def header_text(value: str | None) -> str:
-    """A raw header value as text: unfolded, 8-bit bytes guessed, RFC 2047 words decoded."""
+def header_text(value: str | None, charset: str | None = None) -> str:
+    """A raw header value as text: unfolded, 8-bit bytes read (see ``_eight_bit``), RFC 2047
+    words decoded."""
     if not value:
         return ""
     value = str(value)[:MAX_HEADER_CHARS]
     if not value.isascii():
-        value = decode_html(value.encode("utf-8", "surrogateescape"))
+        value = _eight_bit(value, charset)
     return _decode_words(_FOLD.sub(" ", value)).strip()
+
+
+def _eight_bit(value: str, charset: str | None) -> str:
+    """A header written with raw 8-bit bytes: in the charset of the message's text when they fit
+    it (mail programs that do not encode headers write them in the body's charset: a GB2312
+    subject over a GB2312 body), else as the bytes look."""
+    data = value.encode("utf-8", "surrogateescape")
+    return decode_bytes(data, charset) if charset else decode_html(data)
 
 
 def _decode_words(value: str) -> str:
@@ -627,12 +683,15 @@ def message_id_of(value: str | None) -> str | None:
     return None
 
 
-def _addresses(value: str | None, limit: int = MAX_ADDRESSES) -> list[tuple[str | None, str]]:
+def _addresses(value: str | None, limit: int = MAX_ADDRESSES, *, nameless: bool = False,
+               charset: str | None = None) -> list[tuple[str | None, str]]:
+    """(display name, lower-cased address) pairs; with ``nameless``, a name without an address
+    counts too, its address "" ("MAILER-DAEMON <>", the null sender)."""
     if not value:
         return []
     value = str(value)[:MAX_HEADER_CHARS]
     if not value.isascii():
-        value = decode_html(value.encode("utf-8", "surrogateescape"))
+        value = _eight_bit(value, charset)
     value = _FOLD.sub(" ", value)
     out: list[tuple[str | None, str]] = []
     try:
@@ -641,9 +700,10 @@ def _addresses(value: str | None, limit: int = MAX_ADDRESSES) -> list[tuple[str 
         pairs = []
     for name, address in pairs:
         address = address.strip().strip("<>").lower()
-        if not address:
+        name = _decode_words(name).strip().strip('"').strip() or None
+        if not address and not (nameless and name):
             continue
-        out.append((_decode_words(name).strip().strip('"').strip() or None, address))
+        out.append((name, address))
         if len(out) >= limit:
             break
     if not out:
@@ -685,6 +745,9 @@ class _Walk:
         self.original_headers: Mapping[str, str] | None = None
         self.defects: list[str] = []
         self.malformed_reason: str | None = None
+        self.recoveries = 0
+        # The declared charset of the text the message is read by (a hint for 8-bit headers).
+        self.charset: str | None = None
 
     def run(self, msg: Message) -> None:
         # (part, depth, inside an attached message)
@@ -731,6 +794,14 @@ class _Walk:
                 stack.extend((c, depth + 1, nested) for c in reversed(children))
                 continue
             if ctype.startswith("multipart/"):
+                recovered = _recovered_multipart(ctype, payload) \
+                    if isinstance(payload, str) and self.recoveries < _MAX_RECOVERIES else None
+                if recovered is not None:
+                    self.recoveries += 1
+                    self.defects.append(f"{ctype} with its boundary in its body")
+                    children = [p for p in recovered if isinstance(p, Message)]
+                    stack.extend((c, depth + 1, nested) for c in reversed(children))
+                    continue
                 # A multipart whose boundary was never found: the parser kept the body as text.
                 self.defects.append(f"{ctype} without its boundary")
                 ctype = "text/plain"
@@ -748,6 +819,7 @@ class _Walk:
         is_body = (not nested and ctype in ("text/plain", "text/html")
                    and disposition != "attachment" and not (filename and disposition))
         if is_body:
+            self.charset = self.charset or _charset(part)
             if ctype == "text/plain" and self.plain is None:
                 self.plain = _part_text(part, MAX_TEXT_CHARS * 2)
                 return
@@ -889,11 +961,14 @@ def _to_bytes(text: str) -> bytes:
 
 def _part_text(part: Message, limit: int) -> str:
     data = _part_bytes(part, limit)
+    return decode_bytes(data, _charset(part)) if data else ""
+
+
+def _charset(part: Message) -> str | None:
     try:
-        charset = part.get_content_charset()
+        return part.get_content_charset()
     except Exception:
-        charset = None
-    return decode_bytes(data, charset) if data else ""
+        return None
 
 
 def _report_blocks(part: Message) -> list[Mapping[str, str]]:

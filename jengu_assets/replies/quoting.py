@@ -48,13 +48,16 @@ _NOTES_FIELD = re.compile(r"^\s*(?:To|An|À|A|Para|Aan|Till|Til|Do|Komu|Кому
 _QUOTE_MARKS = re.compile(r"^(?:\s*>)+")
 _WROTE_VERBS = ("wrote", "schrieb", "geschrieben", "écrit", "escribió", "scritto", "schreef",
                 "geschreven", "escreveu", "skrev", "kirjoitti", "pisze", "napisał", "napsal",
-                "написал", "yazdı", "写道", "寫道")
+                "написал", "yazdı", "写道", "寫道", "viết", "írta", "a scris", "έγραψε",
+                "napisao", "napisala", "napísal", "написа", "rašė", "rakstīja", "kirjutas")
 # "Name <addr> schrieb am 17.11.2026:", "Anna a écrit le ... :", "Anna wrote on 03/03/2026
 # 10:15:00:": with an address, a time or a year before the verb.
 _WROTE_END = re.compile(
     r"(?:\b(?:wrote|schrieb|geschrieben|a écrit|escribió|ha scritto|schreef|geschreven|escreveu"
-    r"|skrev|kirjoitti|pisze|napisał|napisała|napsal|napsala|написал|написала|yazdı)\b"
-    r"|写道|寫道)[^\n]{0,200}[:：]\s*$",
+    r"|skrev|kirjoitti|pisze|napisał|napisała|napsal|napsala|написал|написала|yazdı"
+    # vi, hu, ro, el, hr/sr/bs, sk, bg, lt, lv, et
+    r"|đã viết|írta|a scris|έγραψε|napisao|napisala|napísal|napísala|написа|rašė|rakstīja"
+    r"|kirjutas)\b|写道|寫道)[^\n]{0,200}[:：]\s*$",
     re.IGNORECASE)
 _DATE_OR_ADDRESS = re.compile(r"@|\d{1,2}:\d{2}|\b\d{4}\b")
 _SEPARATOR = re.compile(
@@ -68,6 +71,9 @@ _SEPARATOR = re.compile(
     r"|videresendt meddelelse|vidarebefordrat meddelande|välitetty viesti"
     r"|przekazana wiadomość|přeposlaná zpráva|пересылаемое сообщение)\s*-{2,}\s*$"
     r"|^\s*-{2,}\s*(?:ursprüngliche mail|mail original|original mail|e-mail original)\s*-{2,}\s*$"
+    # Android's and some webmailers' attribution between dashes: "---- Anna wrote ----".
+    r"|^\s*-{2,}\s*[^\n]{1,200}\b(?:wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu"
+    r"|skrev|napisał|написал)\s*:?\s*-{2,}\s*$"
     r"|^\s*_{10,}\s*$",
     re.IGNORECASE)
 _HEADER_FROM = re.compile(
@@ -139,6 +145,7 @@ _MOBILE = re.compile(
     r"|enviado a partir do|skickat från|sendt fra"
     r"|lähetetty (iphonesta|android|puhelimesta)|wysłane z|odesláno z|отправлено с"
     r"|(obtenir|obtener|scarica|hanki|skaffa|få|hent|pobierz|baixe|obter) outlook"
+    r"|(gesendet von|envoyé de|enviado de|inviato da|verzonden met) outlook"
     r"|outlook (für|voor|pour|para|per) (ios|android))\b"
     r"|^(?:\S{1,20}'(?:umdan|imden|dan|den) gönderildi|iphoneから送信|androidから送信|发自我的"
     r"|寄自我的)", re.IGNORECASE)
@@ -212,6 +219,9 @@ _IMAGE_PLACEHOLDER = re.compile(
     r"\s*$", re.IGNORECASE)
 
 
+_RULE_LINE = re.compile(r"^\s*(?:-{5,}|_{5,}|={5,}|\*{5,})\s*$")
+
+
 def reply_text(text: str, sender: Iterable[str | None] = ()) -> str:
     """The new words of a reply: quoted history ("On ... wrote:" and its localised forms, Outlook
     header blocks, "-----Original Message-----", ``>`` lines) and the signature removed.
@@ -221,13 +231,19 @@ def reply_text(text: str, sender: Iterable[str | None] = ()) -> str:
     is the signature too ("Daniel", "J. Fuchs")."""
     if not text:
         return ""
-    lines = [_IMAGE_PLACEHOLDER.sub("", line).rstrip()
-             for line in text[:MAX_REPLY_CHARS].split("\n")[:_MAX_REPLY_LINES]]
+    lines = _rewrapped_quotes([_IMAGE_PLACEHOLDER.sub("", line).rstrip()
+                               for line in text[:MAX_REPLY_CHARS].split("\n")[:_MAX_REPLY_LINES]])
     start = history_start(lines)
     head = lines if start is None else lines[:start]
+    if start is not None:
+        # A rule drawn above the quoted header block (Outlook's "______" or "------" line).
+        end = len(head)
+        while end and (not head[end - 1].strip() or _RULE_LINE.match(head[end - 1])):
+            end -= 1
+        head = head[:end]
     kept = [line for line in head if not line.lstrip().startswith(">")]
     if start is not None:
-        rest = lines[start + 1:]
+        rest = lines[_attribution_end(lines, start) + 1:]
         end = history_start(rest)
         below = [line for line in (rest if end is None else rest[:end])
                  if not line.lstrip().startswith(">") and not _HEADER_NEXT.match(line)]
@@ -250,6 +266,39 @@ def reply_text(text: str, sender: Iterable[str | None] = ()) -> str:
             continue
         out.append(line.strip())
     return "\n".join(out).strip()
+
+
+def _rewrapped_quotes(lines: list[str]) -> list[str]:
+    """``lines`` with the tail of a quoted line that a mail program wrapped without its ">"
+    marked as quoted again: a lower-case continuation under a long quoted line that does not
+    end a sentence, with the quote going on below it."""
+    out = list(lines)
+    for i in range(1, len(lines) - 1):
+        line, above, below = lines[i], out[i - 1].lstrip(), lines[i + 1].lstrip()
+        if (line[:1].islower() and above.startswith(">") and below.startswith(">")
+                and len(above) >= _WRAPPED_WIDTH and above[-1:] not in ".!?:;"):
+            out[i] = "> " + line
+    return out
+
+
+# Where mail programs wrap quoted lines (72 to 78 characters, the ">" marks included).
+_WRAPPED_WIDTH = 65
+
+
+def _attribution_end(lines: list[str], start: int) -> int:
+    """The last line of the attribution at ``start``: one wrapped over the next lines ends on
+    the line with its colon ("Il giovedì 8 dicembre 2026, Anna <anna@example.com>" over "ha
+    scritto:")."""
+    first = lines[start].rstrip()
+    if first.endswith((":", "：")) or not (_QUOTE_OPENER.match(first) or first.endswith("<")):
+        return start
+    for j in range(start + 1, min(start + 3, len(lines))):
+        line = lines[j].rstrip()
+        if not line or line.lstrip().startswith(">"):
+            break
+        if line.endswith((":", "：")):
+            return j
+    return start
 
 
 def _interleaved(lines: list[str]) -> bool:
@@ -301,11 +350,14 @@ def history_start(lines: list[str]) -> int | None:
                 _HEADER_FROM.match(_unquote(nxt)) for nxt in lines[i + 1:i + 3]) and any(
                 _HEADER_NEXT.match(_unquote(nxt)) for nxt in lines[i + 2:i + 6]):
             return i
-        if (line[-1:] in ":：" and len(bare) <= 400 and _ADDRESS_AT_END.search(bare)
-                and _TIME_OR_YEAR.search(bare) and _quoted_next(lines, i)):
-            # "пт, 20 мар. 2026 г. в 09:15, Anna <anna@example.com>:" over quoted lines: Gmail's
-            # attribution in languages where it has no verb.
+        if _verbless_attribution(bare, lines, i):
             return i
+        if i and len(bare) <= 400 and lines[i - 1].endswith("<"):
+            joined = f"{_unquote(lines[i - 1])}{bare}"
+            if _is_attribution(joined) or _verbless_attribution(joined, lines, i):
+                # Wrapped inside the address: '02.04.2012 14:20 пользователь "bob@x.org" <' over
+                # "bob@x.org> написал:", "2014-10-17 11:28 GMT+03:00 Anna <" over "anna@x.org>:".
+                return i - 1
         if i and len(bare) <= 40 and not _is_attribution(bare) \
                 and _is_attribution(f"{_unquote(lines[i - 1])} {bare}"):
             # Gmail wraps a long attribution before its verb: "wt., 7 kwi 2026 o 10:12 Anna
@@ -333,6 +385,27 @@ def _notes_header(lines: list[str], i: int) -> bool:
 
 _ADDRESS_AT_END = re.compile(r"[<(\[][^<>()\[\]\s@]+@[^<>()\[\]\s@]+[>)\]]\s*[:：]\s*$")
 _TIME_OR_YEAR = re.compile(r"\d{1,2}[:.]\d{2}|\b20\d\d\b")
+_CLOCK = re.compile(r"(?<![\d.])\d{1,2}[:.]\d{2}(?![\d.])")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+# Old Gmail: "2011/4/7 Anna Berger <anna@example.com>" over the quote, with no colon.
+_DATED_WRITER = re.compile(r"^(?:19|20)\d\d[/.-]\d{1,2}[/.-]\d{1,2}\b[^\n]{0,200}<[^<>\s@]+@[^<>\s]+>$")
+
+
+def _verbless_attribution(bare: str, lines: list[str], i: int) -> bool:
+    """Gmail's attribution in languages where it has no verb ("пт, 20 мар. 2026 г. в 09:15, Anna
+    <anna@example.com>:") or from before it had one, over quoted lines; with a full date and
+    time it needs no quoted lines below."""
+    if len(bare) > 400:
+        return False
+    if bare[-1:] in ":：":
+        if not (_ADDRESS_AT_END.search(bare) and _TIME_OR_YEAR.search(bare)):
+            return False
+        # With a date and its time, the quote below may have lost its ">" marks (an HTML quote
+        # turned into text).
+        return bool(_CLOCK.search(bare) and _YEAR.search(bare)) or _quoted_next(lines, i)
+    return bare[-1:] == ">" and bool(_DATED_WRITER.match(bare)) and _quoted_next(lines, i)
 
 
 def _quoted_next(lines: list[str], i: int) -> bool:
@@ -342,9 +415,15 @@ def _quoted_next(lines: list[str], i: int) -> bool:
     return False
 
 
+# "On ... Anna <anna@example.com> wrote", its colon lost.
+_WROTE_AT_END = re.compile(r"\b(?:wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu)$",
+                           re.IGNORECASE)
+
+
 def _is_attribution(line: str) -> bool:
     if not line.rstrip().endswith((":", "：")):
-        return False
+        return "@" in line and _QUOTE_OPENER.match(line) is not None \
+            and _WROTE_AT_END.search(line.rstrip()) is not None
     if any(p.match(line) for p in _QUOTE_HEADERS):
         return True
     lowered = line.lower()
@@ -355,16 +434,18 @@ def _is_attribution(line: str) -> bool:
 
 
 def _without_signature(lines: list[str]) -> list[str]:
-    content_seen = False
+    content_seen = written = False
     for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped:
             continue
         if (_SIG_DELIMITER.match(line) or _MOBILE.match(stripped) or _DISCLAIMER.match(stripped)
                 or _LEGAL_FOOTER.search(stripped)):
-            if content_seen:
+            # A footer under any written line ends the reply, under a lone "Hello" too.
+            if written:
                 return lines[:i]
             continue
+        written = True
         if content_seen and len(stripped) <= 60:
             if _SIGNOFF.match(stripped):
                 return lines[:i]

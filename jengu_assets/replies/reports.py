@@ -16,8 +16,8 @@ from typing import Literal
 from jengu_assets.phrases import Phrases
 from jengu_assets.replies.parsing import ADDRESS, Parsed, message_id_of
 from jengu_assets.replies.quoting import REPLY_PREFIX
+from jengu_assets.sending.bounces import MAILBOX_FULL_WORDS, enhanced_status
 from jengu_assets.sending.bounces import classify as classify_send_outcome
-from jengu_assets.sending.bounces import enhanced_status
 from jengu_resources.smtp import SendOutcome
 
 BounceCategory = Literal["hard", "soft", "policy"]
@@ -53,7 +53,13 @@ class Complaint:
 def complaint_of(parsed: Parsed) -> Complaint | None:
     report = parsed.feedback_report
     if report is None and parsed.report_type != "feedback-report":
-        return None
+        ses = ses_notification(parsed)
+        if ses is not None and ses.kind == "Complaint":
+            return Complaint(feedback_type=(ses.field("complaintFeedbackType") or "abuse")[:40],
+                             recipient=ses.recipient("complainedRecipients"),
+                             original_message_id=ses.message_id(),
+                             reporter=ses.field("userAgent") or parsed.from_address)
+        return _microsoft_complaint(parsed)
     report = report or {}
     original = parsed.original_headers or {}
     recipient = _first_address(report.get("original-rcpt-to")) \
@@ -63,6 +69,90 @@ def complaint_of(parsed: Parsed) -> Complaint | None:
         recipient=recipient,
         original_message_id=message_id_of(original.get("message-id")),
         reporter=(report.get("user-agent") or parsed.from_address or None),
+    )
+
+
+# Microsoft's Junk Mail Reporting Program: the reported message attached whole, under "complaint
+# about message from <ip>", with the complaining mailbox in X-HmXmrOriginalRecipient.
+_JMRP_SUBJECT = re.compile(r"^\s*complaint about message from\b", re.IGNORECASE)
+
+
+def _microsoft_complaint(parsed: Parsed) -> Complaint | None:
+    original = parsed.original_headers
+    if not original or not (original.get("x-hmxmroriginalrecipient")
+                            or _JMRP_SUBJECT.match(parsed.subject or "")):
+        return None
+    return Complaint(
+        feedback_type="abuse",
+        recipient=_first_address(original.get("x-hmxmroriginalrecipient"))
+        or _first_address(original.get("to")),
+        original_message_id=message_id_of(original.get("message-id")),
+        reporter=parsed.from_address,
+    )
+
+
+# -- Amazon SES notifications ---------------------------------------------------------------------
+
+_SES_KIND = re.compile(r'"(?:notificationType|eventType)"\s*:\s*"(Bounce|Complaint|Delivery)"')
+
+
+@dataclass(frozen=True, slots=True)
+class SesNotification:
+    """An Amazon SES event notification mailed through SNS: JSON, bare or inside SNS's envelope,
+    and often cut short by the mail that carries it, so it is read field by field."""
+    kind: str
+    """Bounce, Complaint or Delivery."""
+    json: str
+
+    def field(self, name: str, within: str | None = None) -> str | None:
+        text = self.json
+        if within is not None:
+            start = text.find(f'"{within}"')
+            if start < 0:
+                return None
+            text = text[start: start + 20_000]
+        match = re.search(rf'"{name}"\s*:\s*"((?:[^"\\]|\\.){{0,2000}})"', text)
+        return match.group(1) if match else None
+
+    def recipient(self, within: str) -> str | None:
+        return _first_address(self.field("emailAddress", within))
+
+    def message_id(self) -> str | None:
+        match = re.search(r'"name"\s*:\s*"Message-ID"\s*,\s*"value"\s*:\s*"([^"]{1,500})"',
+                          self.json, re.IGNORECASE)
+        return message_id_of(match.group(1)) if match else None
+
+
+_JSON_START = re.compile(r"\s*\{")
+
+
+def ses_notification(parsed: Parsed) -> SesNotification | None:
+    """The SES notification ``parsed`` carries, or None. Cheap for any other message (each of
+    the bounce, complaint and auto-reply readers asks)."""
+    if not _JSON_START.match(parsed.text):
+        return None
+    text = parsed.text[:200_000]
+    if '\\"notificationType\\"' in text or '\\"eventType\\"' in text:
+        # SNS's envelope carries the notification as a JSON string: unquote it once.
+        text = text.replace('\\"', '"')
+    match = _SES_KIND.search(text)
+    return SesNotification(match.group(1), text) if match else None
+
+
+def _ses_bounce(ses: SesNotification) -> Bounce:
+    permanent = (ses.field("bounceType") or "").lower() == "permanent"
+    diagnostic = _strip_type(ses.field("diagnosticCode", "bouncedRecipients")) or None
+    status = enhanced_status(ses.field("status", "bouncedRecipients") or "") \
+        or _reply_enhanced(diagnostic or "") or ("5.0.0" if permanent else "4.0.0")
+    code = _smtp_code(diagnostic or "")
+    return Bounce(
+        recipient=ses.recipient("bouncedRecipients"),
+        status=status,
+        category=_category(status, code, diagnostic or "", diagnostic),
+        action="failed",
+        diagnostic=diagnostic and diagnostic[:500],
+        original_message_id=ses.message_id(),
+        standard=True,
     )
 
 
@@ -83,17 +173,19 @@ def _clean_address(found: str) -> str:
 
 _DAEMON_LOCALS = frozenset({
     "mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon", "postmaster", "mdaemon",
-    "mail.daemon", "maildelivery", "mail-delivery",
+    "mail.daemon", "maildelivery", "mail-delivery", "post_master",
 })
 _DAEMON_NAME = Phrases(
     r"mail delivery (subsystem|system|service)|mailer.?daemon|postmaster|mail administrator"
     r"|microsoft outlook|mail system|e-?mail-?system|systemadministrator", re.IGNORECASE)
 _BOUNCE_SUBJECT = Phrases(
-    r"undeliver|undelivered mail|returned mail|return(ed)? to sender|delivery status notification"
+    r"undeliver|undelivered mail|returned mail|return(ed|ing)? to sender|delivery status notification"
     r"|delivery (failure|has failed|failed|problem|notification: delivery has failed)"
     r"|mail delivery (failed|failure)|failure notice|could not be delivered|message not delivered"
     r"|not delivered|non.?deliverable|delivery report|mail system error|delivery delayed"
-    r"|message delayed|warning: message|could not send message|still undelivered"
+    r"|message delayed|warning: message|could not send (message|mail)|still undelivered"
+    r"|mail failure|error sending your (mail|message)|failed mail|non.?delivery|delivery warning"
+    r"|user unknown|unknown user"
     r"|unzustellbar|nicht zustellbar|zustellung fehlgeschlagen|unzustellbare|nichtzustellbar"
     r"|non remis|non distribuable|échec de (la )?(remise|distribution)|message non (remis|délivré)"
     r"|no se (puede|pudo) entregar|no entregad|error de entrega|entrega fallida"
@@ -104,7 +196,8 @@ _BOUNCE_SUBJECT = Phrases(
     r"|notification d'état de (la )?remise|notifica (sullo |di )?stato (di|della) consegna"
     r"|status van de bezorging|notificação de status de entrega|olevererbar|kan ikke leveres"
     r"|ei voitu toimittaa|niedostarczaln|nedoručiteln|недоставля|не доставлено|teslim edilemeyen"
-    r"|配信不能|配信エラー|无法投递|无法传递|未能传递|無法傳遞|退信",
+    r"|配信不能|配信エラー|配信できませんでした|送信できませんでした|メールエラー"
+    r"|无法投递|无法传递|未能传递|無法傳遞|退信|传输失败|发送失败",
     re.IGNORECASE)
 _BOUNCE_BODY = Phrases(
     r"could not be delivered|couldn't be delivered|could not deliver|wasn't delivered"
@@ -115,7 +208,10 @@ _BOUNCE_BODY = Phrases(
     r"|unable to deliver your message|delivery has failed to these recipients"
     r"|message could not be delivered|address couldn't be found|returned to sender"
     r"|this is a warning (message )?only|message still undelivered|hasn't been delivered yet"
-    r"|not (yet )?been delivered yet"
+    r"|not (yet )?been delivered yet|did not reach (the following recipient|some or all)"
+    r"|(there was an|had) (error|trouble) delivering your (mail|message)|had delivery errors"
+    r"|failed addresses follow|requested action not taken|has been returned because"
+    r"|will (continue|keep) (to )?(try|trying) to deliver"
     r"|nicht zugestellt werden|konnte nicht zugestellt|zustellung .{0,40}fehlgeschlagen"
     r"|n'a pas pu être (remis|distribué|délivré)|n'a pas été remis|impossible de remettre"
     r"|no se (ha )?pudo entregar|no pudo ser entregado|non è stato possibile (recapitare|consegnare)"
@@ -126,7 +222,8 @@ _BOUNCE_BODY = Phrases(
     r"|levering(en)? .{0,60}(mislykkedes|mislyktes)|toimitus .{0,60}epäonnistui"
     r"|dostarczenie .{0,60}nie powiodło się|doručení .{0,60}nezdařilo|не удалось доставить"
     r"|не может быть доставлено|teslim (edilemedi|başarısız)|配信に失敗|配信できませんでした"
-    r"|传递.{0,30}失败|无法投递|無法傳遞",
+    r"|送信できませんでした"
+    r"|传递.{0,30}失败|无法投递|無法傳遞|无法发送|无法送达",
     re.IGNORECASE)
 _DELAY = Phrases(
     r"\bdelay(ed)?\b|will (continue|keep) (to )?(try|trying|retry)|still (trying|retrying)"
@@ -140,9 +237,11 @@ _DELAY_NOTICE = re.compile(
 # Where the notice stops explaining and quotes the returned message.
 _RETURNED_COPY = re.compile(
     # Sendmail opens with "The original message was received at ...": the notice, not the copy.
-    r"^[ \t]*(?:-{2,}[ \t]*)?(?:this is a copy of|below this line is a copy of"
+    r"^[ \t]*(?:\|?-{2,}[ \t]*)?(?:this is a copy of|below this line is a copy of"
     r"|(?:the )?original message(?![ \t]+was[ \t]+received)"
     r"|returned message|undelivered message|message headers? follows?|headers of the original"
+    r"|returned mail follows|message text follows|unsent message below|header of the source mail"
+    r"|the first \d+ lines of (?:your |the )?original message"
     r"|ursprüngliche nachricht|message d'origine"
     r"|mensaje original|messaggio originale)",
     re.IGNORECASE | re.MULTILINE)
@@ -150,15 +249,25 @@ _SMTP_REPLY = re.compile(
     r"(?:^|said:|returned|response|reply|error|responded|answered|[:#'\"(])[ \t]*['\"(#]?"
     r"([245][0-5]\d)(?=[ \t\-:'\"#)]|$)",
     re.IGNORECASE | re.MULTILINE)
-_ENHANCED_45 = re.compile(r"(?<![\d.])([45])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
+_ENHANCED_45 = re.compile(r"(?<![\d.])(?<![Vv]ersion )([45])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
 _RECIPIENT_PATTERNS = tuple(re.compile(p, re.IGNORECASE | re.MULTILINE) for p in (
+    # Sendmail and Exim name the address the message was sent to after the one it became.
+    r"\((?:expanded|generated) from:?[ \t]*<?([^<>\s@]+@[^<>\s]+?)>?[ \t]*\)",
     r"^[ \t]*<([^<>\s@]+@[^<>\s]+)>[ \t]*:",
+    r"^[ \t]*(?:undeliverable|failed|invalid|unknown|intended) (?:e-?mail )?"
+    r"(?:address|recipient)(?:es|s)?[ \t]*:[ \t]*<?([^<>\s@]+@[^<>\s]+?)>?[ \t]*$",
+    # Exchange's X.400 form: "c=US;a= ;p=IKON;o=Nexus2;dda:SMTP=DJBENNETT@IKON.COM;"
+    r"\bdda:smtp=([^<>\s;@]+@[^<>\s;]+)",
     r"^[ \t]*(?:final|original)-recipient:[ \t]*(?:rfc822;)?[ \t]*<?([^<>\s;]+@[^<>\s;]+?)>?[ \t]*$",
     r"rcpt to:[ \t]*<([^<>\s]+@[^<>\s]+)>",
     r"(?:wasn't|was not|couldn't be|could not be|not be) delivered to[ \t]+<?([^<>\s]+@[^<>\s]+?)>?[\s,.]",
     r"your message to[ \t]+<?([^<>\s]+@[^<>\s]+?)>?[ \t]+(?:couldn't|could not|can't|cannot|was)",
-    r"(?:following|these) (?:recipients?|address(?:es)?|recipients or groups)[^:\n]{0,60}:\s*"
-    r"<?([^<>\s@]+@[^<>\s]+?)>?\s",
+    r"error delivering your (?:mail|message) to[ \t]+<?([^<>\s]+@[^<>\s]+?)>?[\s,.]",
+    r"(?:following|these) (?:recipients?|address(?:es)?|recipients or groups|users?)[^:\n]{0,60}:"
+    r"\s*(?:[*\u2022-][ \t]*)?<?([^<>\s@]+@[^<>\s]+?)>?\s",
+    # "Delivery to the following recipients failed." and the address alone on a line below.
+    r"(?:following|these) (?:recipients?|address(?:es)?|users?)[^:.\n]{0,60}\.[ \t]*\n\s*"
+    r"(?:[*\u2022-][ \t]*)?<?([^<>\s@]+@[^<>\s]+?)>?[ \t]*$",
     r"(?:empfänger|destinataires?|destinatari[oa]?s?|ontvangers?|destinatários?)[^:\n]{0,60}:\s*"
     r"<?([^<>\s@]+@[^<>\s]+?)>?\s",
     r"(?:nachricht an|message à|mensaje a|messaggio a|bericht aan|mensagem para)[ \t]+"
@@ -170,12 +279,15 @@ _DSN_MSGID = re.compile(r"^[ \t>]*message-id:[ \t]*(<[^<>\s]{1,500}>)", re.IGNOR
 # first that matches wins, so the specific come before the general.
 _DERIVED_STATUS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), detail) for pattern, detail in (
-        (r"mailbox (is )?full|quota|over.?quota|exceeded (its|the|their) storage"
-         r"|insufficient (storage|space)|mailbox size limit|postfach (ist )?voll|speicherplatz"
-         r"|boîte (aux lettres )?(est )?pleine|buzón (está )?lleno|casella (è )?piena"
-         r"|mailbox (is )?vol|caixa (postal )?cheia", "2.2"),
+        # A notice's words may be looser than a server's reply: any quota, any storage.
+        (MAILBOX_FULL_WORDS + r"|quota|mailbox size limit|speicherplatz"
+         r"|mail ?folder (is )?full|mailbox (is )?vol|caixa (postal )?cheia"
+         r"|mail ?box space not enough", "2.2"),
         (r"(connection|connect) (timed out|time.?out)|timed out|time.?out|retry time"
-         r"|expired|too long in queue|delivery time", "4.1"),
+         r"|expired|too long in queue|delivery time|failing for a long time"
+         r"|did not accept our requests? to connect|connection refused|failed \d+ attempts"
+         r"|not reachable within|queue period|could not initiate smtp conversation"
+         r"|connection dropped", "4.1"),
         (r"spam|black.?list|block.?list|\bblocked\b|\bpolicy\b|reputation|dmarc|\bspf\b|dkim"
          r"|unsolicited|\brbl\b|dnsbl|relay(ing)? (access )?(denied|not permitted)"
          r"|not authori[sz]ed", "7.1"),
@@ -183,18 +295,21 @@ _DERIVED_STATUS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"host (or domain name )?not found|domain (not found|does not exist|doesn't exist)"
          r"|no (mx|mail exchanger)|name or service not known|nxdomain|unrout(e)?able"
          r"|couldn't find any host|no such domain|unknown domain|domain unknown|host unknown"
-         r"|unknown host"
+         r"|unknown host|host [^\s]{1,255} not found|dns lookup fail|domain (is )?not reachable"
+         r"|domain name not found"
          # Exim: the domain's MX names hosts that do not exist.
          r"|point to non-?existent hosts?|non-?existent (host|domain)"
          r"|domaine inconnu|domain existiert nicht", "1.2"),
         (r"disabled|deactivated|inactive|suspended|gesperrt|désactivé|deshabilitad|disattivat"
-         r"|account (has been )?(closed|terminated)", "2.1"),
+         r"|account (has been )?(closed|terminated)|not been collected", "2.1"),
         (r"user unknown|unknown user|no such (user|mailbox|recipient|address)"
          r"|does ?n[o']t exist|not exist|mailbox (unavailable|not found)|unknown (recipient|mailbox)"
          r"|recipient (rejected|unknown|not found|address rejected)|invalid (recipient|mailbox)"
          r"|address rejected|no mailbox|user not found|couldn't be found|could not be found"
          r"|not a valid|doesn't have an? .{0,40}account|no longer (valid|active|available)"
          r"|not listed in (the )?(domino )?directory|not listed in (the )?public name"
+         r"|(recipient|user) name is not recognized|invalid (final delivery )?userid"
+         r"|no valid recipients?|user not known|not have a final (e-?mail )?delivery point"
          r"|existiert nicht|unbekannt|nicht gefunden|inconnu|n'existe pas|introuvable"
          r"|no existe|desconocido|inexistente|non esiste|sconosciut|inesistente"
          r"|bestaat niet|onbekend|não existe|desconhecido", "1.1"),
@@ -213,6 +328,9 @@ _TEMPORARY = Phrases(
 
 def bounce_of(parsed: Parsed) -> Bounce | None:
     """The bounce in ``parsed``, or None when it is not a non-delivery notice."""
+    ses = ses_notification(parsed)
+    if ses is not None:
+        return _ses_bounce(ses) if ses.kind == "Bounce" else None
     if parsed.delivery_status or parsed.report_type == "delivery-status":
         if only_successes(parsed):
             return None
@@ -224,7 +342,8 @@ def bounce_of(parsed: Parsed) -> Bounce | None:
     return _text_bounce(parsed)
 
 
-_SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
+# "deliverable" is Postfix's answer to an address check (sendmail -bv): nothing failed.
+_SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded", "deliverable"})
 
 
 def only_successes(parsed: Parsed) -> bool:
@@ -243,7 +362,7 @@ def _standard_bounce(parsed: Parsed) -> Bounce | None:
     order = {"failed": 0, "delayed": 1}
     block = min(recipients, key=lambda b: order.get(b.get("action", "").strip().lower(), 2))
     action = (block.get("action") or "").strip().lower() or None
-    if action in ("delivered", "relayed", "expanded"):
+    if action in _SUCCESS_ACTIONS:
         # A success notice is no bounce; it reads as an automatic message.
         return None
     recipient = _recipient_field(block.get("original-recipient")) \
@@ -355,7 +474,9 @@ def _text_recipient(parsed: Parsed, explanation: str) -> str | None:
     for match in ADDRESS.finditer(explanation):
         address = _clean_address(match.group())
         local = address.split("@", 1)[0]
-        if address not in ours and local not in _DAEMON_LOCALS:
+        # "... not accepting mail from <sender>": the sender, not the recipient.
+        before = explanation[max(0, match.start() - 12):match.start()].rstrip(' <"').lower()
+        if address not in ours and local not in _DAEMON_LOCALS and not before.endswith("mail from"):
             return address
     return None
 
@@ -367,11 +488,17 @@ def _smtp_code(text: str) -> int | None:
 
 def _best_status(given: str | None, diagnostic: str | None, code: int | None,
                  explanation: str, action: str | None) -> str | None:
-    in_diagnostic = _first_enhanced(diagnostic or "")
+    in_diagnostic = _reply_enhanced(diagnostic or "")
     if given and given[0] in "45":
-        # A generic x.0.0 next to a specific code in the server's own reply: the reply says more.
-        if given.endswith(".0.0") and in_diagnostic and in_diagnostic[0] == given[0]:
+        # The remote server's own reply outranks the reporting MTA's summary of it: Sendmail
+        # reports "550 5.7.1 IP address blacklisted" and "552 5.2.2 Over quota" as 5.1.1.
+        if in_diagnostic and in_diagnostic[0] == given[0] and not in_diagnostic.endswith(".0.0"):
             return in_diagnostic
+        if given.endswith(".0.0") and not diagnostic:
+            # A generic status with no Diagnostic-Code: the notice quotes the reply instead.
+            in_text = _reply_enhanced(explanation[:20_000])
+            if in_text and in_text[0] == given[0] and not in_text.endswith(".0.0"):
+                return in_text
         return given
     found = in_diagnostic or _first_enhanced(explanation)
     if found:
@@ -381,6 +508,18 @@ def _best_status(given: str | None, diagnostic: str | None, code: int | None,
     if derived and not derived.endswith(".0.0"):
         return derived
     return _derived_status(f"{diagnostic or ''}\n{explanation[:8000]}", code, action)
+
+
+# An enhanced status right after the SMTP reply code it belongs to ("550-'5.7.1", "550 5.2.2"):
+# the remote server's words, where a relay wraps them in its own ("5.1.0 - Unknown address
+# error 550-'5.7.1 ... Access denied'").
+_REPLY_ENHANCED = re.compile(r"(?<!\d)([45])\d\d[ \t\-]['\"]?(\1\.\d{1,3}\.\d{1,3})(?!\.?\d)")
+
+
+def _reply_enhanced(text: str) -> str | None:
+    """The enhanced status of the SMTP reply quoted in ``text``, else its first one."""
+    match = _REPLY_ENHANCED.search(text[:60_000])
+    return enhanced_status(match.group(2)) if match else _first_enhanced(text)
 
 
 def _first_enhanced(text: str) -> str | None:
@@ -418,20 +557,52 @@ def _category(status: str | None, code: int | None, text: str,
                              or (status is not None and str(code)[0] != status[0])):
         # The report's Status field is authoritative over a reply code of another class.
         code = None
-    if status is not None and status[0] in "45" and status.endswith((".0.0", ".5.0")):
+    if status is not None and status[0] in "45" and (
+            status.endswith(".5.0") or re.fullmatch(r"\d\.[0-3]\.0", status)):
         # The server's own words first, as for the status: the notice around them is boilerplate.
         for words in (diagnostic, text):
             derived = _derived_status(words or "", code or int(status[0]) * 100, None)
             if derived is not None and not derived.endswith(".0.0"):
                 status = derived
                 break
-    outcome = SendOutcome(delivered=False, stage="rcpt", code=code,
+    stage = _reply_stage(diagnostic or "") or _reply_stage(text) or "rcpt"
+    klass = status[0] if status else str(code // 100) if code else None
+    if stage == "connect" and klass == "5":
+        # Refused at the greeting or HELO, before any recipient was named: our server was.
+        return "policy"
+    outcome = SendOutcome(delivered=False, stage=stage, code=code,
                           message=f"{status or ''} {text}"[:2000], maybe_delivered=False)
     category = classify_send_outcome(outcome).category
     if category in ("hard", "soft", "policy"):
         return category  # type: ignore[return-value]
     # A 421, or nothing readable: the remote side will be tried again, as for a soft failure.
     return "soft"
+
+
+# The command an SMTP reply answered, as the notices say it: Postfix "(in reply to end of DATA
+# command)" and "refused to talk to me", Exim "SMTP error from remote mail server after MAIL
+# FROM:", 1&1 "for TEXT command", DragonFly "did not like our final DATA:", a Sendmail
+# transcript's ">>> DATA" before "<<< 554". The commands are matched in capitals, as the
+# programs write them, so prose ("a mailbox for mail") names no stage.
+_STAGE_WORDS = re.compile(
+    r"(?:\bin reply to|\bafter|\bdid not like our(?: final)?)[ \t]+(end of DATA|end of data|DATA"
+    r"|MAIL FROM|RCPT TO|HELO|EHLO|LHLO|initial connection)\b"
+    r"|\bfor (TEXT|DATA|RCPT|MAIL) command\b"
+    r"|^>>>[ \t]*(DATA|MAIL|RCPT|HELO|EHLO)\b[^\n]*\n(?:[^\n]*\n){0,2}?<<<[ \t]*5\d\d"
+    r"|\b(refused to talk to me)\b",
+    re.MULTILINE)
+_STAGES = {"end of data": "data", "data": "data", "text": "data", "mail from": "mail",
+           "mail": "mail", "rcpt to": "rcpt", "rcpt": "rcpt"}
+
+
+def _reply_stage(text: str) -> str | None:
+    """The stage of the SMTP session a refusal came at (``SendOutcome.stage``), when the text
+    says; the greeting and HELO are "connect"."""
+    match = _STAGE_WORDS.search(text[:20_000])
+    if match is None:
+        return None
+    words = next(group for group in match.groups() if group)
+    return _STAGES.get(" ".join(words.lower().split()), "connect")
 
 
 def _original_message_id(parsed: Parsed) -> str | None:
@@ -449,7 +620,9 @@ __all__ = [
     "Bounce",
     "BounceCategory",
     "Complaint",
+    "SesNotification",
     "bounce_of",
     "complaint_of",
     "only_successes",
+    "ses_notification",
 ]

@@ -11,13 +11,15 @@ malformed    empty input, not an email at all, a MIME bomb (nesting, part count,
              text)
 own          sent from one of our inboxes (``own_addresses``): never a reply, only the pipeline
              sees it
-complaint    an ARF feedback report (RFC 5965)
-bounce       an RFC 3464 delivery report, or the common plain-text and localised non-delivery
-             notices (Postfix, Exim, qmail, Exchange, Gmail, Yahoo...)
+complaint    an ARF feedback report (RFC 5965), a Microsoft JMRP report, an Amazon SES complaint
+bounce       an RFC 3464 delivery report, an Amazon SES bounce notification, or the common
+             plain-text and localised non-delivery notices (Postfix, Exim, qmail, Exchange,
+             Gmail, Yahoo, DragonFly...)
 auto_reply   RFC 3834 headers and their vendor cousins, or out-of-office wording in the subject
              or the new text (en, de, fr, es, it, nl, pt, sv, da, no, fi, pl, cs, ru, tr, ja,
              zh) that answers nothing of ours, or a help desk's receipt that says it is automatic
-human_reply  everything else, with the new text cut from the quoted history and the signature
+human_reply  everything else, with the new text cut from the quoted history and the signature; a
+             mail program's one-click unsubscribe is one (the recipient asked for it)
 ===========  =====================================================================================
 
 The rules live beside this module, one role each: ``parsing`` (bytes to a ``Parsed`` record,

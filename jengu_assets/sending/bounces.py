@@ -15,19 +15,24 @@ inbox         no reply at connect/auth; any failure at connect or    backs the s
 policy        5.7.x (blocked, spam, relaying denied, authentication  counts against the inbox's
               required); 5.3.4 and 5.2.3 too big; 5.6.x content;     health; no recipient
               5.5.x protocol; 5.1.7/5.1.8 our sender address; any    suppression
-              5xx to MAIL FROM; a 5xx without an enhanced code whose
-              text says the sender is blocked, spam, blacklisted or
-              refused by policy; other unexplained 5xx (554 ...)
+              5xx to MAIL FROM; a 5xx without a specific enhanced
+              code whose text says the sender is blocked, spam,
+              blacklisted, a virus or refused by policy; one after
+              the body (DATA) that names no mailbox; other
+              unexplained 5xx (554 ...)
 soft          any other 4xx (greylisting 450 4.7.1 included: a 4xx   retries after
-              is always temporary); 5.2.2 mailbox full; 5.3.1/5.3.2  ``soft_retry_delay``; after the
-              /5.3.5 and 5.4.7 (the receiving side's own trouble);   third soft failure it treats the
-              552 at RCPT (RFC 5321 4.5.3.1.10 says: temporary)      address as hard
+              is always temporary); 5.2.2 mailbox full, and a 5xx    ``soft_retry_delay``; after the
+              without a specific code whose text says the mailbox    third soft failure it treats the
+              is full; 5.3.1/5.3.2/5.3.5 and 5.4.7 (the receiving    address as hard
+              side's own trouble); 552 at RCPT (RFC 5321
+              4.5.3.1.10 says: temporary)
 hard          5.1.x (5.1.1 unknown user, 5.1.10 null MX ...), 5.2.1  suppresses the address
-              disabled, 5.2.0, 5.2.4, 5.4.x routing (5.4.4, and
+              disabled, 5.2.4, 5.4.x routing (5.4.4, and
               Microsoft's 5.4.1 "recipient address rejected"),
-              5.6.7 a non-ASCII address we cannot carry; 550/551/553
-              /521/556 without an enhanced code; text saying the
-              user or mailbox does not exist
+              5.6.7 a non-ASCII address we cannot carry; 5.1.0,
+              5.2.0 and 550/551/553/521/556 without an enhanced code
+              before the body, unless the text says otherwise; text
+              saying the user or mailbox does not exist
 ============  =====================================================  ===============================
 
 The reply code decides temporary against permanent (a 450 whose text says 5.1.1 is still a 4xx);
@@ -58,7 +63,10 @@ _ENHANCED = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
 _SENDER_BLOCKED = Phrases(
     r"spam|black ?list|block ?list|deny ?list|\bblocked\b|\bpolicy\b|reputation|\bbanned\b"
     r"|\brbl\b|dnsbl|spamhaus|spamcop|barracuda|unsolicited|relay(ing)? (access )?(denied|not)"
-    r"|\bsender\b.{0,40}\b(rejected|refused|denied|not allowed)",
+    r"|\bsender\b.{0,40}\b(rejected|refused|denied|not allowed)|\bvirus|malware"
+    r"|protocol violation|unauthenticated|frequency limit|rate limit"
+    # Our server must be confirmed or allow-listed first: the mailbox is fine.
+    r"|your server requires confirmation|confirm this mail server|white ?list|allow ?list",
     re.IGNORECASE)
 _NO_MAILBOX = Phrases(
     r"user unknown|unknown user|no such (user|mailbox|recipient|address)|does ?n[o']t exist"
@@ -67,6 +75,14 @@ _NO_MAILBOX = Phrases(
     r"|address rejected|no mailbox|user not found|account (is )?(disabled|does not exist)"
     r"|doesn't have an? .{0,40}account",
     re.IGNORECASE)
+# A full mailbox in words; the delivery-report reader derives 5.2.2 from the same words.
+MAILBOX_FULL_WORDS = (
+    r"mailbox (is )?full|full mailbox|(does not|doesn't) have enough space|over ?quota"
+    r"|quota exceeded|exceeded (its|the|their) (storage|disk space|quota)|insufficient (storage"
+    r"|space)|disk space limit|too many (messages|mails) on the server"
+    r"|postfach (ist )?voll|zu ?viele mails|boîte (aux lettres )?(est )?pleine|buzón (está )?lleno"
+    r"|casella (è )?piena")
+_MAILBOX_FULL = Phrases(MAILBOX_FULL_WORDS, re.IGNORECASE)
 _ACCESS_DENIED = re.compile(r"access denied", re.IGNORECASE)
 
 # Enhanced statuses of a permanent (5xx) reply that are not the recipient's address: the subject
@@ -74,7 +90,7 @@ _ACCESS_DENIED = re.compile(r"access denied", re.IGNORECASE)
 _POLICY_SUBJECTS = frozenset({"5", "6", "7"})
 _POLICY_DETAILS = frozenset({"1.7", "1.8", "2.3", "3.3", "3.4"})
 _SOFT_DETAILS = frozenset({"2.2", "3.1", "3.2", "3.5", "4.7"})
-_HARD_DETAILS = frozenset({"6.7", "2.0", "2.1", "2.4"})
+_HARD_DETAILS = frozenset({"6.7", "2.1", "2.4"})
 _HARD_SUBJECTS = frozenset({"1", "4"})
 
 _NAMES = {
@@ -156,6 +172,7 @@ def _category(outcome: SendOutcome, status: str | None) -> Category:
 
 
 def _permanent(outcome: SendOutcome, status: str | None) -> Category:
+    subject = detail = None
     if status is not None and status[0] == "5":
         _, subject, detail = status.split(".")
         subject_detail = f"{subject}.{detail}"
@@ -167,12 +184,22 @@ def _permanent(outcome: SendOutcome, status: str | None) -> Category:
             return "hard"
         if subject in _POLICY_SUBJECTS:
             return "policy"
-        if subject in _HARD_SUBJECTS:
+        if subject in _HARD_SUBJECTS and detail != "0":
             return "hard"
-    # No enhanced code, or one that explains nothing (5.0.0, 5.3.0): read the text, then the code.
+    # No enhanced code, or one that explains little (5.0.0, 5.3.0, and the "other" of a subject:
+    # 5.1.0, 5.2.0): read the text, then the stage, then the code.
     if _SENDER_BLOCKED.search(outcome.message):
         return "policy"
     if _NO_MAILBOX.search(outcome.message):
+        return "hard"
+    if _MAILBOX_FULL.search(outcome.message):
+        # "550 User has too many messages on the server" (web.de): full, as 5.2.2 says it.
+        return "soft"
+    if outcome.stage == "data":
+        # The recipient was accepted and the message was not ("550 5.2.0 Mail rejected" after
+        # the body, as Orange writes it): a refusal of what we sent, not of the address.
+        return "policy"
+    if detail == "0" and (subject in _HARD_SUBJECTS or subject == "2"):
         return "hard"
     # "Access denied" that names no mailbox is a refusal of us, not of the address (the replies'
     # delivery-report reader agrees: jengu_assets/replies/reports.py).
