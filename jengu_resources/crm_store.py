@@ -33,6 +33,20 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
 
+# DuckDB's Python module caches one database object per file and builds it again after the last
+# connection closes. A connection opened on another thread meanwhile could be handed the object
+# before its Python table functions were registered, and an Arrow batch registered on it then
+# failed with "python_arrow_scan does not exist" (once in a few thousand threaded transactions,
+# inside a transaction, so it cannot be retried). Every connection of the process opens under
+# this lock (an open takes milliseconds; a file not yet open, some 10 ms).
+_open_lock = threading.Lock()
+
+
+def open_duckdb(database: str, **options: Any) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect`` for this process: never while another thread is opening one."""
+    with _open_lock:
+        return duckdb.connect(database, **options)
+
 
 class StoreBusyError(RuntimeError):
     """The CRM file stayed locked by another process for longer than the configured bound."""
@@ -106,7 +120,7 @@ class CRMStore(dg.ConfigurableResource):
         attempt = 0
         while True:
             try:
-                con = duckdb.connect(str(path), read_only=read_only)
+                con = open_duckdb(str(path), read_only=read_only)
             except duckdb.Error as exc:
                 if not is_lock_conflict(exc):
                     raise
@@ -185,27 +199,11 @@ def fetch_dicts(
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
-_REGISTER_ATTEMPTS = 5
-
-
 @contextmanager
 def _arrow_view(con: duckdb.DuckDBPyConnection, name: str,
                 rows: Sequence[Mapping[str, Any]]) -> Iterator[str]:
-    """``rows`` as a view named ``name`` on ``con`` (through Arrow) while the block runs.
-
-    Registering is retried on one error: DuckDB 2.0 now and then fails to find its own
-    ``python_arrow_scan`` table function while other threads of the process work on the same
-    file (seen in the sender's writer thread, about once in a hundred test runs). Nothing has been
-    written when it fails, so trying again is safe."""
-    table = pa.Table.from_pylist([dict(r) for r in rows])
-    for attempt in range(1, _REGISTER_ATTEMPTS + 1):
-        try:
-            con.register(name, table)
-            break
-        except duckdb.CatalogException as exc:
-            if "python_arrow_scan" not in str(exc) or attempt == _REGISTER_ATTEMPTS:
-                raise
-            time.sleep(0.01 * attempt)
+    """``rows`` as a view named ``name`` on ``con`` (through Arrow) while the block runs."""
+    con.register(name, pa.Table.from_pylist([dict(r) for r in rows]))
     try:
         yield name
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import pytest
@@ -146,3 +147,44 @@ def test_connections_draw_no_progress_bar(crm):
     # DuckDB's bar goes to stdout after two seconds, into the JSON a CLI command prints.
     with crm.connect() as con:
         assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
+
+
+def test_threads_opening_the_store_while_others_write_batches_lose_nothing(crm, tmp_path):
+    # Every transaction opens its own connection; when the last one closes, the next open builds
+    # DuckDB's database object again. Without a process-wide guard on opening, a batch written
+    # meanwhile on another thread now and then failed: "python_arrow_scan does not exist".
+    from jengu_resources.crm_store import insert_rows
+
+    threads, batches, errors = 2, 150, []
+
+    def write(name: str) -> None:
+        for i in range(batches):
+            try:
+                with crm.transaction() as con:
+                    insert_rows(con, "failed_tasks",
+                                [{"task": f"{name}-{i}", "error": f"row {r}"} for r in range(3)])
+            except Exception as exc:  # noqa: BLE001 - every failure is the finding
+                errors.append(f"{name}-{i}: {exc!r}")
+
+    done = threading.Event()
+
+    def open_and_close(store: CRMStore) -> None:
+        while not done.is_set():
+            with store.connect() as con:
+                con.execute("SELECT 1")
+            time.sleep(0.001)
+
+    other = CRMStore(path=str(tmp_path / "other.duckdb"))
+    openers = [threading.Thread(target=open_and_close, args=(store,)) for store in (crm, other)]
+    for opener in openers:
+        opener.start()
+    workers = [threading.Thread(target=write, args=(f"t{n}",)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    done.set()
+    for opener in openers:
+        opener.join()
+    assert errors == []
+    assert crm.scalar("SELECT count(*) FROM failed_tasks") == threads * batches * 3

@@ -43,7 +43,7 @@ from jengu_assets.composition.follow_ups import FOLLOW_UP_TASK
 from jengu_assets.composition.prompts import FIRST_EMAIL_TASK
 from jengu_assets.sending.inboxes import BOUNCE_WINDOW, COUNTS_AGAINST_QUOTA
 from jengu_assets.stages import Stage
-from jengu_resources.crm_store import CRMStore
+from jengu_resources.crm_store import CRMStore, open_duckdb
 from jengu_resources.paths import jengu_home
 
 LOCK_WAIT_SECONDS = 600.0
@@ -777,7 +777,7 @@ def _build(temp: Path, stage: Path, published_at: datetime, lock_seconds: float,
            schema_version: int) -> tuple[dict[str, int], dict[str, int]]:
     """Phase 2, on the new file alone: the parsed copies, the summaries, comments, the publication
     row, a checkpoint. Returns (rows per table, the funnel's totals)."""
-    con = duckdb.connect(str(temp), config={"memory_limit": MEMORY_LIMIT,
+    con = open_duckdb(str(temp), config={"memory_limit": MEMORY_LIMIT,
                                              "preserve_insertion_order": False})
     try:
         con.execute("SET TimeZone = 'UTC'")
