@@ -9,12 +9,13 @@ With ``--json``, one object per file, in input order:
 
     {"path": ..., "kind": "bounce|auto_reply|complaint|human_reply|malformed",
      "bounce": {"recipient": ..., "status": "5.1.1", "category": "hard|soft|policy"} | null,
-     "auto_reply": {"return_date": "YYYY-MM-DD" | null} | null,
+     "auto_reply": {"return_date": "YYYY-MM-DD" | null, "challenge": false} | null,
      "reply_text": ... | null, "intent": ... | null, "confidence": 0.8 | null}
 
-plus ``"reason"`` for a malformed message. A file that cannot be read gets
-``{"path": ..., "error": ...}``. Lines are written and flushed one file at a time, so thousands
-of files stream steadily and a reader sees each result as soon as it exists.
+plus ``"reason"`` for a malformed message. ``"challenge"`` is true for a challenge-response
+filter's notice: it holds our message until someone confirms the sender. A file that cannot be
+read gets ``{"path": ..., "error": ...}``. Lines are written and flushed one file at a time, so
+thousands of files stream steadily and a reader sees each result as soon as it exists.
 
 Exit status: 2 when any file could not be read (after all of them), else 0.
 """
@@ -78,6 +79,7 @@ def inspect_bytes(raw: bytes, path: str) -> dict[str, Any]:
         },
         "auto_reply": None if auto is None else {
             "return_date": auto.return_date.isoformat() if auto.return_date else None,
+            "challenge": auto.challenge,
         },
         "reply_text": understood.reply_text if kind == "human_reply" else None,
         "intent": analysis.intent if analysis else None,
@@ -100,6 +102,8 @@ def human_line(record: dict[str, Any]) -> str:
     elif kind == "auto_reply":
         back = record["auto_reply"]["return_date"]
         detail = f"back {back}" if back else "no return date"
+        if record["auto_reply"]["challenge"]:
+            detail = "held until the sender is confirmed (challenge-response)"
     elif kind == "human_reply":
         text = " ".join((record["reply_text"] or "").split())
         preview = text if len(text) <= _PREVIEW_CHARS else text[:_PREVIEW_CHARS - 1] + "…"

@@ -135,6 +135,11 @@ def render(kind: str, payload: Mapping[str, Any]) -> tuple[str, str, dict[str, s
         title = f"Reply to check: {company or who}"
         lead = (f"{who}{at} replied, but the reading is unsure{judged}. "
                 "Check the intent before anything else happens.")
+    elif kind == "reply_challenge":
+        title = f"Sender check: {company or who}"
+        lead = (f"The mail filter of {who}{at} holds our email until someone confirms the "
+                "sender. Confirm it by hand if the lead is worth it; Jengu never follows such "
+                "links.")
     elif kind == "reply_review":
         title = f"Unmatched reply from {sender or who}"
         lead = ("A reply arrived that matches no prospect"

@@ -3,20 +3,26 @@ effects as one message at a time, on a real DuckDB file."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from jengu_assets import stages
 from jengu_assets.replies.actions import Analysis, Inbound, act, act_many
+from jengu_assets.replies.assets import _query, _to_inbound
 from jengu_assets.replies.matching import NO_MATCH, Match, match, match_many
+from jengu_assets.replies.understanding import understand
 from jengu_assets.sending.inboxes import HEALTH_POLICY
 from jengu_resources.crm_store import insert_rows
+from jengu_resources.notify import render
 from sandbox.outbox import queue_emails, warm_inboxes
 
 SENT = datetime(2026, 11, 16, 10, 0, tzinfo=timezone.utc)
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=timezone.utc)
 PROSPECTS = 60
+INBOUND = Path(__file__).parent / "fixtures" / "inbound_realworld"
 
 
 @pytest.fixture
@@ -222,3 +228,28 @@ def test_a_report_placed_only_by_its_recipient(crm, sent):
     assert _rows(crm, "SELECT message_id, category FROM send_attempts WHERE category <> 'delivered'") \
         == [("<m20@jengu.test>", "hard")]
     assert _rows(crm, "SELECT id FROM emails WHERE status = 'bounced'") == [("e000020-1",)]
+
+
+def test_a_challenge_notice_holds_follow_ups_and_asks_a_person(crm, sent):
+    # A filter service writes from its own address and names the one it holds our email for.
+    raw = (INBOUND / "r5_auto_challenge_guest_list_waitlisted.eml").read_bytes().replace(
+        b"m.huber@hotel-alpenblick.example", b"guest5@hotel.example")
+    understood = understand(raw)
+    assert understood.kind == "auto_reply" and understood.auto_reply.challenge
+    with crm.connect() as con:
+        found = match_many(con, [_query(understood)])[0]
+    assert (found.prospect_id, found.matched_by) == ("p000005", "recipient")
+    message = _to_inbound({"id": "in_challenge", "message_key": understood.parsed.message_key,
+                           "inbox_id": None, "received_at": NOW}, understood, None)
+    for _ in range(2):  # a second run adds nothing
+        with crm.transaction() as con:
+            outcome = act(con, message, found, now=NOW, actor="pytest")
+    assert outcome.actions == ["follow-ups held until 2026-11-25 (no return date stated: 7 days)",
+                               "notification: reply_challenge"]
+    [(kind, pid, payload)] = _rows(crm, "SELECT kind, prospect_id, payload FROM notifications")
+    assert (kind, pid) == ("reply_challenge", "p000005")
+    # The person who decides needs the link; Jengu itself never follows it.
+    assert "https://guestlist.example/request?t=9c21e4b07a" in json.loads(payload)["quote"]
+    title, text, _ = render(kind, json.loads(payload))
+    assert title.startswith("Sender check") and "never follows" in text
+    assert _rows(crm, "SELECT stage FROM prospects WHERE id = 'p000005'") == [("sent",)]

@@ -424,6 +424,37 @@ def test_auto_reply_headers(headers: str, body: str, kind: str):
     assert understand(message.encode()).kind == kind
 
 
+@pytest.mark.parametrize("body", [
+    "Su mensaje a maria@hotel.example ha sido retenido. Haga clic en el enlace de abajo para"
+    " confirmar que es una persona: https://filtro.example/c/1",
+    "Il suo messaggio a maria@hotel.example è stato trattenuto. Clicca sul link qui sotto per"
+    " confermare: https://filtro.example/c/2",
+    "Uw bericht aan maria@hotel.example wordt vastgehouden. Bevestig dat u een persoon bent:"
+    " https://filter.example/c/3",
+    "Your message to maria@hotel.example is pending verification.\n\nPlease verify that you are\n"
+    "a human by clicking here: https://filter.example/c/4",
+])
+def test_challenge_response_notices(body: str):
+    # The filter writes from its own address; the notice names the mailbox it holds our email for.
+    message = ("From: Filter <noreply@filter.example>\nTo: anna@jengu.example\n"
+               f"Subject: Message held\nReturn-Path: <>\n\n{body}\n")
+    understood = understand(message.encode())
+    assert understood.kind == "auto_reply" and understood.auto_reply.challenge
+    assert understood.auto_reply.held_for == "maria@hotel.example"
+
+
+@pytest.mark.parametrize("body", [
+    # Held, but nobody is asked to confirm anything: a person explaining a late answer.
+    "Sorry, your message was held in our spam filter until this morning. We are interested.",
+    # Asked to be approved, but nothing of ours is held: a person's request.
+    "Thanks! Please add us to your list of approved senders so our newsletter reaches you.",
+])
+def test_a_person_mentioning_a_filter_is_no_challenge(body: str):
+    message = REPLY.format(subject="Re: Quick question", headers="", body=body)
+    understood = understand(message.encode())
+    assert understood.kind == "human_reply"
+
+
 def test_bulk_mail_that_answers_nothing_is_automatic():
     message = ("From: news@hotel-newsletter.example\nTo: anna@jengu.example\n"
                "Subject: Our winter offers\nPrecedence: bulk\n\nBook now and save 20%.\n")

@@ -5,7 +5,9 @@
   health drops and an alert is stored; the recipient is not blamed.
 - complaint: the address is suppressed for good; an alert names the inbox.
 - auto_reply: follow-ups wait until the stated return date (7 days when none is stated, at most 100);
-  it is not a reply and moves no stage.
+  it is not a reply and moves no stage. A challenge-response filter's notice (our email is held
+  until someone confirms the sender) also creates a notification: a person decides whether to
+  confirm; Jengu never follows such links.
 - human_reply: stored in ``replies`` with intent, sentiment, confidence and a behavioural score;
   the stage moves forward (needs more info or delegated -> engaged, interested -> replied, meeting
   request -> meeting, not interested -> lost, unsubscribe -> suppressed); the prospect's queued
@@ -83,6 +85,7 @@ class Inbound:
     bounce_status: str | None = None
     bounce_category: str | None = None     # hard | soft | policy
     return_date: date | None = None
+    challenge: bool = False                # auto_reply: a filter holds our email (challenge-response)
     reply_text: str | None = None
     analysis: Analysis | None = None
 
@@ -259,7 +262,7 @@ def _prospect_emails(con, prospect_ids: list[str | None]) -> dict[str, str]:
 def _auto_replies(con, items: list[tuple[Inbound, Match]], now: datetime) -> list[Outcome]:
     """Follow-ups wait until the stated return: a value, not an increment, so processing the same
     auto-reply twice sets the same hold; the latest of a batch's holds per prospect wins."""
-    outcomes, holds = [], {}
+    outcomes, holds, challenged = [], {}, []
     for message, found in items:
         base = message.received_at or now
         if message.return_date:
@@ -270,11 +273,31 @@ def _auto_replies(con, items: list[tuple[Inbound, Match]], now: datetime) -> lis
         until = max(base, min(until, base + MAX_HOLD))
         holds[found.prospect_id] = max(until, holds.get(found.prospect_id, until))
         outcomes.append(Outcome("processed", [f"follow-ups held until {until:%Y-%m-%d} ({stated})"]))
+        if message.challenge:
+            challenged.append((message, found.prospect_id))
+            outcomes[-1].actions.append("notification: reply_challenge")
+    if challenged:
+        _notify_challenges(con, challenged)
     if holds:
         con.execute("UPDATE prospects SET follow_up_hold_until = greatest(coalesce(follow_up_hold_until, "
                     "h.until), h.until) FROM (SELECT unnest(?) AS id, unnest(?::TIMESTAMPTZ[]) AS until) h "
                     "WHERE prospects.id = h.id", [list(holds), list(holds.values())])
     return outcomes
+
+
+def _notify_challenges(con, challenged: list[tuple[Inbound, str]]) -> None:
+    """One notification per filter notice, with the notice's words (its confirmation link)."""
+    names = {r[0]: r[1:] for r in con.execute(
+        "SELECT id, company_name, contact_name FROM prospects WHERE id IN (SELECT unnest(?))",
+        [sorted({pid for _, pid in challenged})]).fetchall()}
+    insert_rows(con, "notifications", [
+        {"kind": "reply_challenge", "dedup_key": f"reply_challenge:{message.id}",
+         "prospect_id": pid, "status": "pending", "attempts": 0, "channels": "{}",
+         "payload": json.dumps({
+             "company": names.get(pid, (None, None))[0], "contact": names.get(pid, (None, None))[1],
+             "quote": (message.reply_text or "")[:600], "prospect_id": pid,
+             "from": message.from_address, "subject": message.subject}, default=str)}
+        for message, pid in challenged], on_conflict="ON CONFLICT DO NOTHING")
 
 
 # -- delegation ---------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ def _to_inbound(row: dict, u: Understanding, analysis: Analysis | None) -> Inbou
         bounce_status=bounce.status if bounce else None,
         bounce_category=bounce.category if bounce else None,
         return_date=auto.return_date if auto else None,
+        challenge=bool(auto and auto.challenge),
         reply_text=u.reply_text, analysis=analysis,
     )
 
@@ -68,10 +69,11 @@ def _query(u: Understanding) -> dict:
     if u.kind in ("own", "malformed"):
         return {}
     report = u.bounce or u.complaint
+    held_for = u.auto_reply.held_for if u.auto_reply else None
     return {
         "in_reply_to": u.parsed.in_reply_to, "references": u.parsed.references,
         "original_message_id": report.original_message_id if report else None,
-        "original_recipient": report.recipient if report else None,
+        "original_recipient": report.recipient if report else held_for,
         "from_address": None if report else u.parsed.from_address,
     }
 

@@ -15,7 +15,7 @@ from datetime import date
 
 from jengu_assets.phrases import Phrases
 from jengu_assets.replies.dates import find_dates, return_date
-from jengu_assets.replies.parsing import Parsed
+from jengu_assets.replies.parsing import ADDRESS, Parsed
 from jengu_assets.replies.quoting import GREETING, REPLY_PREFIX, history_start, reply_text
 from jengu_assets.replies.reports import only_successes, ses_notification
 
@@ -25,6 +25,12 @@ class AutoReply:
     return_date: date | None
     signals: tuple[str, ...]
     """What gave it away, e.g. ``("Auto-Submitted: auto-replied", "subject")``."""
+    challenge: bool = False
+    """A challenge-response filter holds our email until someone confirms the sender: the
+    prospect has not seen it."""
+    held_for: str | None = None
+    """A challenge's recipient as the notice names it (a filter service writes from its own
+    address): the address our email was for."""
 
 
 _OOO_SUBJECT = Phrases(
@@ -140,6 +146,67 @@ _TICKET_SUBJECT = re.compile(
 _NO_REPLY_SENDER = re.compile(
     r"^(no-?reply|do-?not-?reply|donotreply|auto-?reply|autoresponder|auto-?response)\b",
     re.IGNORECASE)
+
+
+# Challenge-response filters (guest lists, approved senders): the message is held, and the
+# sender is asked to confirm it is a person. Both must be said.
+_HELD = Phrases(
+    r"\b(message|e-?mail|mail)\b.{0,80}\b(was|has been|is being|is|have been|were)"
+    r" (held|waitlisted|quarantined|put on hold|placed (on|in) (hold|a waiting list|the waiting list"
+    r"|their waiting list|my waiting list))\b"
+    r"|\bwaitlisted\b|\bpending (sender )?(verification|confirmation|approval)\b"
+    r"|\b(e-?mails?|messages|mail) only from (senders|people|addresses) (i|we|they|he|she)"
+    r" (have )?(approved|verified|confirmed|know)"
+    r"|\bonly (accept|allow|receive|deliver)s? (incoming )?(e-?mails?|messages|mail )?from"
+    r" (approved|verified|confirmed|known|trusted) (senders|people|addresses)"
+    r"|\bnot (yet )?(on|in) (my|the|their|his|her) (guest ?list|approved senders|allow ?list"
+    r"|white ?list|list of approved senders)"
+    r"|\b(will|shall) (receive|deliver|get|see) (your|the) (original )?(message|e-?mail)\b.{0,60}"
+    r"\b(once|after|as soon as|when)\b"
+    r"|\b(nachricht|e-?mail|mail)\b.{0,80}\bwurde (zurückgehalten|angehalten|in quarantäne)"
+    r"|\berst (zugestellt|ausgeliefert|weitergeleitet)\b.{0,40}\b(nachdem|wenn|sobald)"
+    r"|\b(votre )?(message|e-?mail|courriel)\b.{0,60}\ba été (retenu|mis en attente|bloqué en attente)"
+    r"|\ben attente de (validation|vérification|confirmation)\b"
+    r"|\b(su|tu) (mensaje|correo)\b.{0,60}\b(ha sido|fue|está) (retenido|en espera)"
+    r"|\bpendiente de (verificación|confirmación|aprobación)\b"
+    r"|\b(il (suo|tuo) )?messaggio\b.{0,60}\b(è stato|è) (trattenuto|in attesa)"
+    r"|\b(uw|je) (bericht|e-?mail)\b.{0,60}\b(is|wordt) (vastgehouden|in de wacht)",
+    re.IGNORECASE)
+_CONFIRM_SENDER = Phrases(
+    r"\b(confirm|verify|prove|show)( that)? (you are|you're) (a )?(real |human|person|not a "
+    r"(robot|spammer|machine|bot))"
+    r"|\b(click|follow|open|visit|use) (on )?the (link|button) below to (confirm|verify|approve"
+    r"|validate|deliver|be added|request|release)"
+    r"|\b(added|add you) to (my|the|their|his|her|our) (list of )?(approved senders|guest ?list"
+    r"|allow ?list|white ?list|safe senders|trusted senders)"
+    r"|\b(fill (out|in)|complete) (the|a|this) (short )?(request|verification|approval)? ?form\b"
+    r"|\bbitte bestätigen sie\b.{0,40}\b(adresse|absender|dass sie)"
+    r"|\bbestätigen sie,? dass sie (ein mensch|kein (roboter|spammer))"
+    r"|\bconfirmer que vous (êtes|n'êtes pas)\b|\bcliquez sur le lien ci-dessous pour (confirmer|valider)"
+    r"|\bconfirme que (eres|es|usted es) (una persona|humano)|\bhaga clic en el enlace (de abajo|siguiente)"
+    r" para (confirmar|verificar)"
+    r"|\bconfermare che (sei|è) (una persona|umano)|\bclicca sul link (qui )?sotto per (confermare|verificare)"
+    r"|\bbevestig (dat u|dat je|uw|je) .{0,30}(persoon|mens|adres)",
+    re.IGNORECASE)
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def challenge_of(parsed: Parsed) -> AutoReply | None:
+    """A challenge-response filter's notice: our message is held until someone confirms the
+    sender (by a link or a form). It reads like a bounce ("not delivered") or a person's answer
+    ("Re: ..."), but the mailbox exists and nothing refused us; nobody clicks for us."""
+    # One line: a wrapped notice breaks its phrases anywhere.
+    head = _WHITESPACE.sub(" ", f"{parsed.subject or ''}\n{parsed.text[:3000]}")
+    held, confirm = _HELD.search(head), _CONFIRM_SENDER.search(head)
+    if held is None or confirm is None:
+        return None
+    ours = {parsed.from_address, *parsed.to_addresses, *parsed.cc_addresses}
+    named = (a.lower() for a in ADDRESS.findall(head))
+    return AutoReply(
+        return_date=None, challenge=True, held_for=next((a for a in named if a not in ours), None),
+        signals=(f"challenge-response: {held.group(0)[:60]!r}, {confirm.group(0)[:60]!r}",))
 
 
 def auto_reply_of(parsed: Parsed, text: str | None = None) -> AutoReply | None:

@@ -35,7 +35,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
-from jengu_assets.replies.auto_replies import AutoReply, auto_reply_of
+from jengu_assets.replies.auto_replies import AutoReply, auto_reply_of, challenge_of
 from jengu_assets.replies.dates import find_dates, return_date
 from jengu_assets.replies.parsing import (
     MAX_MESSAGE_BYTES,
@@ -96,11 +96,13 @@ def understand_parsed(parsed: Parsed,
     complaint = complaint_of(parsed)
     if complaint is not None:
         return Understanding("complaint", parsed, complaint=complaint)
-    bounce = bounce_of(parsed)
+    # A filter holding our message reads like a bounce ("not delivered") but refused nothing.
+    challenge = None if is_report else challenge_of(parsed)
+    bounce = None if challenge else bounce_of(parsed)
     if bounce is not None:
         return Understanding("bounce", parsed, bounce=bounce)
     text = reply_text(parsed.text, _sender_names(parsed))
-    auto = auto_reply_of(parsed, text)
+    auto = challenge or auto_reply_of(parsed, text)
     if auto is not None:
         return Understanding("auto_reply", parsed, auto_reply=auto, reply_text=text)
     unreadable = unreadable_reason(parsed)
