@@ -199,8 +199,12 @@ def challenge_of(parsed: Parsed) -> AutoReply | None:
     ("Re: ..."), but the mailbox exists and nothing refused us; nobody clicks for us."""
     # One line: a wrapped notice breaks its phrases anywhere.
     head = _WHITESPACE.sub(" ", f"{parsed.subject or ''}\n{parsed.text[:3000]}")
-    held, confirm = _HELD.search(head), _CONFIRM_SENDER.search(head)
-    if held is None or confirm is None:
+    # The ask first: it is rare, while "message ... was/is" is in most mail.
+    confirm = _CONFIRM_SENDER.search(head)
+    if confirm is None:
+        return None
+    held = _HELD.search(head)
+    if held is None:
         return None
     ours = {parsed.from_address, *parsed.to_addresses, *parsed.cc_addresses}
     named = (a.lower() for a in ADDRESS.findall(head))
