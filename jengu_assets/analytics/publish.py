@@ -778,7 +778,7 @@ def _build(temp: Path, stage: Path, published_at: datetime, lock_seconds: float,
     """Phase 2, on the new file alone: the parsed copies, the summaries, comments, the publication
     row, a checkpoint. Returns (rows per table, the funnel's totals)."""
     con = open_duckdb(str(temp), config={"memory_limit": MEMORY_LIMIT,
-                                             "preserve_insertion_order": False})
+                                         "preserve_insertion_order": False})
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")   # stdout is `publish-analytics --json`'s
