@@ -285,18 +285,27 @@ def _auto_replies(con, items: list[tuple[Inbound, Match]], now: datetime) -> lis
     return outcomes
 
 
+def _notification(kind: str, message: Inbound, prospect_id: str, prospect: dict | None,
+                  quote_chars: int, **judged: Any) -> dict:
+    """A pending notification row about ``message``, keyed by its kind and the message (a re-run
+    adds none). ``judged``: what the reading found (intent, confidence)."""
+    prospect = prospect or {}
+    return {"kind": kind, "dedup_key": f"{kind}:{message.id}", "prospect_id": prospect_id,
+            "payload": json.dumps({
+                "company": prospect.get("company_name"), "contact": prospect.get("contact_name"),
+                **judged, "quote": (message.reply_text or "")[:quote_chars],
+                "prospect_id": prospect_id, "from": message.from_address,
+                "subject": message.subject}, default=str),
+            "status": "pending", "attempts": 0, "channels": "{}"}
+
+
 def _notify_challenges(con, challenged: list[tuple[Inbound, str]]) -> None:
     """One notification per filter notice, with the notice's words (its confirmation link)."""
-    names = {r[0]: r[1:] for r in con.execute(
-        "SELECT id, company_name, contact_name FROM prospects WHERE id IN (SELECT unnest(?))",
-        [sorted({pid for _, pid in challenged})]).fetchall()}
+    prospects = {p["id"]: p for p in fetch_dicts(
+        con, "SELECT id, company_name, contact_name FROM prospects WHERE id IN (SELECT unnest(?))",
+        [sorted({pid for _, pid in challenged})])}
     insert_rows(con, "notifications", [
-        {"kind": "reply_challenge", "dedup_key": f"reply_challenge:{message.id}",
-         "prospect_id": pid, "status": "pending", "attempts": 0, "channels": "{}",
-         "payload": json.dumps({
-             "company": names.get(pid, (None, None))[0], "contact": names.get(pid, (None, None))[1],
-             "quote": (message.reply_text or "")[:600], "prospect_id": pid,
-             "from": message.from_address, "subject": message.subject}, default=str)}
+        _notification("reply_challenge", message, pid, prospects.get(pid), 600)
         for message, pid in challenged], on_conflict="ON CONFLICT DO NOTHING")
 
 
@@ -423,13 +432,8 @@ def act_on_replies(con: duckdb.DuckDBPyConnection, items: list[tuple[Inbound, Ma
         if analysis and (intent in ("interested", "meeting_request")
                          or analysis.confidence < NOTIFY_BELOW_CONFIDENCE):
             kind = "reply_interest" if intent in ("interested", "meeting_request") else "reply_uncertain"
-            notify.append({"kind": kind, "dedup_key": f"{kind}:{message.id}", "prospect_id": found.prospect_id,
-                           "payload": json.dumps({
-                               "company": prospect["company_name"], "contact": prospect["contact_name"],
-                               "intent": intent, "confidence": analysis.confidence,
-                               "quote": (message.reply_text or "")[:300], "prospect_id": found.prospect_id,
-                               "from": message.from_address, "subject": message.subject}, default=str),
-                           "status": "pending", "attempts": 0, "channels": "{}"})
+            notify.append(_notification(kind, message, found.prospect_id, prospect, 300,
+                                        intent=intent, confidence=analysis.confidence))
             out.actions.append(f"notification: {kind}")
 
     insert_rows(con, "replies", reply_rows, on_conflict="ON CONFLICT DO NOTHING")
