@@ -111,7 +111,8 @@ def render(kind: str, payload: Mapping[str, Any]) -> tuple[str, str, dict[str, s
     """(title, text, fields) for a person. Payload keys read (the second name is accepted too):
     ``company``/``company_name``, ``contact``/``contact_name``, ``from``/``from_email``,
     ``intent``, ``confidence``, ``quote``/``reply_text``, ``subject``, ``reason``, ``message``
-    (other kinds' text), ``prospect_id``. Missing ones are left out; addresses are masked."""
+    (other kinds' text), ``prospect_id``, ``link``. Missing ones are left out; addresses are
+    masked."""
     p = payload or {}
     company = _clean(p.get("company") or p.get("company_name"))
     contact = _clean(p.get("contact") or p.get("contact_name"))
@@ -160,6 +161,7 @@ def render(kind: str, payload: Mapping[str, Any]) -> tuple[str, str, dict[str, s
         "Confidence": confidence,
         "Subject": _clean(p.get("subject")),
         "Prospect": _clean(p.get("prospect_id")),
+        "Link": _clean(p.get("link")),
     }
     return title, text.strip(), {k: v for k, v in fields.items() if v}
 

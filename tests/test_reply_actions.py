@@ -250,6 +250,7 @@ def test_a_challenge_notice_holds_follow_ups_and_asks_a_person(crm, sent):
     assert (kind, pid) == ("reply_challenge", "p000005")
     # The person who decides needs the link; Jengu itself never follows it.
     assert "https://guestlist.example/request?t=9c21e4b07a" in json.loads(payload)["quote"]
-    title, text, _ = render(kind, json.loads(payload))
+    title, text, fields = render(kind, json.loads(payload))
     assert title.startswith("Sender check") and "never follows" in text
+    assert fields["Link"] == "https://guestlist.example/request?t=9c21e4b07a"
     assert _rows(crm, "SELECT stage FROM prospects WHERE id = 'p000005'") == [("sent",)]

@@ -109,7 +109,7 @@ DEFAULT_LIMITS = GateLimits()
 
 # -- text helpers ---------------------------------------------------------------------------------
 
-_URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'()\[\]]+")
+URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'()\[\]]+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _WORDS = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 
@@ -129,8 +129,8 @@ def draft_links(body: str, html: str | None = None) -> list[str]:
 
 def word_count(text: str) -> int:
     """Words as a reader counts them: a URL or an email address is one word."""
-    urls = len(_URL.findall(text)) + len(_EMAIL.findall(text))
-    return urls + len(_WORDS.findall(_EMAIL.sub(" ", _URL.sub(" ", text))))
+    urls = len(URL.findall(text)) + len(_EMAIL.findall(text))
+    return urls + len(_WORDS.findall(_EMAIL.sub(" ", URL.sub(" ", text))))
 
 
 def _fold(text: str) -> str:
@@ -182,7 +182,7 @@ def readability(body: str, *, min_score: float = DEFAULT_LIMITS.min_reading_ease
                 language: str | None = None) -> GateResult:
     """Reading ease of the body; ``language`` (en, de, fr, es, it, nl) is detected when None."""
     # URLs and addresses are no prose, and count as monsters of syllables.
-    text = _EMAIL.sub(" ", _URL.sub(" ", body)).strip()
+    text = _EMAIL.sub(" ", URL.sub(" ", body)).strip()
     wanted = (language or "")[:2].lower()
     lang = wanted if wanted in _READING_EASE else readability_language(text)
     ts_lang, formula = _READING_EASE[lang]
@@ -399,7 +399,7 @@ def _key_tokens(text: str) -> frozenset[str]:
 
 
 def _fact_keys(text: str) -> _Keys:
-    text = _URL.sub(" ", text)
+    text = URL.sub(" ", text)
     return _Keys(frozenset(_number_key(n) for n in _NUMBER.findall(_fold(text))), _key_tokens(text))
 
 
@@ -411,7 +411,7 @@ def claim_keys(sentence: str) -> _Keys | None:
     number or a review/award/competitor word, the eight words after "I noticed", the words of a
     quotation), so that a sourced fact followed by an opinion ("Your 4.8 on TripAdvisor shows how
     much guests value ...") is judged by the fact, while an embellishment next to it is not."""
-    text = _NOT_CLAIM_NUMBERS.sub(" ", _URL.sub(" ", sentence))
+    text = _NOT_CLAIM_NUMBERS.sub(" ", URL.sub(" ", sentence))
     words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
 
     def index(offset: int) -> int:

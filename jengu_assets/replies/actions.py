@@ -34,6 +34,7 @@ from jengu_assets import stages
 from jengu_assets.acquisition import rules
 from jengu_assets.alerts import record_alert
 from jengu_assets.composition.compliance import suppress_addresses
+from jengu_assets.composition.gates import URL
 from jengu_assets.replies.matching import Match, address_key
 from jengu_assets.replies.scoring import behaviour_score
 from jengu_assets.sending.business_hours import prospect_zone
@@ -304,9 +305,13 @@ def _notify_challenges(con, challenged: list[tuple[Inbound, str]]) -> None:
     prospects = {p["id"]: p for p in fetch_dicts(
         con, "SELECT id, company_name, contact_name FROM prospects WHERE id IN (SELECT unnest(?))",
         [sorted({pid for _, pid in challenged})])}
-    insert_rows(con, "notifications", [
-        _notification("reply_challenge", message, pid, prospects.get(pid), 600)
-        for message, pid in challenged], on_conflict="ON CONFLICT DO NOTHING")
+    rows = []
+    for message, pid in challenged:
+        # The link a person would confirm with: the quote is cut short where it is shown.
+        link = URL.search(message.reply_text or "")
+        rows.append(_notification("reply_challenge", message, pid, prospects.get(pid), 600,
+                                  link=link.group(0) if link else None))
+    insert_rows(con, "notifications", rows, on_conflict="ON CONFLICT DO NOTHING")
 
 
 # -- delegation ---------------------------------------------------------------------------------
