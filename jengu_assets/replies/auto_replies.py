@@ -190,15 +190,12 @@ _CONFIRM_SENDER = Phrases(
     re.IGNORECASE)
 
 
-_WHITESPACE = re.compile(r"\s+")
-
-
 def challenge_of(parsed: Parsed) -> AutoReply | None:
     """A challenge-response filter's notice: our message is held until someone confirms the
     sender (by a link or a form). It reads like a bounce ("not delivered") or a person's answer
     ("Re: ..."), but the mailbox exists and nothing refused us; nobody clicks for us."""
     # One line: a wrapped notice breaks its phrases anywhere.
-    head = _WHITESPACE.sub(" ", f"{parsed.subject or ''}\n{parsed.text[:3000]}")
+    head = " ".join(f"{parsed.subject or ''}\n{parsed.text[:3000]}".split())
     # The ask first: it is rare, while "message ... was/is" is in most mail.
     confirm = _CONFIRM_SENDER.search(head)
     if confirm is None:
