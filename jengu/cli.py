@@ -13,7 +13,8 @@
     jengu sends review | resolve MESSAGE_ID ...   sends whose delivery is unknown
     jengu sends run [--at ISO --ticks N]          send ticks now, or on a compressed clock (drills)
     jengu inspect-email PATH [PATH ...] [--json]  what each raw email is (bounce, auto-reply, reply...)
-    jengu inbound review [--json]                 inbound mail kept for a person (unmatched, failed)
+    jengu inbound review|show|assign|retry|dismiss  inbound mail kept for a person (unmatched,
+                                                  failed), and what to do with each
     jengu repair [--apply] [--only KIND] [--json] delete orphans, merge duplicates, reset stuck stages
     jengu publish-analytics [--json]              publish the analyst file (analytics.duckdb) now
     jengu doctor [--json] [--timeout S]           check store, instance, inbox logins, settings,

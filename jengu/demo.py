@@ -356,6 +356,7 @@ def print_summary(summary: dict[str, Any]) -> None:
             f"  replies:            inbound {_fmt(r['inbound_by_kind'])}; intents "
             f"{_fmt(r['reply_intents'])}; {r['delegated_prospects']} delegated prospects, "
             f"{r['notifications']} notifications, {r['unmatched']} unmatched"
+            + (" (jengu inbound review)" if r["unmatched"] else "")
         )
     i = summary["integrity"]
     failed = "; ".join(f"{name}: {why}" for name, why in i["failed"].items())

@@ -12,6 +12,14 @@
                                        send stamped with its planned moment and no waiting (drills
                                        against a loopback SMTP server; the demo's send day)
     jengu inbound review [--json]      inbound mail kept for a person: unmatched or failed
+    jengu inbound show ID [--json | --raw]
+                                       one stored message: where it stands, what the reader makes
+                                       of it, what people did with it (--raw: its bytes, as .eml)
+    jengu inbound assign ID PROSPECT_ID   it is about this prospect: processed again with that match
+    jengu inbound retry ID... | --all-failed
+                                       processed again as it is (after a fix, or once its prospect exists)
+    jengu inbound dismiss ID... --reason TEXT
+                                       out of the queue for good (spam, a newsletter, not for us)
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from jengu_assets.sending.inboxes import (
     set_paused,
     usage_on,
 )
-from jengu_resources.crm_store import CRMStore, fetch_dicts
+from jengu_resources.crm_store import CRMStore
 
 BAD_INPUT = 2
 
@@ -194,14 +202,77 @@ def _print_rows(rows: list[dict], as_json: bool, empty: str, line) -> int:
 
 
 def cmd_inbound(args: argparse.Namespace) -> int:
-    with CRMStore().connect() as con:
-        rows = fetch_dicts(con, "SELECT id, status, kind, from_email, subject, reason, received_at "
-                                "FROM inbound_messages WHERE status IN ('unmatched', 'failed') "
-                                "ORDER BY received_at DESC NULLS LAST LIMIT ?", [args.limit])
-    return _print_rows(
-        rows, args.json, "nothing to review: every inbound message was matched and processed",
-        lambda row: (f"{row['id']}  {row['status']:<9}  {row['kind'] or '-':<11}  "
-                     f"{row['from_email'] or '-'}  {(row['subject'] or '')[:60]!r}  {row['reason'] or ''}"))
+    from jengu_assets.replies import review
+
+    store = CRMStore()
+    try:
+        if args.inbound_command == "show":
+            with store.connect(read_only=True) as con:
+                return _show_inbound(review.message(con, args.id), args)
+        if args.inbound_command == "review":
+            with store.connect(read_only=True) as con:
+                rows = review.queue(con, args.limit)
+            status = _print_rows(
+                rows, args.json, "nothing to review: every inbound message was matched and processed",
+                lambda row: (f"{row['id']}  {row['status']:<9}  {row['kind'] or '-':<11}  "
+                             f"{row['from_email'] or '-'}  {(row['subject'] or '')[:60]!r}  "
+                             f"{row['reason'] or ''}"))
+            if rows and not args.json:
+                print("\nnext: jengu inbound show ID, then assign ID PROSPECT_ID | retry ID | "
+                      "dismiss ID --reason TEXT")
+            return status
+        with store.transaction() as con:
+            if args.inbound_command == "assign":
+                done = [review.assign(con, args.id, args.prospect_id, actor=_actor(), now=_now())]
+            elif args.inbound_command == "retry":
+                ids = review.failed_ids(con) if args.all_failed else args.ids
+                if not ids:
+                    print("no failed inbound message to retry")
+                    return 0
+                done = review.retry(con, ids, actor=_actor(), now=_now())
+            else:
+                done = review.dismiss(con, args.ids, args.reason, actor=_actor(), now=_now())
+    except review.ReviewError as exc:
+        print(f"jengu inbound {args.inbound_command}: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    for item in done:
+        print(f"{item.id}: {item.from_status} -> {item.status}")
+    if any(item.status == "new" for item in done):
+        print("the next reply-processing run acts on them (reply_polling_sensor asks for one "
+              "within a minute)")
+    return 0
+
+
+def _show_inbound(row: dict, args: argparse.Namespace) -> int:
+    from jengu.inspect_email import inspect_bytes
+
+    raw = row.pop("raw")
+    if args.raw:
+        if raw is None:
+            print(f"jengu inbound show: retention dropped the raw bytes of {row['id']} on "
+                  f"{row['raw_dropped_at']:%Y-%m-%d}", file=sys.stderr)
+            return BAD_INPUT
+        sys.stdout.buffer.write(raw)
+        sys.stdout.flush()
+        return 0
+    row["read_as"] = None if raw is None else inspect_bytes(raw, row["id"])
+    if args.json:
+        print(json.dumps(row, default=str, ensure_ascii=False))
+        return 0
+    for key in ("id", "status", "kind", "reason", "from_email", "subject", "received_at", "inbox_id",
+                "prospect_id", "email_id", "matched_by", "attempts"):
+        print(f"{key + ':':<14}{'-' if row[key] is None else row[key]}")
+    if raw is None:
+        print(f"{'read as:':<14}raw bytes dropped by retention on {row['raw_dropped_at']:%Y-%m-%d}")
+    else:
+        from jengu.inspect_email import human_line
+
+        print(f"{'read as:':<14}{human_line(row['read_as']).removeprefix(row['id'] + ': ')}")
+    for r in row["reviews"]:
+        what = {"assign": f"assigned to {r['prospect_id']}", "dismiss": f"dismissed: {r['note']}",
+                "retry": "sent back to processing"}[r["action"]]
+        print(f"{'review:':<14}{r['created_at']:%Y-%m-%d %H:%M} {r['actor']} ({r['from_status']}): {what}")
+    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -261,5 +332,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     review_in = inbound_sub.add_parser("review", help="unmatched or failed inbound messages")
     review_in.add_argument("--json", action="store_true")
     review_in.add_argument("--limit", type=at_least(1), default=100)
+    show = inbound_sub.add_parser("show", help="one stored message, what it reads as, its reviews")
+    show.add_argument("id")
+    shown_as = show.add_mutually_exclusive_group()
+    shown_as.add_argument("--json", action="store_true")
+    shown_as.add_argument("--raw", action="store_true", help="the message's bytes (save as .eml)")
+    assign = inbound_sub.add_parser("assign", help="the prospect an unmatched message is about")
+    assign.add_argument("id")
+    assign.add_argument("prospect_id")
+    retry = inbound_sub.add_parser("retry", help="process unmatched or failed messages again")
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("ids", nargs="*", default=[], metavar="ID")
+    which.add_argument("--all-failed", action="store_true", help="every failed message")
+    dismiss = inbound_sub.add_parser("dismiss", help="take messages out of the queue for good")
+    dismiss.add_argument("ids", nargs="+", metavar="ID")
+    dismiss.add_argument("--reason", required=True)
     inbound.set_defaults(func=cmd_inbound)
     sends.set_defaults(func=cmd_sends)

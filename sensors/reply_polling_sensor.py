@@ -4,8 +4,10 @@ for one processing run over everything stored but not yet processed.
 The truth of "what was read" is the CRM store (``inbox_cursors``, moved in the same transaction that
 stores the messages), so a restarted daemon, a lost sensor cursor or a failed run neither loses a
 message nor reads one twice. The sensor's own cursor mirrors it for the UI. Run keys name the set of
-pending messages: a repeated tick asks for the same run (Dagster keeps one); a failed run is asked
-for again under the same key plus its retry number, at most ``MAX_RETRIES`` times.
+pending messages, each with how far it has been (last processed, attempts): a repeated tick asks for
+the same run (Dagster keeps one), while a message a person sent back from review (``jengu inbound
+assign`` or ``retry``) asks for a new one. A failed run is asked for again under the same key plus
+its retry number, at most ``MAX_RETRIES`` times.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ MAX_RETRIES = 5
 MARK_SEEN_ENV = "JENGU_IMAP_MARK_SEEN"   # "true": flag stored messages \Seen (off: the mailbox looks untouched)
 
 
-def _run_key(instance: dg.DagsterInstance, pending_ids: list[str]) -> str | None:
-    base = "inbound:" + hashlib.sha256("\n".join(sorted(pending_ids)).encode()).hexdigest()[:16]
+def _run_key(instance: dg.DagsterInstance, pending: list[str]) -> str | None:
+    base = "inbound:" + hashlib.sha256("\n".join(sorted(pending)).encode()).hexdigest()[:16]
     for attempt in range(MAX_RETRIES + 1):
         key = base if attempt == 0 else f"{base}:retry{attempt}"
         runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": key}), limit=1)
@@ -62,8 +64,9 @@ def reply_polling_sensor(context: dg.SensorEvaluationContext):
                 notes.append(f"{inbox.email}: {result.stored} new"
                              + (" (folder rebuilt: read again)" if result.reset else ""))
         with store.connect() as con:
-            pending = [r[0] for r in con.execute(
-                "SELECT id FROM inbound_messages WHERE status = 'new' ORDER BY id").fetchall()]
+            pending = [" ".join(map(str, r)) for r in con.execute(
+                "SELECT id, attempts, processed_at FROM inbound_messages WHERE status = 'new' "
+                "ORDER BY id").fetchall()]
     except StoreBusyError as exc:
         return dg.SkipReason(f"CRM store busy, trying at the next tick: {exc}")
     if positions:

@@ -373,7 +373,7 @@ def test_idle_wait_sees_mail_that_came_before_it_started(dovecot_server: Dovecot
 
     started = time.monotonic()
     assert idle_wait(inbox.settings, "INBOX", 10.0, last_uid=batch.highest_uid) is True
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 5.0
     assert idle_wait(inbox.settings, "INBOX", 0.2, last_uid=2) is False
 
 

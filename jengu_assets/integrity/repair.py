@@ -77,7 +77,7 @@ COMPLETENESS_FIELDS = ("email", "contact_name", "contact_title", "phone", "websi
 REPOINTED = (
     "emails", "send_ledger", "send_attempts", "replies", "inbound_messages", "research_reports",
     "state_transitions", "prospect_sources", "failed_tasks", "llm_calls", "notifications",
-    "job_postings", "import_rows",
+    "job_postings", "import_rows", "inbound_reviews",
 )
 # table -> (key, repair_log row_key, message_id, row data), over the table aliased ``t``: how a
 # deleted row is identified and logged.

@@ -6,6 +6,7 @@ from the LLM chain (offline rules without a key). Each batch of messages is matc
 one transaction that also marks them processed, so a failed run leaves them ``new`` for the next
 one and a finished one is never processed again. A message whose actions fail on their own is
 marked ``failed`` with the error, and the run goes on: one bad message never stops the others.
+Unmatched and failed messages wait for a person (``review``), who can send them back as ``new``.
 """
 
 import asyncio
@@ -27,6 +28,7 @@ from jengu_assets.replies.actions import Analysis, Inbound, Outcome, act_many
 from jengu_assets.replies.intent import offline_handler, offline_intent
 from jengu_assets.replies.matching import Match, match_many
 from jengu_assets.replies.reading import read_batch
+from jengu_assets.replies.review import PERSON
 from jengu_assets.replies.understanding import Understanding
 from jengu_resources.crm_store import CRMStore, fetch_dicts, update_rows
 from jengu_resources.llm import LLM, LLMError
@@ -76,6 +78,13 @@ def _query(u: Understanding) -> dict:
         "original_recipient": report.recipient if report else held_for,
         "from_address": None if report else u.parsed.from_address,
     }
+
+
+def _match_query(row: dict, u: Understanding) -> dict:
+    """``_query``, with the prospect a person assigned the message to (``review.assign``)."""
+    if row.get("matched_by") == PERSON and row.get("prospect_id"):
+        return {**_query(u), "assigned_prospect_id": row["prospect_id"]}
+    return _query(u)
 
 
 def _analysis(value: prompts.ReplyAnalysis, provider: str) -> Analysis:
@@ -129,7 +138,7 @@ def _apply(con, batch: list[tuple[dict, Understanding]], analyses: dict[str, Ana
         "SELECT id FROM inbound_messages WHERE status = 'new' AND id IN (SELECT unnest(?))",
         [[row["id"] for row, _ in batch]]).fetchall()}
     batch = [(row, u) for row, u in batch if row["id"] in still_new]
-    matches = match_many(con, [_query(u) for _, u in batch])
+    matches = match_many(con, [_match_query(row, u) for row, u in batch])
     outcomes = {row["id"]: outcome for (row, _), outcome in zip(batch, act_many(
         con, [(_to_inbound(row, u, analyses.get(row["id"])), found)
               for (row, u), found in zip(batch, matches)], now=now, actor=actor))}
@@ -206,7 +215,8 @@ def process_pending(crm: CRMStore, llm: LLM, *, actor: str, now: datetime | None
         while True:
             with crm.connect() as con:
                 own = frozenset(r[0] for r in con.execute("SELECT lower(email) FROM inboxes").fetchall())
-                rows = fetch_dicts(con, "SELECT id, message_key, inbox_id, raw, received_at "
+                rows = fetch_dicts(con, "SELECT id, message_key, inbox_id, raw, received_at, "
+                                        "prospect_id, matched_by "
                                         "FROM inbound_messages WHERE status = 'new' "
                                         "AND id NOT IN (SELECT unnest(?)) ORDER BY stored_at, id LIMIT ?",
                                    [sorted(taken), batch])

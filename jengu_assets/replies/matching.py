@@ -1,7 +1,8 @@
 """Which of our emails an inbound message answers, and so which prospect it is about.
 
-Threads first: In-Reply-To, then References (newest first), against every Message-ID we ever claimed
-(``send_attempts``: retries keep their own ids). A delivery report names the original's Message-ID
+A person's word first: a message they assigned to a prospect (``jengu inbound assign``) is about
+that prospect, answering its latest send. Then threads: In-Reply-To, then References (newest
+first), against every Message-ID we ever claimed (``send_attempts``: retries keep their own ids). A delivery report names the original's Message-ID
 or at least its recipient. Only then the sender's address against prospects: mail clients that drop
 threading headers still reach the right prospect. No match is kept for review, never guessed.
 """
@@ -20,7 +21,7 @@ class Match:
     email_id: str | None
     inbox_id: str | None
     sequence_step: int | None
-    matched_by: str | None   # in_reply_to | references | bounce_original | recipient | address
+    matched_by: str | None   # person | in_reply_to | references | bounce_original | recipient | address
 
 
 NO_MATCH = Match(None, None, None, None, None)
@@ -74,6 +75,19 @@ def _by_address(con, addresses: set[str]) -> dict[str, Match]:
     return found
 
 
+def _by_prospect(con, prospect_ids: set[str]) -> dict[str, Match]:
+    """For each prospect, its latest send (or no email when it was never sent to)."""
+    if not prospect_ids:
+        return {}
+    found = {p: Match(p, None, None, None, "person") for p in prospect_ids}
+    found.update((r[0], Match(*r, "person")) for r in con.execute(
+        "SELECT prospect_id, email_id, inbox_id, sequence_step FROM send_ledger "
+        "WHERE prospect_id IN (SELECT unnest(?)) "
+        "QUALIFY row_number() OVER (PARTITION BY prospect_id ORDER BY claimed_at DESC) = 1",
+        [sorted(prospect_ids)]).fetchall())
+    return found
+
+
 def address_key(value: str | None) -> str | None:
     """An address as sends and prospects are looked up by: trimmed and lowercased; None if empty."""
     return value.strip().lower() or None if value else None
@@ -82,7 +96,9 @@ def address_key(value: str | None) -> str | None:
 def match_many(con: duckdb.DuckDBPyConnection, queries: Sequence[dict]) -> list[Match]:
     """``match`` for many messages at once: one query for every thread header of the batch, and
     the address fallback in two more for those the threads do not place. Each query holds
-    ``match``'s keyword arguments."""
+    ``match``'s keyword arguments, and ``assigned_prospect_id`` when a person placed the message."""
+    assigned = _by_prospect(con, {q["assigned_prospect_id"] for q in queries
+                                  if q.get("assigned_prospect_id")})
     ids = set()
     for q in queries:
         ids.update(i.strip() for i in (q.get("in_reply_to"), q.get("original_message_id"), *q.get("references", ()))
@@ -90,6 +106,9 @@ def match_many(con: duckdb.DuckDBPyConnection, queries: Sequence[dict]) -> list[
     found = _by_message_id(con, sorted(ids))
     threaded: list[Match | None] = []
     for q in queries:
+        if q.get("assigned_prospect_id"):
+            threaded.append(assigned[q["assigned_prospect_id"]])
+            continue
         candidates = ([("in_reply_to", q["in_reply_to"].strip())] if q.get("in_reply_to") else []) + \
             [("references", r.strip()) for r in reversed(q.get("references", ())) if r.strip()] + \
             ([("bounce_original", q["original_message_id"].strip())] if q.get("original_message_id") else [])
