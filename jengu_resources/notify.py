@@ -111,8 +111,8 @@ def render(kind: str, payload: Mapping[str, Any]) -> tuple[str, str, dict[str, s
     """(title, text, fields) for a person. Payload keys read (the second name is accepted too):
     ``company``/``company_name``, ``contact``/``contact_name``, ``from``/``from_email``,
     ``intent``, ``confidence``, ``quote``/``reply_text``, ``subject``, ``reason``, ``message``
-    (other kinds' text), ``prospect_id``, ``link``. Missing ones are left out; addresses are
-    masked."""
+    (other kinds' text), ``prospect_id``, ``link``, ``inbound_id``. Missing ones are left out;
+    addresses are masked."""
     p = payload or {}
     company = _clean(p.get("company") or p.get("company_name"))
     contact = _clean(p.get("contact") or p.get("contact_name"))
@@ -143,8 +143,11 @@ def render(kind: str, payload: Mapping[str, Any]) -> tuple[str, str, dict[str, s
                 "links.")
     elif kind == "reply_review":
         title = f"Unmatched reply from {sender or who}"
-        lead = ("A reply arrived that matches no prospect"
-                + (f" ({reason})" if reason else "") + ". Match it by hand or dismiss it.")
+        inbound = _clean(p.get("inbound_id"))
+        lead = ("A reply arrived that matches no prospect" + (f" ({reason})" if reason else "")
+                + judged + ". "
+                + (f"Place it with `jengu inbound assign {inbound} PROSPECT_ID`, or dismiss it."
+                   if inbound else "Match it by hand or dismiss it."))
     else:
         title = kind.replace("_", " ").strip().capitalize() or "Notification"
         if company:
@@ -162,6 +165,7 @@ def render(kind: str, payload: Mapping[str, Any]) -> tuple[str, str, dict[str, s
         "Subject": _clean(p.get("subject")),
         "Prospect": _clean(p.get("prospect_id")),
         "Link": _clean(p.get("link")),
+        "Inbound message": _clean(p.get("inbound_id")),
     }
     return title, text.strip(), {k: v for k, v in fields.items() if v}
 

@@ -114,6 +114,12 @@ def _run_key(instance) -> str | None:
 def test_an_assigned_reply_is_acted_on_for_that_prospect(crm, sent, home, capsys):
     reply, bounce, newsletter = _store(crm, sent, PRIVATE_REPLY, BARE_BOUNCE, NEWSLETTER)
     assert _process(crm).statuses == {"unmatched": 3}
+    # Each human reply that matches nobody is told to a person, once: it may be a lead.
+    told = crm.query("SELECT dedup_key, prospect_id, payload FROM notifications ORDER BY dedup_key")
+    assert sorted(n["dedup_key"] for n in told) == sorted(
+        [f"reply_review:{reply}", f"reply_review:{newsletter}"])
+    payload = json.loads(next(n for n in told if n["dedup_key"] == f"reply_review:{reply}")["payload"])
+    assert (payload["inbound_id"], payload["intent"], told[0]["prospect_id"]) == (reply, "interested", None)
 
     status, out, _ = jengu(capsys, "inbound", "review")
     assert status == 0 and reply in out and "next: jengu inbound show ID" in out
@@ -147,6 +153,9 @@ def test_an_assigned_reply_is_acted_on_for_that_prospect(crm, sent, home, capsys
     assert status == 2 and f"{reply} is processed, not waiting for review" in err
     assert _process(crm).processed == 0
     assert crm.scalar("SELECT count(*) FROM replies") == 1
+    # Once placed, the reply is told as any interested reply is; the review notice is not repeated.
+    assert sorted(r["kind"] for r in crm.query("SELECT kind FROM notifications")) == [
+        "reply_interest", "reply_review", "reply_review"]
     assert crm.query("SELECT inbound_message_id, action, from_status, prospect_id, actor "
                      "FROM inbound_reviews ORDER BY id") == [
         {"inbound_message_id": reply, "action": "assign", "from_status": "unmatched",

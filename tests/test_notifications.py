@@ -100,6 +100,11 @@ def test_enqueue_rolls_back_with_the_callers_transaction(crm):
         # An unmatched reply has no company; the (masked) sender names it.
         ("reply_review", {"from_email": PROSPECT_EMAIL, "reply_text": "Hallo?"},
          "Unmatched reply from an***@hotel-adler.de", "matches no prospect"),
+        # The payload reply processing writes for one: how to place it, with the reading.
+        ("reply_review", {"from": PROSPECT_EMAIL, "quote": "Ja, gerne!", "inbound_id": "in_9",
+                          "intent": "interested", "confidence": 0.8},
+         "Unmatched reply", "(interested, confidence 0.80). Place it with "
+         "`jengu inbound assign in_9 PROSPECT_ID`"),
         # The payload reply processing writes (jengu_assets/replies/actions.py).
         ("reply_uncertain", {"company": "Hotel Adler", "contact": "Anna Schmidt",
                              "intent": "needs_more_info", "confidence": 0.55,

@@ -13,7 +13,8 @@
   request -> meeting, not interested -> lost, unsubscribe -> suppressed); the prospect's queued
   follow-ups are held and other contacts at the same hotel are paused; a delegation creates a new
   prospect linked to this one, entering enrichment; interest, a meeting request or low confidence
-  create a notification.
+  create a notification. A human reply that matches no prospect is kept for review
+  (``review.py``) and creates a notification too: it may be a lead only a person can place.
 
 Idempotent because: suppression and replies are keyed (address; inbound message), a prospect only
 moves forward, holds are set to values not increments, a delegated prospect's source key is the
@@ -117,6 +118,7 @@ def act_many(con: duckdb.DuckDBPyConnection, items: list[tuple[Inbound, Match]],
         return outcomes
     outcomes: list[Outcome | None] = [None] * len(items)
     kinds: dict[str, list[int]] = {}
+    unplaced: list[tuple[Inbound, Outcome]] = []     # human replies matching no prospect
     for i, (message, found) in enumerate(items):
         if message.kind == "own":
             outcomes[i] = Outcome("own", reason="sent by one of our inboxes: not a reply")
@@ -127,6 +129,8 @@ def act_many(con: duckdb.DuckDBPyConnection, items: list[tuple[Inbound, Match]],
         elif found.prospect_id is None:
             outcomes[i] = Outcome("unmatched", reason="no thread header or address matches a "
                                   "prospect; kept for review")
+            if message.kind == "human_reply":
+                unplaced.append((message, outcomes[i]))
         else:
             kinds.setdefault("auto_reply" if message.kind == "auto_reply" else "reply", []).append(i)
     handlers = {"bounce": lambda chosen: _bounces(con, chosen, suppressions),
@@ -138,6 +142,7 @@ def act_many(con: duckdb.DuckDBPyConnection, items: list[tuple[Inbound, Match]],
         indices = kinds.get(kind, [])
         for i, outcome in zip(indices, handle([items[i] for i in indices]) if indices else ()):
             outcomes[i] = outcome
+    _notify_unplaced(con, unplaced)
     done = [o for o in outcomes if o is not None]
     assert len(done) == len(items), "every message gets an outcome"
     return done
@@ -286,7 +291,7 @@ def _auto_replies(con, items: list[tuple[Inbound, Match]], now: datetime) -> lis
     return outcomes
 
 
-def _notification(kind: str, message: Inbound, prospect_id: str, prospect: dict | None,
+def _notification(kind: str, message: Inbound, prospect_id: str | None, prospect: dict | None,
                   quote_chars: int, **judged: Any) -> dict:
     """A pending notification row about ``message``, keyed by its kind and the message (a re-run
     adds none). ``judged``: what the reading found (intent, confidence)."""
@@ -311,6 +316,19 @@ def _notify_challenges(con, challenged: list[tuple[Inbound, str]]) -> None:
         link = URL.search(message.reply_text or "")
         rows.append(_notification("reply_challenge", message, pid, prospects.get(pid), 600,
                                   link=link.group(0) if link else None))
+    insert_rows(con, "notifications", rows, on_conflict="ON CONFLICT DO NOTHING")
+
+
+def _notify_unplaced(con, unplaced: list[tuple[Inbound, Outcome]]) -> None:
+    """A person hears of every human reply that matches no prospect (an owner writing from a
+    private address, a forwarded answer): it may be a lead, and only a person can place it."""
+    rows = []
+    for message, out in unplaced:
+        analysis = message.analysis
+        rows.append(_notification("reply_review", message, None, None, 300, inbound_id=message.id,
+                                  intent=analysis.intent if analysis else None,
+                                  confidence=analysis.confidence if analysis else None))
+        out.actions.append("notification: reply_review")
     insert_rows(con, "notifications", rows, on_conflict="ON CONFLICT DO NOTHING")
 
 
