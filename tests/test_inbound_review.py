@@ -50,6 +50,15 @@ be delivered to one or more recipients.
 
 550 5.1.1 mailbox unavailable
 """
+STOP_PRIVATE = b"""\
+From: Maria Huber <maria.huber.private@mail.example>
+To: sender0@jengu-mail.example
+Subject: Stop
+Date: Wed, 18 Nov 2026 11:20:00 +0000
+Message-ID: <private-2@mail.example>
+
+Please remove me from your mailing list and do not contact me again.
+"""
 NEWSLETTER = b"""\
 From: Hotel Weekly <news@hotelweekly.example>
 To: sender0@jengu-mail.example
@@ -235,3 +244,12 @@ def test_mail_sent_back_from_review_asks_for_a_new_processing_run(crm, sent, hom
             review.assign(con, reply, "p000000", actor="pytest", now=NOW)
         again = _run_key(instance)
         assert again is not None and again != first
+
+
+def test_an_unplaced_request_to_unsubscribe_suppresses_its_sender(crm, sent, home):
+    (stop,) = _store(crm, sent, STOP_PRIVATE)
+    _process(crm)
+    assert _row(crm, stop)["status"] == "unmatched"
+    assert crm.query("SELECT email, source FROM suppression_list") == [
+        {"email": "maria.huber.private@mail.example", "source": "reply"}]
+    assert crm.scalar("SELECT count(*) FROM notifications WHERE kind = 'reply_review'") == 1

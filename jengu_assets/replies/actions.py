@@ -14,7 +14,8 @@
   follow-ups are held and other contacts at the same hotel are paused; a delegation creates a new
   prospect linked to this one, entering enrichment; interest, a meeting request or low confidence
   create a notification. A human reply that matches no prospect is kept for review
-  (``review.py``) and creates a notification too: it may be a lead only a person can place.
+  (``review.py``) and creates a notification too: it may be a lead only a person can place; one
+  asking to unsubscribe suppresses its sender's address at once.
 
 Idempotent because: suppression and replies are keyed (address; inbound message), a prospect only
 moves forward, holds are set to values not increments, a delegated prospect's source key is the
@@ -142,7 +143,7 @@ def act_many(con: duckdb.DuckDBPyConnection, items: list[tuple[Inbound, Match]],
         indices = kinds.get(kind, [])
         for i, outcome in zip(indices, handle([items[i] for i in indices]) if indices else ()):
             outcomes[i] = outcome
-    _notify_unplaced(con, unplaced)
+    _unplaced(con, unplaced, suppressions)
     done = [o for o in outcomes if o is not None]
     assert len(done) == len(items), "every message gets an outcome"
     return done
@@ -319,12 +320,18 @@ def _notify_challenges(con, challenged: list[tuple[Inbound, str]]) -> None:
     insert_rows(con, "notifications", rows, on_conflict="ON CONFLICT DO NOTHING")
 
 
-def _notify_unplaced(con, unplaced: list[tuple[Inbound, Outcome]]) -> None:
+def _unplaced(con, unplaced: list[tuple[Inbound, Outcome]], suppressions: list) -> None:
     """A person hears of every human reply that matches no prospect (an owner writing from a
-    private address, a forwarded answer): it may be a lead, and only a person can place it."""
+    private address, a forwarded answer): it may be a lead, and only a person can place it. One
+    asking to unsubscribe has its sender's address suppressed at once, as a placed one would."""
     rows = []
     for message, out in unplaced:
         analysis = message.analysis
+        address = (message.from_address or "").strip().lower()
+        if analysis and analysis.intent == "unsubscribe" and address:
+            suppressions.append((address, "asked to unsubscribe in a reply that matched no "
+                                 "prospect", "reply"))
+            out.actions.append(f"suppressed {mask_email(address)}: asked to unsubscribe")
         rows.append(_notification("reply_review", message, None, None, 300, inbound_id=message.id,
                                   intent=analysis.intent if analysis else None,
                                   confidence=analysis.confidence if analysis else None))
