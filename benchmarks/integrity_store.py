@@ -657,6 +657,17 @@ def inject_faults(store: CRMStore, *, seed: int, now: datetime) -> dict[str, int
         con.execute("UPDATE emails SET status = 'unknown', sent_at = NULL "
                     "WHERE message_id IN (SELECT unnest(?))", [unknown])
         expected["stale_unknown_send"] = 3
+
+        # Replies from addresses nothing places, left two days without a person.
+        con.execute("""
+            INSERT INTO inbound_messages (id, message_key, inbox_id, raw, size_bytes, received_at,
+                stored_at, status, kind, from_email, reason, processed_at)
+            SELECT 'in_unplaced_' || j, '<unplaced.' || j || '@private.example>',
+                   (SELECT min(id) FROM inboxes), encode('Hello, tell me more.'), 20, now - to_days(2),
+                   now - to_days(2), 'unmatched', 'human_reply', 'owner' || j || '@private.example',
+                   'no thread header or address matches a prospect; kept for review', now - to_days(2)
+              FROM range(4) t(j), clock""")
+        expected["inbound_review_backlog"] = 4
         con.execute("DROP TABLE clock")
     return expected
 

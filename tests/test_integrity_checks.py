@@ -297,6 +297,20 @@ FAULTS: list[tuple[str, Callable, int, list[str] | None]] = [
         f"'o', TIMESTAMPTZ '{CHECK_AT.isoformat()}' - INTERVAL 25 HOUR), ({A_PROSPECT}, 8, 'e_v', 'i', "
         f"'v@x.example', '<recent@x>', 'unknown', 'o', TIMESTAMPTZ '{CHECK_AT.isoformat()}' - INTERVAL 23 HOUR)"),
         1, ["<unknown@x>"]),
+    # Unmatched and failed mail waiting over a day; a day is not over yet for the newest, and
+    # processed or dismissed mail waits for nobody.
+    ("inbound_review_backlog", _sql(
+        "INSERT INTO inbound_messages (id, message_key, raw, size_bytes, status, kind, stored_at, "
+        "processed_at) VALUES "
+        f"('in_u', '<u@x>', 'r'::BLOB, 1, 'unmatched', 'human_reply', TIMESTAMPTZ '{CHECK_AT.isoformat()}' "
+        f"- INTERVAL 30 HOUR, TIMESTAMPTZ '{CHECK_AT.isoformat()}' - INTERVAL 25 HOUR), "
+        f"('in_f', '<f@x>', 'r'::BLOB, 1, 'failed', 'human_reply', TIMESTAMPTZ '{CHECK_AT.isoformat()}' "
+        "- INTERVAL 25 HOUR, NULL), "
+        f"('in_v', '<v@x>', 'r'::BLOB, 1, 'unmatched', 'human_reply', TIMESTAMPTZ '{CHECK_AT.isoformat()}' "
+        f"- INTERVAL 30 HOUR, TIMESTAMPTZ '{CHECK_AT.isoformat()}' - INTERVAL 23 HOUR), "
+        f"('in_d', '<d@x>', 'r'::BLOB, 1, 'dismissed', 'human_reply', TIMESTAMPTZ '{CHECK_AT.isoformat()}' "
+        f"- INTERVAL 30 HOUR, TIMESTAMPTZ '{CHECK_AT.isoformat()}' - INTERVAL 25 HOUR)"),
+        2, ["in_f", "in_u"]),
 ]
 
 
@@ -376,7 +390,7 @@ def test_integrity_job_reports_through_dagster(store: Path, crm: CRMStore, home)
     finally:
         instance.dispose()
     ours = {(asset, kind) for asset, guarded in GUARDS.items() for kind, _ in guarded}
-    assert len(ours) == 17 and ours <= set(evaluations)
+    assert len(ours) == 18 and ours <= set(evaluations)
     failed = {key for key, e in evaluations.items() if not e.passed}
     assert failed == {("composed_emails", "orphan_email"), ("prospects", "stuck_transient")}
     orphan = evaluations[("composed_emails", "orphan_email")]

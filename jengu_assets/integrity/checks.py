@@ -30,7 +30,7 @@ GUARDS: dict[str, tuple[tuple[str, str | None], ...]] = {
     "sent_emails": (("orphan_ledger", None), ("double_delivery", None), ("suppressed_send", None),
                     ("stale_unknown_send", None), ("inbox_bounce_rate", None),
                     ("inbox_complaint_rate", None)),
-    "replies": (("orphan_reply", None),),
+    "replies": (("orphan_reply", None), ("inbound_review_backlog", None)),
 }
 assert {kind for guarded in GUARDS.values() for kind, _ in guarded} == set(findings.FAULT_KINDS)
 
@@ -67,6 +67,9 @@ DESCRIPTIONS: dict[tuple[str, str | None], str] = {
     "most 0.1% of them (by default). Warns per inbox above the bound.",
     ("stale_unknown_send", None): "No send stays 'unknown' (delivery unproven) for over a day "
     "without review (by default). Fails (ERROR); resolve with `jengu sends review`.",
+    ("inbound_review_backlog", None): "No inbound message waits for a person (unmatched: nothing "
+    "places it; failed: its actions raised) for over a day (by default). Warns per message; work "
+    "them with `jengu inbound review`.",
     ("retry_backlog", None): "At most 100 pending retries are overdue by more than a day (the retry "
     "schedule keeps up; by default). Warns with every overdue retry above the bound.",
     ("enrichment_failure_share", None): "At most half of the prospects discovered in the last 7 days "
@@ -79,6 +82,7 @@ class IntegrityConfig(dg.Config):
 
     stuck_after_minutes: int = Field(default=THRESHOLDS.stuck_after_minutes)
     unknown_after_hours: int = Field(default=THRESHOLDS.unknown_after_hours)
+    review_after_hours: int = Field(default=THRESHOLDS.review_after_hours)
     rate_window_sends: int = Field(default=THRESHOLDS.rate_window_sends)
     max_bounce_rate: float = Field(default=THRESHOLDS.max_bounce_rate)
     max_complaint_rate: float = Field(default=THRESHOLDS.max_complaint_rate)

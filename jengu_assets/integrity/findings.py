@@ -53,6 +53,7 @@ class Thresholds:
 
     stuck_after_minutes: int = 60
     unknown_after_hours: int = 24
+    review_after_hours: int = 24
     rate_window_sends: int = BOUNCE_WINDOW
     max_bounce_rate: float = MAX_BOUNCE_RATE
     max_complaint_rate: float = 0.001
@@ -323,6 +324,18 @@ SELECT l.message_id AS id, l.prospect_id, l.sequence_step, l.inbox_id, l.claimed
   FROM send_ledger l, clock c
  WHERE l.state = 'unknown' AND l.reviewed_by IS NULL
    AND l.claimed_at < c.now - to_hours({t.unknown_after_hours})""", ("unknown_after_hours",)),
+
+        # Mail only a person can place (unmatched) or act on (failed), waiting since processing
+        # left it there (a failed message was never processed: since it was stored).
+        "inbound_review_backlog": _Kind(WARN, ("inbound message", "inbound messages"),
+                                        f"waiting for a person (unmatched or failed) for over "
+                                        f"{t.review_after_hours} hours: work them with "
+                                        "`jengu inbound review`", f"""{_CLOCK}
+SELECT i.id, i.status, i.kind, coalesce(i.processed_at, i.stored_at) AS waiting_since
+  FROM inbound_messages i, clock c
+ WHERE i.status IN ('unmatched', 'failed')
+   AND coalesce(i.processed_at, i.stored_at) < c.now - to_hours({t.review_after_hours})""",
+                                        ("review_after_hours",)),
     }
 
 

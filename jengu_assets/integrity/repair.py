@@ -162,7 +162,7 @@ def repair_orphans(store: CRMStore, *, apply: bool, now: datetime, by: str = ACT
     with store.transaction() as con:
         plan = plan_orphans(con, now=now)
         if apply:
-            apply_orphans(con, plan, by=by)
+            apply_orphans(con, plan, by=by, now=now)
     return plan
 
 
@@ -223,7 +223,7 @@ def plan_orphans(con: duckdb.DuckDBPyConnection, *, now: datetime) -> Plan:
     return plan
 
 
-def apply_orphans(con: duckdb.DuckDBPyConnection, plan: Plan, *, by: str) -> None:
+def apply_orphans(con: duckdb.DuckDBPyConnection, plan: Plan, *, by: str, now: datetime) -> None:
     for step in plan.steps:
         if step.action == "delete":
             _log_and_delete(con, "orphans", step.target, [(i, step.reason) for i in step.ids], by)
@@ -234,10 +234,12 @@ def apply_orphans(con: duckdb.DuckDBPyConnection, plan: Plan, *, by: str) -> Non
                 "?, to_json({'status': t.status, 'reason': t.reason, 'prospect_id': t.prospect_id, "
                 "'email_id': t.email_id}), ? FROM inbound_messages t WHERE t.id IN (SELECT unnest(?))",
                 [step.reason, by, list(step.ids)])
+            # Processed anew, by the repair: the review queue's wait starts now.
             con.execute(
                 "UPDATE inbound_messages SET status = 'unmatched', prospect_id = NULL, email_id = NULL, "
                 "reason = 'matched prospect ' || coalesce(prospect_id, '?') || ' no longer exists "
-                "(reply removed by repair)' WHERE id IN (SELECT unnest(?))", [list(step.ids)])
+                "(reply removed by repair)', processed_at = ? WHERE id IN (SELECT unnest(?))",
+                [now, list(step.ids)])
     plan.applied = True
 
 
