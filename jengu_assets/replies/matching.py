@@ -2,9 +2,10 @@
 
 A person's word first: a message they assigned to a prospect (``jengu inbound assign``) is about
 that prospect, answering its latest send. Then threads: In-Reply-To, then References (newest
-first), against every Message-ID we ever claimed (``send_attempts``: retries keep their own ids). A delivery report names the original's Message-ID
-or at least its recipient. Only then the sender's address against prospects: mail clients that drop
-threading headers still reach the right prospect. No match is kept for review, never guessed.
+first), against every Message-ID we ever claimed (``send_attempts``: retries keep their own ids).
+A delivery report names the original's Message-ID or at least its recipient. Only then the
+sender's address against prospects: mail clients that drop threading headers still reach the right
+prospect. No match is kept for review, never guessed.
 """
 
 from __future__ import annotations
