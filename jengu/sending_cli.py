@@ -244,7 +244,7 @@ def cmd_inbound(args: argparse.Namespace) -> int:
 
 
 def _show_inbound(row: dict, args: argparse.Namespace) -> int:
-    from jengu.inspect_email import inspect_bytes
+    from jengu.inspect_email import human_line, inspect_bytes
 
     raw = row.pop("raw")
     if args.raw:
@@ -265,8 +265,6 @@ def _show_inbound(row: dict, args: argparse.Namespace) -> int:
     if raw is None:
         print(f"{'read as:':<14}raw bytes dropped by retention on {row['raw_dropped_at']:%Y-%m-%d}")
     else:
-        from jengu.inspect_email import human_line
-
         print(f"{'read as:':<14}{human_line(row['read_as']).removeprefix(row['id'] + ': ')}")
     for r in row["reviews"]:
         what = {"assign": f"assigned to {r['prospect_id']}", "dismiss": f"dismissed: {r['note']}",

@@ -123,6 +123,7 @@ def render(kind: str, payload: Mapping[str, Any]) -> tuple[str, str, dict[str, s
     confidence = _confidence(p.get("confidence"))
     quote = _quote(p.get("quote") or p.get("reply_text"))
     reason = _clean(p.get("reason"))
+    inbound = _clean(p.get("inbound_id"))
     who = contact or sender or "Someone"
     at = f" at {company}" if company else ""
     judged = ", ".join(x for x in (intent_label, confidence and f"confidence {confidence}") if x)
@@ -143,7 +144,6 @@ def render(kind: str, payload: Mapping[str, Any]) -> tuple[str, str, dict[str, s
                 "links.")
     elif kind == "reply_review":
         title = f"Unmatched reply from {sender or who}"
-        inbound = _clean(p.get("inbound_id"))
         lead = ("A reply arrived that matches no prospect" + (f" ({reason})" if reason else "")
                 + judged + ". "
                 + (f"Place it with `jengu inbound assign {inbound} PROSPECT_ID`, or dismiss it."
@@ -165,7 +165,7 @@ def render(kind: str, payload: Mapping[str, Any]) -> tuple[str, str, dict[str, s
         "Subject": _clean(p.get("subject")),
         "Prospect": _clean(p.get("prospect_id")),
         "Link": _clean(p.get("link")),
-        "Inbound message": _clean(p.get("inbound_id")),
+        "Inbound message": inbound,
     }
     return title, text.strip(), {k: v for k, v in fields.items() if v}
 

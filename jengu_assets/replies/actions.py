@@ -327,7 +327,7 @@ def _unplaced(con, unplaced: list[tuple[Inbound, Outcome]], suppressions: list) 
     rows = []
     for message, out in unplaced:
         analysis = message.analysis
-        address = (message.from_address or "").strip().lower()
+        address = address_key(message.from_address)
         if analysis and analysis.intent == "unsubscribe" and address:
             suppressions.append((address, "asked to unsubscribe in a reply that matched no "
                                  "prospect", "reply"))
