@@ -45,9 +45,8 @@ ZONES = (("GB", "London", "Europe/London"), ("DE", "Berlin", "Europe/Berlin"),
 def prepare(store, n: int, seed: int, imap_port: int) -> list[bytes]:
     """N prospects whose first email went out, and what each of them answers."""
     from jengu_assets.sending.inboxes import find_inbox
-    from jengu_resources.crm_store import insert_rows
     from jengu_resources.smtp import OutgoingEmail, build_message, new_message_id
-    from sandbox.outbox import queue_emails, warm_inboxes
+    from sandbox.outbox import queue_emails, record_deliveries, warm_inboxes
     from sandbox.responders import MIX, answer
 
     rng = random.Random(seed)
@@ -61,24 +60,18 @@ def prepare(store, n: int, seed: int, imap_port: int) -> list[bytes]:
         con.execute("UPDATE inboxes SET id = ?, email = ?, username = ?", [INBOX, INBOX, INBOX])
         inbox = find_inbox(con, INBOX)
         prospects = con.execute("SELECT id, email, country FROM prospects ORDER BY id").fetchall()
-        ledger, attempts, answers = [], [], []
+        sends, answers = [], []
         for pid, address, country in prospects:
             message_id = new_message_id("jengu-bench.example")
             original = build_message(OutgoingEmail(
                 message_id=message_id, from_email=INBOX, from_name="Jengu", to_email=address,
                 subject=f"A question for Hotel {pid}", body="Hello,\n\nA short note.\n", date=SENT_AT))
-            ledger.append({"prospect_id": pid, "sequence_step": 1, "email_id": f"e{pid[1:]}-1",
-                           "inbox_id": inbox.id, "to_email": address, "message_id": message_id,
-                           "state": "sent", "attempts": 1, "owner": "bench", "claimed_at": SENT_AT,
-                           "resolved_at": SENT_AT, "category": "delivered"})
-            attempts.append({"message_id": message_id, "prospect_id": pid, "sequence_step": 1,
-                             "attempt": 1, "inbox_id": inbox.id, "to_email": address,
-                             "claimed_at": SENT_AT, "state": "sent", "category": "delivered"})
+            sends.append({"prospect_id": pid, "email_id": f"e{pid[1:]}-1", "to_email": address,
+                          "message_id": message_id, "claimed_at": SENT_AT})
             kind = rng.choices(kinds, weights)[0]
             answers.append(answer(bytes(original), kind, language=LANGUAGES[country], seed=seed,
                                   now=SENT_AT + timedelta(hours=rng.randint(1, 48))).raw)
-        insert_rows(con, "send_ledger", ledger)
-        insert_rows(con, "send_attempts", attempts)
+        record_deliveries(con, inbox.id, sends, owner="bench")
         con.execute("UPDATE emails SET status = 'sent', inbox_id = ?, sent_at = ?", [inbox.id, SENT_AT])
         con.execute("UPDATE prospects SET stage = 'sent'")
     return answers

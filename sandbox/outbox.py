@@ -93,3 +93,17 @@ def warm_inboxes(
                      "display_name": f"Jengu Sender {n}", "smtp_port": smtp_ports[n % len(smtp_ports)]})
     insert_rows(con, "inboxes", rows)
     return [first.id] + [r["id"] for r in rows]
+
+
+def record_deliveries(con: duckdb.DuckDBPyConnection, inbox_id: str, sends: Sequence[dict],
+                      *, owner: str = "sandbox") -> None:
+    """First emails recorded as the sender leaves them once delivered: per send, a ``sent`` ledger
+    row and its one attempt. Each send holds ``prospect_id``, ``email_id``, ``to_email``,
+    ``message_id`` and ``claimed_at``. The emails and prospects are the caller's to move."""
+    insert_rows(con, "send_ledger", [
+        {**s, "sequence_step": 1, "inbox_id": inbox_id, "state": "sent", "attempts": 1,
+         "owner": owner, "resolved_at": s["claimed_at"], "category": "delivered"} for s in sends])
+    insert_rows(con, "send_attempts", [
+        {"message_id": s["message_id"], "prospect_id": s["prospect_id"], "sequence_step": 1,
+         "attempt": 1, "inbox_id": inbox_id, "to_email": s["to_email"],
+         "claimed_at": s["claimed_at"], "state": "sent", "category": "delivered"} for s in sends])

@@ -17,7 +17,7 @@ from jengu_assets.replies.understanding import understand
 from jengu_assets.sending.inboxes import HEALTH_POLICY
 from jengu_resources.crm_store import insert_rows
 from jengu_resources.notify import render
-from sandbox.outbox import queue_emails, warm_inboxes
+from sandbox.outbox import queue_emails, record_deliveries, warm_inboxes
 
 SENT = datetime(2026, 11, 16, 10, 0, tzinfo=timezone.utc)
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=timezone.utc)
@@ -31,17 +31,10 @@ def sent(crm):
     with crm.transaction() as con:
         pids = queue_emails(con, PROSPECTS)
         inbox = warm_inboxes(con, 1, smtp_host="127.0.0.1", smtp_ports=[25])[0]
-        ledger, attempts = [], []
-        for n, pid in enumerate(pids):
-            at = SENT + timedelta(minutes=n)
-            row = {"prospect_id": pid, "sequence_step": 1, "inbox_id": inbox,
-                   "to_email": f"guest{n}@hotel.example", "message_id": f"<m{n}@jengu.test>",
-                   "state": "sent", "claimed_at": at}
-            ledger.append({**row, "email_id": f"e{n:06d}-1", "attempts": 1, "owner": "pytest",
-                           "resolved_at": at, "category": "delivered"})
-            attempts.append({**row, "attempt": 1, "category": "delivered"})
-        insert_rows(con, "send_ledger", ledger)
-        insert_rows(con, "send_attempts", attempts)
+        record_deliveries(con, inbox, [
+            {"prospect_id": pid, "email_id": f"e{n:06d}-1", "to_email": f"guest{n}@hotel.example",
+             "message_id": f"<m{n}@jengu.test>", "claimed_at": SENT + timedelta(minutes=n)}
+            for n, pid in enumerate(pids)], owner="pytest")
         con.execute("UPDATE emails SET status = 'sent', inbox_id = ?, sent_at = ?", [inbox, SENT])
         con.execute("UPDATE prospects SET stage = 'sent'")
         con.execute("UPDATE inboxes SET health_score = 40")
