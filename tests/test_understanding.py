@@ -385,6 +385,87 @@ def test_a_reply_about_an_undeliverable_email_is_no_bounce():
     assert understand(message).kind == "human_reply"
 
 
+REPORT = """\
+From: MAILER-DAEMON@mx.hotel.example
+To: anna@jengu.example
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <report@mx.hotel.example>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="R"
+
+--R
+Content-Type: text/plain
+
+This is the mail system at host mx.hotel.example.
+
+--R
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.hotel.example
+
+Final-Recipient: rfc822; guest@hotel.example
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 user unknown
+
+--R
+Content-Type: text/rfc822-headers
+
+From: Anna <anna@jengu.example>
+To: guest@hotel.example
+Message-ID: <first@jengu.example>
+Subject: Hello
+
+--R--
+"""
+
+
+def wrapped_report(sender: str, subject: str, extra: str = "", report: str = REPORT) -> bytes:
+    """A message that carries a delivery report as its attachment, as some gateways pass one on."""
+    return (f"From: {sender}\nTo: anna@jengu.example\nSubject: {subject}\n"
+            f"Message-ID: <wrapper@gw.hotel.example>\n{extra}MIME-Version: 1.0\n"
+            f'Content-Type: multipart/mixed; boundary="W"\n\n'
+            f"--W\nContent-Type: text/plain\n\nThe attached message could not be delivered.\n\n"
+            f"--W\nContent-Type: message/rfc822\n\n{report}\n--W--\n").encode()
+
+
+@pytest.mark.parametrize("sender, subject, extra", [
+    ("Postmaster <postmaster@gw.hotel.example>", "Undeliverable: Hello", ""),
+    ("Mail Gateway <gateway@gw.hotel.example>", "Message returned", "Auto-Submitted: auto-replied\n"),
+    ("Mail Gateway <gateway@gw.hotel.example>", "Message returned", "Return-Path: <>\n"),
+    ("Mail Gateway <gateway@gw.hotel.example>", "Delivery Status Notification (Failure)", ""),
+])
+def test_a_gateway_that_wraps_a_report_is_read_by_the_report(sender: str, subject: str,
+                                                               extra: str):
+    found = understand(wrapped_report(sender, subject, extra))
+    assert found.kind == "bounce"
+    assert found.bounce is not None
+    # The returned message's id and the refused address, not the wrapper's or the report's own.
+    assert (found.bounce.recipient, found.bounce.status, found.bounce.category,
+            found.bounce.original_message_id, found.bounce.standard) == (
+        "guest@hotel.example", "5.1.1", "hard", "<first@jengu.example>", True)
+
+
+def test_a_person_forwarding_a_report_wrote_a_message_of_their_own():
+    forwarded = understand(wrapped_report(
+        "Tom <tom@hotel.example>", "Fwd: Undelivered Mail Returned to Sender",
+        "In-Reply-To: <first@jengu.example>\n"))
+    assert forwarded.kind != "bounce"
+    assert forwarded.parsed.delivery_status == ()
+    assert forwarded.parsed.attached_delivery_status[-1]["final-recipient"] == \
+        "rfc822; guest@hotel.example"
+
+
+def test_only_the_first_attached_message_is_read_for_a_report():
+    second = wrapped_report("postmaster@gw.hotel.example", "Undeliverable: Hello").replace(
+        b"--W\nContent-Type: message/rfc822",
+        b"--W\nContent-Type: message/rfc822\n\nFrom: a@b.example\nSubject: x\n\nhello\n"
+        b"--W\nContent-Type: message/rfc822", 1)
+    parsed = parse(second)
+    assert parsed.attached_delivery_status == ()
+    assert parsed.attached_original_headers is None
+
+
 # -- auto-replies ---------------------------------------------------------------------------------
 
 REPLY = """\

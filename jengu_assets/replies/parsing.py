@@ -127,6 +127,11 @@ class Parsed:
     """Tolerated damage, e.g. a missing closing boundary."""
     malformed_reason: str | None
     size: int
+    attached_delivery_status: tuple[Mapping[str, str], ...] = ()
+    """The field blocks of a delivery report inside the first attached message: what a gateway
+    that forwards a bounce as an attachment holds (``reports.unwrapped`` decides whether to read it)."""
+    attached_original_headers: Mapping[str, str] | None = None
+    """The headers of the message that attached report returns."""
 
 
 # -- parsing --------------------------------------------------------------------------------------
@@ -548,6 +553,8 @@ def _record(raw: bytes, msg: Message, headers: dict[str, list[str]], walk: _Walk
         defects=defects,
         malformed_reason=malformed_reason,
         size=len(raw),
+        attached_delivery_status=tuple(walk.attached_status),
+        attached_original_headers=walk.attached_headers,
     )
 
 
@@ -743,6 +750,10 @@ class _Walk:
         self.delivery_status: list[Mapping[str, str]] = []
         self.feedback_report: Mapping[str, str] | None = None
         self.original_headers: Mapping[str, str] | None = None
+        # The report inside the first attached message, and the headers it returns.
+        self.attached_status: list[Mapping[str, str]] = []
+        self.attached_headers: Mapping[str, str] | None = None
+        self.attached = 0
         self.defects: list[str] = []
         self.malformed_reason: str | None = None
         self.recoveries = 0
@@ -750,8 +761,8 @@ class _Walk:
         self.charset: str | None = None
 
     def run(self, msg: Message) -> None:
-        # (part, depth, inside an attached message)
-        stack: list[tuple[Message, int, bool]] = [(msg, 0, False)]
+        # (part, depth, the number of the top-level attached message it is inside, 0 for none)
+        stack: list[tuple[Message, int, int]] = [(msg, 0, 0)]
         while stack:
             part, depth, nested = stack.pop()
             self.parts += 1
@@ -767,6 +778,8 @@ class _Walk:
             if ctype in ("message/delivery-status", "message/global-delivery-status"):
                 if not nested and not self.delivery_status:
                     self.delivery_status = _report_blocks(part)
+                elif nested == 1 and not self.attached_status:
+                    self.attached_status = _report_blocks(part)
                 continue
             if ctype in ("message/disposition-notification",
                          "message/global-disposition-notification"):
@@ -779,16 +792,23 @@ class _Walk:
             if ctype in ("text/rfc822-headers", "text/global-headers"):
                 if not nested and self.original_headers is None:
                     self.original_headers = _headers_from_text(_part_text(part, 256 * 1024))
+                elif nested == 1 and self.attached_headers is None:
+                    self.attached_headers = _headers_from_text(_part_text(part, 256 * 1024))
                 continue
             if isinstance(payload, list):
                 if ctype.startswith("message/"):
                     inner = payload[0] if payload and isinstance(payload[0], Message) else None
                     if inner is not None and not nested and self.original_headers is None:
                         self.original_headers = _decoded_headers(inner)
+                    elif inner is not None and nested == 1 and self.attached_headers is None:
+                        self.attached_headers = _decoded_headers(inner)
                     self.attachments.append(Attachment(
                         _filename(part), ctype, _approx_size(inner) if inner else 0))
+                    if not nested:
+                        self.attached += 1
                     children = [p for p in payload if isinstance(p, Message)]
-                    stack.extend((c, depth + 1, True) for c in reversed(children))
+                    stack.extend((c, depth + 1, nested or self.attached)
+                                 for c in reversed(children))
                     continue
                 children = [p for p in payload if isinstance(p, Message)]
                 stack.extend((c, depth + 1, nested) for c in reversed(children))
@@ -813,7 +833,7 @@ class _Walk:
             self.defects.append(_DEFECT_NAMES.get(type(defect).__name__,
                                                   type(defect).__name__))
 
-    def _leaf(self, part: Message, ctype: str, payload: str, nested: bool) -> None:
+    def _leaf(self, part: Message, ctype: str, payload: str, nested: int) -> None:
         filename = _filename(part)
         disposition = _disposition(part)
         is_body = (not nested and ctype in ("text/plain", "text/html")

@@ -10,7 +10,7 @@ and a category by the same rules as a refusal at send time (``sending.bounces``)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from jengu_assets.phrases import Phrases
@@ -326,6 +326,27 @@ _TEMPORARY = Phrases(
     r"|vorübergehend|temporaire|temporal|temporane|tijdelijk", re.IGNORECASE)
 
 
+def unwrapped(parsed: Parsed) -> Parsed:
+    """``parsed`` read by the delivery report it carries as an attachment, when mail software sent it.
+
+    Some gateways and forwarding rules pass a bounce on wrapped in a message of their own: the
+    report is then inside the first attached message, not at the top. It is read as the
+    message's own when the wrapper is automatic (a daemon's address or name, a null return
+    path, ``Auto-Submitted``, or a subject that names a failed delivery); a person forwarding a
+    bounce wrote a message of their own and is read as one.
+    """
+    if parsed.delivery_status or not parsed.attached_delivery_status:
+        return parsed
+    auto_submitted = (parsed.headers.get("auto-submitted") or "no").strip().lower()
+    subject = parsed.subject or ""
+    if not (_from_daemon(parsed) or not auto_submitted.startswith("no")
+            or (_BOUNCE_SUBJECT.search(subject) and not REPLY_PREFIX.match(subject))):
+        return parsed
+    return replace(parsed, delivery_status=parsed.attached_delivery_status,
+                   original_headers=parsed.attached_original_headers,
+                   report_type="delivery-status")
+
+
 def bounce_of(parsed: Parsed) -> Bounce | None:
     """The bounce in ``parsed``, or None when it is not a non-delivery notice."""
     ses = ses_notification(parsed)
@@ -407,14 +428,19 @@ def _text_bounce(parsed: Parsed, standard: bool = False) -> Bounce:
     )
 
 
-def _looks_like_bounce(parsed: Parsed) -> bool:
-    subject = parsed.subject or ""
-    head = parsed.text[:20_000]
+def _from_daemon(parsed: Parsed) -> bool:
+    """Sent by mail software: a daemon's address or name, or the null return path of a notice."""
     local = (parsed.from_address or "").split("@", 1)[0]
     null_sender = "return-path" in parsed.headers \
         and parsed.headers["return-path"].strip() in ("<>", "")
-    daemon = (local in _DAEMON_LOCALS or local.startswith("microsoftexchange")
-              or bool(_DAEMON_NAME.search(parsed.from_name or "")) or null_sender)
+    return (local in _DAEMON_LOCALS or local.startswith("microsoftexchange")
+            or bool(_DAEMON_NAME.search(parsed.from_name or "")) or null_sender)
+
+
+def _looks_like_bounce(parsed: Parsed) -> bool:
+    subject = parsed.subject or ""
+    head = parsed.text[:20_000]
+    daemon = _from_daemon(parsed)
     if "x-failed-recipients" in parsed.headers:
         return True
     if parsed.headers.get("x-ms-exchange-message-is-ndr") is not None:
@@ -625,4 +651,5 @@ __all__ = [
     "complaint_of",
     "only_successes",
     "ses_notification",
+    "unwrapped",
 ]

@@ -12,7 +12,8 @@ malformed    empty input, not an email at all, a MIME bomb (nesting, part count,
 own          sent from one of our inboxes (``own_addresses``): never a reply, only the pipeline
              sees it
 complaint    an ARF feedback report (RFC 5965), a Microsoft JMRP report, an Amazon SES complaint
-bounce       an RFC 3464 delivery report, an Amazon SES bounce notification, or the common
+bounce       an RFC 3464 delivery report (also one a gateway passes on as the attachment of an
+             automatic message of its own), an Amazon SES bounce notification, or the common
              plain-text and localised non-delivery notices (Postfix, Exim, qmail, Exchange,
              Gmail, Yahoo, DragonFly...)
 auto_reply   RFC 3834 headers and their vendor cousins, or out-of-office wording in the subject
@@ -48,7 +49,14 @@ from jengu_assets.replies.parsing import (
     parse,
 )
 from jengu_assets.replies.quoting import reply_text
-from jengu_assets.replies.reports import Bounce, BounceCategory, Complaint, bounce_of, complaint_of
+from jengu_assets.replies.reports import (
+    Bounce,
+    BounceCategory,
+    Complaint,
+    bounce_of,
+    complaint_of,
+    unwrapped,
+)
 
 Kind = Literal["bounce", "auto_reply", "complaint", "human_reply", "malformed", "own"]
 
@@ -88,6 +96,7 @@ def understand_parsed(parsed: Parsed,
                       own_addresses: Collection[str] = frozenset()) -> Understanding:
     if parsed.malformed_reason:
         return Understanding("malformed", parsed, reason=parsed.malformed_reason)
+    parsed = unwrapped(parsed)
     own = {a.strip().lower() for a in own_addresses}
     is_report = parsed.content_type == "multipart/report" or bool(parsed.delivery_status) \
         or parsed.feedback_report is not None
