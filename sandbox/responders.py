@@ -972,8 +972,11 @@ def _as_received(ctx: _Context, host: str, style: str, queue_id: str = "") -> by
 
 def _bounce(ctx: _Context) -> Scripted:
     rng = ctx.rng
-    style = rng.choice(("rfc3464", "rfc3464", "exchange", "qmail"))
-    failure = rng.choice([f for f in _BOUNCES[ctx.kind] if style in f.styles])
+    # "gateway": a filtering gateway in front of the hotel's server passes the report on attached
+    # to a message of its own.
+    style = rng.choice(("rfc3464", "rfc3464", "exchange", "qmail", "gateway"))
+    writer = "rfc3464" if style == "gateway" else style
+    failure = rng.choice([f for f in _BOUNCES[ctx.kind] if writer in f.styles])
     host = f"{rng.choice(('mx1', 'mx', 'mail'))}.{ctx.domain}"
     queue_id = _token(rng, "0123456789ABCDEF", 10)
     expected = ctx.base_expected("bounce", threaded=style == "exchange")
@@ -982,11 +985,13 @@ def _bounce(ctx: _Context) -> Scripted:
                     action=failure.action, recipient=ctx.recipient, style=style)
     when = format_datetime(ctx.at)
     message_id = f"<{ctx.at:%Y%m%d%H%M%S}.{queue_id}@{host}>"
-    if style == "rfc3464":
+    if writer == "rfc3464":
         diagnostic = failure.postfix.format(local=ctx.recipient.partition("@")[0],
                                             address=ctx.recipient)
         raw = _postfix_report(ctx, host, queue_id, failure.status, failure.action, diagnostic,
                               when, message_id)
+        if style == "gateway":
+            raw = _gateway_wrapped(ctx, raw, when)
     elif style == "qmail":
         raw = _qmail_report(ctx, host, failure.qmail, when, message_id)
     else:
@@ -1060,6 +1065,31 @@ def _postfix_report(ctx: _Context, host: str, queue_id: str, status: str, action
     )
     return (_crlf(head.encode()) + _as_received(ctx, host, "rfc3464", queue_id)
             + f"\r\n--{boundary}--\r\n".encode())
+
+
+def _gateway_wrapped(ctx: _Context, report: bytes, when: str) -> bytes:
+    """``report`` attached to the gateway's own automatic message, as a mail security gateway
+    passes on what the server behind it returned."""
+    gateway = f"gw.{ctx.domain}"
+    boundary = f"=_gw_{_token(ctx.rng, 'abcdef0123456789', 16)}"
+    head = (
+        f"Date: {when}\n"
+        f'From: "Secure Mail Gateway" <notifications@{gateway}>\n'
+        f"To: {ctx.sent.from_addr}\n"
+        "Subject: Message returned by the recipient's server\n"
+        "Auto-Submitted: auto-generated\n"
+        f"Message-ID: <{_token(ctx.rng, 'abcdef0123456789', 24)}@{gateway}>\n"
+        "MIME-Version: 1.0\n"
+        f'Content-Type: multipart/mixed; boundary="{boundary}"\n\n'
+        f"--{boundary}\n"
+        "Content-Type: text/plain; charset=us-ascii\n\n"
+        f"The mail server behind {gateway} returned the attached report about a message\n"
+        "you sent. This notification was generated automatically.\n\n"
+        f"--{boundary}\n"
+        "Content-Type: message/rfc822\n"
+        "Content-Disposition: attachment\n\n"
+    )
+    return _crlf(head.encode()) + report + f"\r\n--{boundary}--\r\n".encode()
 
 
 def _qmail_report(ctx: _Context, host: str, text: str, when: str, message_id: str) -> bytes:

@@ -194,7 +194,7 @@ def test_the_sends_reach_the_sandbox_variants():
     def seen(kind: str, key: str) -> set:
         return {r.scripted.expected[key] for r in _readings(kind)}
 
-    assert seen("bounce_hard", "style") == {"rfc3464", "qmail", "exchange"}
+    assert seen("bounce_hard", "style") == {"rfc3464", "qmail", "exchange", "gateway"}
     assert seen("garbage", "variant") == {"bad_charset", "unknown_charset", "broken_multipart",
                                           "truncated"}
     assert seen("out_of_office", "rfc3834") == {True, False}

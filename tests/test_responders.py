@@ -318,12 +318,19 @@ def test_bounces_carry_the_original_recipient_and_status() -> None:
         assert expected["category"] == ("hard" if scripted.kind == "bounce_hard" else "soft")
         assert status[0] == ("4" if expected["action"] == "delayed" else "5")
         msg = PARSER.parsebytes(scripted.raw)
+        assert msg["To"].addresses[0].addr_spec == "outreach1@jengu-demo.example"
+        styles[(expected["style"], expected["action"])] += 1
+        if expected["style"] == "gateway":
+            # The gateway's own automatic message carries the server's report as its attachment.
+            assert msg["From"].addresses[0].addr_spec == "notifications@gw.hotel-alpenblick.at"
+            assert msg["Auto-Submitted"] == "auto-generated"
+            _, attached = msg.get_payload()
+            assert attached.get_content_type() == "message/rfc822"
+            msg = attached.get_payload()[0]
         sender = msg["From"].addresses[0].addr_spec
         assert sender.split("@")[0] in ("MAILER-DAEMON", "postmaster")
-        assert sender.endswith("hotel-alpenblick.at") and msg["To"].addresses[0].addr_spec == (
-            "outreach1@jengu-demo.example")
-        styles[(expected["style"], expected["action"])] += 1
-        if expected["style"] == "rfc3464":
+        assert sender.endswith("hotel-alpenblick.at")
+        if expected["style"] in ("rfc3464", "gateway"):
             assert msg.get_content_type() == "multipart/report"
             assert msg.get_param("report-type") == "delivery-status"
             notice, report, headers = msg.get_payload()
@@ -338,7 +345,7 @@ def test_bounces_carry_the_original_recipient_and_status() -> None:
             text = _plain(scripted.raw)
             assert recipient in text and status in text
             assert original["Message-ID"] in text, "the original can be matched"
-    assert {style for style, _ in styles} == {"rfc3464", "exchange", "qmail"}
+    assert {style for style, _ in styles} == {"rfc3464", "exchange", "qmail", "gateway"}
     assert styles[("rfc3464", "delayed")] > 0
 
 
