@@ -9,11 +9,14 @@ With ``--json``, one object per file, in input order:
 
     {"path": ..., "kind": "bounce|auto_reply|complaint|human_reply|malformed",
      "bounce": {"recipient": ..., "status": "5.1.1", "category": "hard|soft|policy"} | null,
-     "auto_reply": {"return_date": "YYYY-MM-DD" | null, "challenge": false} | null,
+     "auto_reply": {"return_date": "YYYY-MM-DD" | null, "challenge": false, "departed": false,
+                    "successor": {"name": ..., "title": ..., "email": ...} | null} | null,
      "reply_text": ... | null, "intent": ... | null, "confidence": 0.8 | null}
 
 plus ``"reason"`` for a malformed message. ``"challenge"`` is true for a challenge-response
-filter's notice: it holds our message until someone confirms the sender. A file that cannot be
+filter's notice: it holds our message until someone confirms the sender. ``"departed"`` is true
+for a notice that the person has left or the address is no longer read, with the ``"successor"``
+it names, if any. A file that cannot be
 read gets ``{"path": ..., "error": ...}``. Lines are written and flushed one file at a time, so
 thousands of files stream steadily and a reader sees each result as soon as it exists.
 
@@ -80,6 +83,8 @@ def inspect_bytes(raw: bytes, path: str) -> dict[str, Any]:
         "auto_reply": None if auto is None else {
             "return_date": auto.return_date.isoformat() if auto.return_date else None,
             "challenge": auto.challenge,
+            "departed": auto.departed,
+            "successor": auto.successor.model_dump() if auto.successor else None,
         },
         "reply_text": understood.reply_text if kind == "human_reply" else None,
         "intent": analysis.intent if analysis else None,
@@ -104,6 +109,10 @@ def human_line(record: dict[str, Any]) -> str:
         detail = f"back {back}" if back else "no return date"
         if record["auto_reply"]["challenge"]:
             detail = "held until the sender is confirmed (challenge-response)"
+        elif record["auto_reply"]["departed"]:
+            successor = record["auto_reply"]["successor"] or {}
+            named = successor.get("email") or successor.get("name")
+            detail = "the contact has left" + (f"; write to {named}" if named else "")
     elif kind == "human_reply":
         text = " ".join((record["reply_text"] or "").split())
         preview = text if len(text) <= _PREVIEW_CHARS else text[:_PREVIEW_CHARS - 1] + "…"

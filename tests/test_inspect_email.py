@@ -58,10 +58,10 @@ def test_one_record_per_kind():
                (inspect_file(p) for p in fixtures())}
     assert by_name["bounce_postfix_user_unknown.eml"]["bounce"] == {
         "recipient": "reservations@hotel-alpenblick.de", "status": "5.1.1", "category": "hard"}
-    assert by_name["auto_de_abwesenheitsnotiz.eml"]["auto_reply"] == {"return_date": "2026-12-03",
-                                                                       "challenge": False}
-    assert by_name["auto_en_no_return_date.eml"]["auto_reply"] == {"return_date": None,
-                                                                   "challenge": False}
+    assert by_name["auto_de_abwesenheitsnotiz.eml"]["auto_reply"] == {
+        "return_date": "2026-12-03", "challenge": False, "departed": False, "successor": None}
+    assert by_name["auto_en_no_return_date.eml"]["auto_reply"] == {
+        "return_date": None, "challenge": False, "departed": False, "successor": None}
     reply = by_name["reply_it_delegated.eml"]
     assert (reply["intent"], reply["confidence"]) == ("delegated", 0.85)
     assert "Cordiali saluti" not in reply["reply_text"] and "ha scritto" not in reply["reply_text"]

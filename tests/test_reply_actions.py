@@ -223,6 +223,58 @@ def test_a_report_placed_only_by_its_recipient(crm, sent):
     assert _rows(crm, "SELECT id FROM emails WHERE status = 'bounced'") == [("e000020-1",)]
 
 
+DEPARTED = (b"From: Hans Maier <guest{n}@hotel.example>\nTo: anna@jengu.example\n"
+            b"Subject: Automatic reply: hello\nMessage-ID: <left{n}@hotel.example>\n"
+            b"In-Reply-To: <m{n}@jengu.test>\nAuto-Submitted: auto-replied\n\n")
+
+
+@pytest.mark.parametrize("body, successor", [
+    (b"Hans Maier no longer works at the hotel. Please contact our new sales manager "
+     b"Julia Weber at julia.weber@hotel.example.", "julia.weber@hotel.example"),
+    (b"Hans Maier hat unser Haus verlassen. Bitte wenden Sie sich an Frau Julia Weber.", None),
+    (b"This mailbox is no longer monitored.", None),
+])
+def test_a_departed_notice_suppresses_the_address_and_follows_its_successor(crm, sent, body,
+                                                                            successor):
+    understood = understand(DEPARTED.replace(b"{n}", b"7") + body)
+    assert understood.kind == "auto_reply" and understood.auto_reply.departed
+    with crm.connect() as con:
+        found = match_many(con, [_query(understood)])[0]
+    assert found.prospect_id == "p000007"
+    message = _to_inbound({"id": "in_left", "message_key": understood.parsed.message_key,
+                           "inbox_id": None, "received_at": NOW}, understood, None)
+    outcomes = []
+    for _ in range(2):  # a second run adds nothing
+        with crm.transaction() as con:
+            outcomes.append(act(con, message, found, now=NOW, actor="pytest"))
+    first, again = outcomes
+    assert again.actions == ["suppressed gu***@hotel.example: the contact has left"]
+    # No hold: every email to the address would get the same notice.
+    assert _rows(crm, "SELECT stage, follow_up_hold_until FROM prospects WHERE id = 'p000007'") \
+        == [("suppressed", None)]
+    assert _rows(crm, "SELECT email, reason FROM suppression_list") == [
+        ("guest7@hotel.example", "the contact has left (automatic notice)")]
+    delegated = _rows(crm, "SELECT contact_name, email, parent_prospect_id, stage, source "
+                           "FROM prospects WHERE parent_prospect_id IS NOT NULL")
+    if body.startswith(b"This mailbox"):
+        assert delegated == [] and first.actions == again.actions
+        return
+    assert delegated == [("Julia Weber", successor, "p000007", "new", "delegation")]
+    assert first.actions[1].startswith("delegated prospect p_")
+
+
+def test_a_departed_notice_naming_the_same_address_delegates_to_no_one(crm, sent):
+    understood = understand(DEPARTED.replace(b"{n}", b"8") + (
+        b"Hans Maier no longer works here. This address stays open: write to "
+        b"guest8@hotel.example and reception will answer."))
+    message = _to_inbound({"id": "in_same", "message_key": understood.parsed.message_key,
+                           "inbox_id": None, "received_at": NOW}, understood, None)
+    with crm.transaction() as con:
+        outcome = act(con, message, _found(8, sent), now=NOW, actor="pytest")
+    assert outcome.actions == ["suppressed gu***@hotel.example: the contact has left"]
+    assert _rows(crm, "SELECT count(*) FROM prospects WHERE parent_prospect_id IS NOT NULL") == [(0,)]
+
+
 def test_a_challenge_notice_holds_follow_ups_and_asks_a_person(crm, sent):
     # A filter service writes from its own address and names the one it holds our email for.
     raw = (INBOUND / "r5_auto_challenge_guest_list_waitlisted.eml").read_bytes().replace(

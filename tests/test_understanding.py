@@ -536,6 +536,75 @@ def test_a_person_mentioning_a_filter_is_no_challenge(body: str):
     assert understood.kind == "human_reply"
 
 
+@pytest.mark.parametrize("body, successor", [
+    ("Maria Rossi no longer works at Hotel Example. Please contact our new sales manager "
+     "Julia Weber at julia.weber@hotel.example.",
+     ("Julia Weber", "sales manager", "julia.weber@hotel.example")),
+    ("Maria Rossi ist nicht mehr in unserem Haus tätig. Bitte wenden Sie sich an Herrn Tobias "
+     "Kern, tobias.kern@hotel.example.", ("Tobias Kern", None, "tobias.kern@hotel.example")),
+    ("Maria Rossi a quitté l'hôtel. Merci d'écrire à reception@hotel.example.",
+     (None, None, "reception@hotel.example")),
+    ("Maria Rossi ya no trabaja en el hotel.", None),
+    ("This mailbox is no longer monitored.", None),
+])
+def test_a_notice_that_the_person_has_left(body: str, successor: tuple | None):
+    message = REPLY.format(subject="Automatic reply: Quick question",
+                           headers="Auto-Submitted: auto-replied", body=body)
+    auto = understand(message.encode()).auto_reply
+    assert auto is not None and auto.departed and auto.return_date is None
+    found = auto.successor
+    assert (found and (found.name, found.title, found.email)) == successor
+
+
+@pytest.mark.parametrize("body", [
+    OOO_BODY,
+    "I have left the office for the holidays and will be back on 3 January.",
+    "Our reception team has left for the day. We will answer your email tomorrow morning.",
+])
+def test_an_absence_is_no_departure(body: str):
+    message = REPLY.format(subject="Automatic reply: Quick question",
+                           headers="Auto-Submitted: auto-replied", body=body)
+    auto = understand(message.encode()).auto_reply
+    assert auto is not None and not auto.departed and auto.successor is None
+
+
+@pytest.mark.parametrize("subject, body", [
+    ("Not read: Quick question", "Your message\n\n  To: maria@hotel.example\n  Subject: Quick "
+     "question\n\nwas deleted without being read on Friday, November 20, 2026 10:00 AM."),
+    ("Read: Quick question", "Your message\n\n  To: maria@hotel.example\n\nwas read on Friday, "
+     "November 20, 2026 10:00 AM."),
+    ("Gelesen: Quick question", "Ihre Nachricht\n\n  An: maria@hotel.example\n\nwurde am "
+     "Freitag, 20. November 2026 10:00 gelesen."),
+])
+def test_a_plain_text_read_receipt_is_automatic(subject: str, body: str):
+    message = REPLY.format(subject=subject, headers="", body=body)
+    understood = understand(message.encode())
+    assert understood.kind == "auto_reply"
+    assert "read receipt" in understood.auto_reply.signals
+    # The receipt's date is when it was read, never a return.
+    assert understood.auto_reply.return_date is None
+
+
+def test_a_person_whose_reply_opens_with_read_is_no_receipt():
+    message = REPLY.format(subject="Read: your proposal", headers="",
+                           body="I read it, and the message was read by our owner too. Call me?")
+    assert understand(message.encode()).kind == "human_reply"
+
+
+@pytest.mark.parametrize("sender, subject, body", [
+    ("Hotel Support <support@hotel.example>", "[Request received] Quick question",
+     "##- Please type your reply above this line -##\n\nYour request (#48213) has been received "
+     "and is being reviewed by our support staff."),
+    ("Rezeption <noreply@hotel.example>", "Ihre Anfrage",
+     "Ihre Anfrage ist bei uns eingegangen. Wir melden uns in Kürze."),
+    ("Réception <reception@hotel.example>", "Demande n° 40213",
+     "Votre demande a bien été enregistrée sous le numéro 40213."),
+])
+def test_a_help_desk_receipt_in_the_passive_is_automatic(sender: str, subject: str, body: str):
+    message = f"From: {sender}\nTo: anna@jengu.example\nSubject: {subject}\n\n{body}\n"
+    assert understand(message.encode()).kind == "auto_reply"
+
+
 def test_bulk_mail_that_answers_nothing_is_automatic():
     message = ("From: news@hotel-newsletter.example\nTo: anna@jengu.example\n"
                "Subject: Our winter offers\nPrecedence: bulk\n\nBook now and save 20%.\n")

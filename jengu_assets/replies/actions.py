@@ -7,7 +7,9 @@
 - auto_reply: follow-ups wait until the stated return date (7 days when none is stated, at most 100);
   it is not a reply and moves no stage. A challenge-response filter's notice (our email is held
   until someone confirms the sender) also creates a notification: a person decides whether to
-  confirm; Jengu never follows such links.
+  confirm; Jengu never follows such links. A notice that the person has left, or that nobody
+  reads the address any more, suppresses the address, and the successor it names (if any)
+  becomes a delegated prospect, as a person's delegation would.
 - human_reply: stored in ``replies`` with intent, sentiment, confidence and a behavioural score;
   the stage moves forward (needs more info or delegated -> engaged, interested -> replied, meeting
   request -> meeting, not interested -> lost, unsubscribe -> suppressed); the prospect's queued
@@ -89,6 +91,8 @@ class Inbound:
     bounce_category: str | None = None     # hard | soft | policy
     return_date: date | None = None
     challenge: bool = False                # auto_reply: a filter holds our email (challenge-response)
+    departed: bool = False                 # auto_reply: the person has left / the address is unread
+    successor: dict | None = None          # auto_reply: whom a departed notice names instead
     reply_text: str | None = None
     analysis: Analysis | None = None
 
@@ -136,7 +140,7 @@ def act_many(con: duckdb.DuckDBPyConnection, items: list[tuple[Inbound, Match]],
             kinds.setdefault("auto_reply" if message.kind == "auto_reply" else "reply", []).append(i)
     handlers = {"bounce": lambda chosen: _bounces(con, chosen, suppressions),
                 "complaint": lambda chosen: _complaints(con, chosen, suppressions),
-                "auto_reply": lambda chosen: _auto_replies(con, chosen, now),
+                "auto_reply": lambda chosen: _auto_replies(con, chosen, now, actor, suppressions),
                 "reply": lambda chosen: act_on_replies(con, chosen, now=now, actor=actor,
                                                        suppressions=suppressions)}
     for kind, handle in handlers.items():
@@ -266,11 +270,18 @@ def _prospect_emails(con, prospect_ids: list[str | None]) -> dict[str, str]:
 # -- auto-replies ---------------------------------------------------------------------------------
 
 
-def _auto_replies(con, items: list[tuple[Inbound, Match]], now: datetime) -> list[Outcome]:
+def _auto_replies(con, items: list[tuple[Inbound, Match]], now: datetime, actor: str,
+                  suppressions: list) -> list[Outcome]:
     """Follow-ups wait until the stated return: a value, not an increment, so processing the same
-    auto-reply twice sets the same hold; the latest of a batch's holds per prospect wins."""
-    outcomes, holds, challenged = [], {}, []
+    auto-reply twice sets the same hold; the latest of a batch's holds per prospect wins. A notice
+    that the person has left (or the address is unread) suppresses the address instead, and the
+    successor it names becomes a delegated prospect."""
+    outcomes, holds, challenged, departed = [], {}, [], []
     for message, found in items:
+        if message.departed:
+            outcomes.append(Outcome("processed"))
+            departed.append((outcomes[-1], message, found))
+            continue
         base = message.received_at or now
         if message.return_date:
             until = datetime.combine(message.return_date, time(0), tzinfo=timezone.utc) + timedelta(days=1)
@@ -285,11 +296,40 @@ def _auto_replies(con, items: list[tuple[Inbound, Match]], now: datetime) -> lis
             outcomes[-1].actions.append("notification: reply_challenge")
     if challenged:
         _notify_challenges(con, challenged)
+    _departures(con, departed, now, actor, suppressions)
     if holds:
         con.execute("UPDATE prospects SET follow_up_hold_until = greatest(coalesce(follow_up_hold_until, "
                     "h.until), h.until) FROM (SELECT unnest(?) AS id, unnest(?::TIMESTAMPTZ[]) AS until) h "
                     "WHERE prospects.id = h.id", [list(holds), list(holds.values())])
     return outcomes
+
+
+def _departures(con, departed: list[tuple[Outcome, Inbound, Match]], now: datetime, actor: str,
+                suppressions: list) -> None:
+    """The address a departed notice answers for is suppressed (every email would get the same
+    notice); a successor it names, other than that address, becomes a delegated prospect."""
+    if not departed:
+        return
+    prospects = {p["id"]: p for p in fetch_dicts(
+        con, "SELECT * FROM prospects WHERE id IN (SELECT unnest(?))",
+        [sorted({found.prospect_id for _, _, found in departed})])}
+    delegations = []
+    for out, message, found in departed:
+        prospect = prospects.get(found.prospect_id)
+        if prospect is None:
+            out.status, out.reason = "unmatched", f"matched prospect {found.prospect_id} no longer exists"
+            continue
+        address = address_key(prospect["email"] or message.from_address)
+        if address:
+            suppressions.append((address, "the contact has left (automatic notice)", "reply"))
+            out.actions.append(f"suppressed {mask_email(address)}: the contact has left")
+        successor = message.successor or {}
+        if address_key(successor.get("email")) == address:
+            successor = {**successor, "email": None}
+        delegation = _delegation(prospect, {"delegated_contact": successor}, message, now)
+        if delegation:
+            delegations.append((out, *delegation))
+    _create_delegations(con, delegations, actor)
 
 
 def _notification(kind: str, message: Inbound, prospect_id: str | None, prospect: dict | None,

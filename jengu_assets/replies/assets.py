@@ -62,6 +62,8 @@ def _to_inbound(row: dict, u: Understanding, analysis: Analysis | None) -> Inbou
         bounce_category=bounce.category if bounce else None,
         return_date=auto.return_date if auto else None,
         challenge=bool(auto and auto.challenge),
+        departed=bool(auto and auto.departed),
+        successor=auto.successor.model_dump() if auto and auto.successor else None,
         reply_text=u.reply_text, analysis=analysis,
     )
 

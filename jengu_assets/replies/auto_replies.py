@@ -15,7 +15,9 @@ from datetime import date
 
 from jengu_assets.phrases import Phrases
 from jengu_assets.replies.dates import find_dates, return_date
+from jengu_assets.replies.intent import delegated_contact
 from jengu_assets.replies.parsing import ADDRESS, Parsed
+from jengu_assets.replies.prompts import DelegatedContact
 from jengu_assets.replies.quoting import GREETING, REPLY_PREFIX, history_start, reply_text
 from jengu_assets.replies.reports import only_successes, ses_notification
 
@@ -31,6 +33,11 @@ class AutoReply:
     held_for: str | None = None
     """A challenge's recipient as the notice names it (a filter service writes from its own
     address): the address our email was for."""
+    departed: bool = False
+    """The person the address was for has left, or nobody reads it any more: a notice that will
+    say the same to every email, so none should follow."""
+    successor: DelegatedContact | None = None
+    """Whom a departed notice sends us to instead (name, title, address as written)."""
 
 
 _OOO_SUBJECT = Phrases(
@@ -105,7 +112,30 @@ _AUTO_ACK = Phrases(
     r"|message automatique|réponse automatique|nous avons (bien )?reçu votre"
     r"|mensaje automático|respuesta automática|hemos recibido su"
     r"|messaggio automatico|risposta automatica|abbiamo ricevuto la (sua|tua)"
-    r"|automatisch (gegenereerd|bericht)|mensagem automática|recebemos (a sua|o seu)",
+    r"|automatisch (gegenereerd|bericht)|mensagem automática|recebemos (a sua|o seu)"
+    # A help desk's receipt in the passive: "Your request (#48213) has been received".
+    r"|\b(your|this) (request|ticket|message|e-?mail|enquiry|inquiry|case)\b.{0,40}"
+    r"\b(has been|was|is) (received|created|logged|opened|registered)\b"
+    r"|\bihre (anfrage|nachricht|e-?mail)\b.{0,40}\b(ist (bei uns )?eingegangen|wurde (erfasst"
+    r"|registriert|aufgenommen|empfangen))|\bvotre (demande|message)\b.{0,40}\ba (bien )?été"
+    r" (reçue?|enregistrée?)|\bsu (solicitud|mensaje)\b.{0,40}\bha sido (recibid|registrad)"
+    r"|\bla (sua|tua) (richiesta|messaggio)\b.{0,40}\bè stat[oa] (ricevut|registrat)",
+    re.IGNORECASE)
+# A read receipt a mail program writes as plain text (Outlook's "Read:" and "Not read:"): the
+# subject's prefix, the "Your message" it opens with and the sentence under it, all in the
+# program's words.
+_RECEIPT_SUBJECT = re.compile(
+    r"^\s*(read|not read|gelesen|ungelesen|nicht gelesen|lu|non lu|leído|no leído|letto"
+    r"|non letto|gelezen|niet gelezen|lida|não lida|läst|inte läst)\s*:", re.IGNORECASE)
+_RECEIPT_OPENING = re.compile(
+    r"^\s*(your message|ihre nachricht|votre message|su mensaje|il (suo )?messaggio|uw bericht"
+    r"|(a sua )?mensagem|ditt meddelande)\b", re.IGNORECASE)
+_RECEIPT_BODY = Phrases(
+    r"\bwas (read|deleted without being read|not read)\b|\bwurde (am .{0,40})?(gelesen"
+    r"|ungelesen gelöscht|ohne (es )?zu lesen gelöscht)|\ba été (lu|supprimé sans avoir été lu)"
+    r"|\bha sido (leído|eliminado sin (ser )?leer)|\bè stato (letto|eliminato senza essere letto)"
+    r"|\bis (gelezen|verwijderd zonder (te zijn |dat het is )?gelezen)"
+    r"|\bfoi (lida|excluída sem ser lida)|\blästes\b|\bhar tagits bort utan att ha lästs",
     re.IGNORECASE)
 
 # Words a program writes about itself, and that people do not write to each other.
@@ -135,10 +165,28 @@ _SAYS_AUTOMATIC = Phrases(
     r" (monitorat|attiv|in uso|lett|controllat)"
     r"|(deze mailbox|dit (e-?mail)?adres) wordt niet (meer|langer) (gelezen|gecontroleerd|gebruikt)",
     re.IGNORECASE)
+# The person an address was for has gone (left the hotel), or the address is no longer read.
+_DEPARTED = Phrases(
+    r"\bno longer (works?|working|employed|with|at|part of|a member of|in (the|our) (employ|team))\b"
+    r"|\b(has|have|had|'ve) left (the |our )?(company|hotel|team|organi[sz]ation|business|firm"
+    r"|property|group|resort|us)\b|\bhas moved on\b|\bis no longer (available|reachable) at this"
+    r"|\bthis (mailbox|inbox|e-?mail (address|account)|(e-?mail )?address|account) is no longer"
+    r" (being )?(monitored|checked|read|in use|active|used)"
+    r"|\b(ist|sind) nicht mehr (in|bei|für|im|tätig|beschäftigt|mitarbeiter|teil)"
+    r"|\b(hat|haben) (unser|das|unseren) (haus|hotel|unternehmen|team|betrieb) verlassen"
+    r"|\barbeitet(e)? nicht mehr\b|\b(dieses postfach|diese (e-?mail-?)?adresse) (wird|ist) nicht"
+    r" mehr|\bn'(est|fait) plus (en poste|employée?|au sein|chez|parmi|partie)"
+    r"|\b(a|ont) quitté (l'|notre |la |le )?(hôtel|entreprise|société|équipe|établissement)"
+    r"|(cette (adresse|boîte)[^.]{0,30}|ce compte) n'est plus"
+    r"|\bya no (trabaja|forma parte|está en|pertenece)|\bha dejado (la empresa|el hotel|nuestro)"
+    r"|\bnon (lavora|fa) più\b|\bha lasciato (l'|la |il |la nostra )?(hotel|azienda|società|struttura)"
+    r"|\b(werkt|is) niet (meer|langer) (bij|werkzaam|in dienst)|\bheeft .{0,30}\bverlaten\b"
+    r"|\bnão (trabalha|faz parte) mais\b|\bjá não (trabalha|faz parte)",
+    re.IGNORECASE)
 # A help desk's subject: a ticket or reference number, or "request received".
 _TICKET_SUBJECT = re.compile(
     r"\b(ticket|case|request|incident|ref|reference|anfrage|vorgang|demande|solicitud|richiesta)"
-    r"\b\W{0,3}(#|no\.?|nr\.?|number|id)?\W{0,3}[A-Z]{0,6}-?\d{3,}"
+    r"\b\W{0,3}(#|no\.?|nr\.?|n[°º]|number|id)?\W{0,3}[A-Z]{0,6}-?\d{3,}"
     r"|\[[^\]]{0,20}\d{3,}[^\]]{0,20}\]|\b(request|message|e-?mail|enquiry|inquiry) (has been )?"
     r"received\b|\breceived your (e-?mail|message|request|enquiry|inquiry)"
     r"|\b(ticket|case|request) (received|created|opened|logged)\b",
@@ -241,6 +289,9 @@ def auto_reply_of(parsed: Parsed, text: str | None = None) -> AutoReply | None:
         weak.append(f"Precedence: {precedence}")
     if parsed.report_type == "disposition-notification":
         strong.append("read receipt (RFC 8098)")
+    elif _RECEIPT_SUBJECT.match(parsed.subject or "") and _RECEIPT_OPENING.match(parsed.text) \
+            and _RECEIPT_BODY.search(parsed.text[:2000]):
+        strong.append("read receipt")
     if parsed.delivery_status and only_successes(parsed):
         strong.append("delivery receipt (RFC 3464)")
     ses = ses_notification(parsed)
@@ -272,11 +323,14 @@ def auto_reply_of(parsed: Parsed, text: str | None = None) -> AutoReply | None:
     else:
         return None
     # A receipt's dates say when the message was read or delivered, never a return.
-    receipt = parsed.report_type == "disposition-notification" \
+    receipt = parsed.report_type == "disposition-notification" or "read receipt" in strong \
         or (bool(parsed.delivery_status) and only_successes(parsed)) or ses is not None
+    departed = not receipt and bool(_DEPARTED.search(body_head))
     return AutoReply(
-        return_date=None if receipt else return_date(f"{subject}\n{body_head}", parsed.date),
-        signals=tuple(signals))
+        return_date=None if receipt or departed
+        else return_date(f"{subject}\n{body_head}", parsed.date),
+        signals=tuple(signals), departed=departed,
+        successor=delegated_contact(body_head) if departed else None)
 
 
 # The subject our List-Unsubscribe mailto link writes (``sending.unsubscribe.mailto_link``).

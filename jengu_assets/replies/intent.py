@@ -520,7 +520,7 @@ def offline_intent(text: str, subject: str | None = None) -> ReplyAnalysis:
     generic_info = _hits(_INFO_GENERIC, masked)
     info_request = _hits(_INFO_REQUEST, masked)
     delegation = _hits(_DELEGATION_CUE, masked)
-    contact = _delegated_contact(text) if delegation else None
+    contact = delegated_contact(text) if delegation else None
     days = _unique(m.group().strip() for m in _DAYS.finditer(masked))
     days += [text[d.start:d.end] for d in find_dates(masked)][:3]
     times = _unique(m.group().strip() for m in _TIMES.finditer(masked))
@@ -627,7 +627,7 @@ def _questions(text: str) -> list[str]:
     return found[:10]
 
 
-def _delegated_contact(text: str) -> DelegatedContact | None:
+def delegated_contact(text: str) -> DelegatedContact | None:
     """The person a delegating reply names: name, title and address as written."""
     addresses = [m.group().rstrip(".").lower() for m in _ADDRESS.finditer(text)]
     name = title = None
@@ -740,6 +740,7 @@ __all__ = [
     "REPLY_INTENT_TASK",
     "SYSTEM_PROMPT",
     "ReplyAnalysis",
+    "delegated_contact",
     "offline_handler",
     "offline_intent",
     "reply_intent_prompt",
