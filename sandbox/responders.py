@@ -42,7 +42,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 KINDS = ("interested", "not_interested", "delegated", "needs_more_info", "meeting_request",
-         "unsubscribe", "out_of_office", "bounce_hard", "bounce_soft", "complaint", "garbage")
+         "unsubscribe", "out_of_office", "departed", "bounce_hard", "bounce_soft", "complaint",
+         "garbage")
 HUMAN_KINDS = ("interested", "not_interested", "delegated", "needs_more_info", "meeting_request",
                "unsubscribe")
 LANGUAGES = ("en", "de", "fr", "es", "it")
@@ -52,7 +53,8 @@ SILENT = "silent"
 ANSWER_RATE = 0.25
 MIX: tuple[tuple[str, int], ...] = (
     ("interested", 22), ("meeting_request", 11), ("not_interested", 15), ("delegated", 10),
-    ("needs_more_info", 10), ("unsubscribe", 5), ("out_of_office", 15), ("bounce_hard", 6),
+    ("needs_more_info", 10), ("unsubscribe", 5), ("out_of_office", 12), ("departed", 3),
+    ("bounce_hard", 6),
     ("bounce_soft", 2), ("complaint", 1), ("garbage", 3),
 )
 
@@ -856,6 +858,60 @@ def _out_of_office(ctx: _Context) -> Scripted:
     return Scripted(ctx.kind, _serialise(msg), expected)
 
 
+# -- departed -------------------------------------------------------------------------------------
+
+# The rule a mailbox keeps after its owner left: {name} is the one who left; with a successor,
+# the second sentence names them.
+_DEPARTED_TEXT = {
+    "en": ("Thank you for your email. {name} no longer works at {hotel}.",
+           "Please send your message to {successor}, our {title}, at {email}.",
+           "This mailbox is no longer monitored."),
+    "de": ("Vielen Dank für Ihre Nachricht. {name} ist nicht mehr im {hotel} tätig.",
+           "Bitte wenden Sie sich an {successor}, {title}, unter {email}.",
+           "Dieses Postfach wird nicht mehr gelesen."),
+    "fr": ("Merci pour votre message. {name} a quitté l'hôtel {hotel}.",
+           "Merci d'écrire à {successor}, {title}, à l'adresse {email}.",
+           "Cette adresse n'est plus consultée."),
+    "es": ("Gracias por su mensaje. {name} ya no trabaja en {hotel}.",
+           "Por favor, escriba a {successor}, {title}, en {email}.",
+           "Este buzón ya no está monitorizado."),
+    "it": ("Grazie per il messaggio. {name} non lavora più presso {hotel}.",
+           "La preghiamo di scrivere a {successor}, {title}, all'indirizzo {email}.",
+           "Questa casella non è più monitorata."),
+}
+
+
+def _departed(ctx: _Context) -> Scripted:
+    """The rule of a mailbox whose owner left the hotel: marked automatic (RFC 3834) and
+    threaded, as Exchange and Google write it; most name a successor."""
+    rng, language, sent = ctx.rng, ctx.language, ctx.sent
+    hotel = _hotel_name(ctx.domain, language)
+    left, handover, unread = _DEPARTED_TEXT[language]
+    successor = _colleague(rng, ctx.prospect, language) if rng.random() < 0.7 else None
+    lines = [left.format(name=ctx.prospect.name, hotel=hotel)]
+    lines.append(handover.format(successor=successor.name, title=successor.title,
+                                 email=successor.email) if successor else unread)
+    expected = ctx.base_expected("auto_reply", threaded=True)
+    expected.update(return_date=None, departed=True, rfc3834=True,
+                    successor_email=successor.email if successor else None,
+                    successor_name=successor.name if successor else None)
+
+    msg = EmailMessage(policy=_POLICY)
+    msg["From"] = Address(ctx.prospect.name, addr_spec=ctx.recipient)
+    msg["To"] = Address(sent.from_name, addr_spec=sent.from_addr) if sent.from_addr else ""
+    msg["Subject"] = _OOO_SUBJECT_AUTO[language] + sent.subject
+    msg.set_raw("Auto-Submitted", "auto-replied")
+    msg.set_raw("Date", format_datetime(ctx.at))
+    msg.set_raw("Message-ID", _message_id(rng, "outlook", ctx.domain))
+    if sent.message_id:
+        msg.set_raw("In-Reply-To", sent.message_id)
+        msg.set_raw("References", _references(sent))
+    msg.set_raw("MIME-Version", "1.0")
+    plain = " ".join(lines) + "\n\n" + hotel + "\n"
+    msg.set_content(plain, charset="utf-8", cte=_qp_or_7bit(plain))
+    return Scripted(ctx.kind, _serialise(msg), expected)
+
+
 # -- bounces --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -1259,13 +1315,14 @@ def _garbage(ctx: _Context) -> Scripted:
 _BUILDERS: dict[str, Callable[[_Context], Scripted]] = {
     **{kind: _human_reply for kind in HUMAN_KINDS},
     "out_of_office": _out_of_office,
+    "departed": _departed,
     "bounce_hard": _bounce,
     "bounce_soft": _bounce,
     "complaint": _complaint,
     "garbage": _garbage,
 }
 # How long after the original each kind typically comes back: (shortest, longest) in seconds.
-_DELAYS = {"out_of_office": (2, 60), "bounce_hard": (1, 30),
+_DELAYS = {"out_of_office": (2, 60), "departed": (2, 60), "bounce_hard": (1, 30),
            "bounce_soft": (4 * 3600, 4 * 3600 + 600), "complaint": (3600, 3 * 86400),
            "garbage": (600, 2 * 86400)}
 _HUMAN_DELAY = (20 * 60, 2 * 86400)

@@ -138,6 +138,11 @@ def _disagreements(want: dict, result: Understanding) -> list[str]:
                      original_message_id=complaint.original_message_id)
     elif kind == "auto_reply" and want.get("return_date"):
         found["return_date"] = result.auto_reply.return_date
+    elif kind == "auto_reply" and want.get("departed"):
+        successor = result.auto_reply.successor
+        found.update(departed=result.auto_reply.departed, return_date=result.auto_reply.return_date,
+                     successor_email=successor.email if successor else None,
+                     successor_name=successor.name if successor else None)
     elif kind == "human_reply":
         analysis = offline_intent(result.reply_text or "", result.parsed.subject)
         found["intent"] = analysis.intent
@@ -145,7 +150,8 @@ def _disagreements(want: dict, result: Understanding) -> list[str]:
         if "delegate_email" in want:
             found["delegate_email"] = contact.email if contact else None
             found["delegate_name"] = contact.name if contact else None
-    expected = {key: (date.fromisoformat(want[key]) if key == "return_date" else want[key])
+    expected = {key: (date.fromisoformat(want[key]) if key == "return_date" and want[key]
+                      else want[key])
                 for key in found}
     return [f"{key} {found[key]!r}, expected {expected[key]!r}"
             for key in found if found[key] != expected[key]]

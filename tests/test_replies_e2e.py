@@ -28,7 +28,7 @@ ZONES = (("GB", "London", "Europe/London"),)
 # One prospect per way of answering; guest<n>@hotel.example in this order.
 SCRIPT = ["interested", "meeting_request", "not_interested", "needs_more_info", "delegated",
           "unsubscribe", "out_of_office", "bounce_hard", "bounce_soft", "complaint", "garbage",
-          "silent"]
+          "silent", "departed"]
 PASSWORD_ENV = "JENGU_E2E_INBOX_PASSWORD"
 
 
@@ -98,10 +98,11 @@ def test_replies_end_to_end_and_idempotent(crm, world, home):
         assert _stage(crm, 8) == "sent"                             # soft: the server keeps trying
         assert _stage(crm, 9) == "suppressed"                       # complaint
         assert _stage(crm, 11) == "sent"
+        assert _stage(crm, 12) == "suppressed"                      # the contact has left
 
         suppressed = {r["email"]: r["source"] for r in crm.query("SELECT email, source FROM suppression_list")}
         assert suppressed == {"guest5@hotel.example": "reply", "guest7@hotel.example": "dsn",
-                              "guest9@hotel.example": "complaint"}
+                              "guest9@hotel.example": "complaint", "guest12@hotel.example": "reply"}
         hold = crm.scalar("SELECT follow_up_hold_until FROM prospects WHERE id = 'p000006'")
         expected_return = responder.sent[[s.kind for s in responder.sent].index("out_of_office")].expected
         assert hold is not None and hold > WEDNESDAY
@@ -113,6 +114,14 @@ def test_replies_end_to_end_and_idempotent(crm, world, home):
         delegated = crm.query("SELECT * FROM prospects WHERE parent_prospect_id = 'p000004'")
         assert len(delegated) == 1 and delegated[0]["stage"] == "new"
         assert delegated[0]["source"] == "delegation"
+        # The notice of a contact who left: the successor it names (most do; the wording is
+        # seeded by the send's Message-ID) becomes a prospect of its own.
+        departed = next(s for s in responder.sent if s.kind == "departed").expected
+        successor = crm.query("SELECT contact_name, email, stage FROM prospects "
+                              "WHERE parent_prospect_id = 'p000012'")
+        assert successor == ([{"contact_name": departed["successor_name"],
+                               "email": departed["successor_email"], "stage": "new"}]
+                             if departed["successor_email"] else [])
 
         kinds = {r["kind"] for r in crm.query("SELECT DISTINCT kind FROM inbound_messages")}
         assert {"human_reply", "auto_reply", "bounce", "complaint", "malformed"} <= kinds

@@ -138,6 +138,20 @@ _RECEIPT_BODY = Phrases(
     r"|\bfoi (lida|excluída sem ser lida)|\blästes\b|\bhar tagits bort utan att ha lästs",
     re.IGNORECASE)
 
+# A mailbox nobody reads any more, in the words of the rule it keeps.
+_UNREAD_MAILBOX = (
+    r"this (mailbox|inbox|e-?mail (address|account)|(e-?mail )?address|account) is no longer"
+    r" (being )?(monitored|checked|read|in use|active|used)"
+    r"|(dieses postfach|diese (e-?mail-?)?adresse) wird nicht mehr (überwacht|gelesen|genutzt"
+    r"|abgerufen|bearbeitet)|(dieses postfach|diese (e-?mail-?)?adresse) ist nicht mehr (aktiv"
+    r"|besetzt|in gebrauch)"
+    r"|(cette (adresse|boîte)[^.]{0,30}|ce compte) n'est plus (consultée?|active?|utilisée?|lue?)"
+    r"|(este buzón|esta (dirección|cuenta)[^.]{0,20}) (ya )?no (está|es|se) (monitorizad|supervisad"
+    r"|activ|revisad|en uso|utiliza)"
+    r"|(questa (casella|casella di posta|e-?mail|indirizzo)|questo indirizzo)[^.]{0,20} non è più"
+    r" (monitorat|attiv|in uso|lett|controllat)"
+    r"|(deze mailbox|dit (e-?mail)?adres) wordt niet (meer|langer) (gelezen|gecontroleerd|gebruikt)"
+)
 # Words a program writes about itself, and that people do not write to each other.
 _SAYS_AUTOMATIC = Phrases(
     r"this is an? automat(ed|ic|ically generated) (message|response|reply|e-?mail|notification"
@@ -153,35 +167,23 @@ _SAYS_AUTOMATIC = Phrases(
     r"|dit is een automatisch|este é um e-?mail automático|esta é uma mensagem automática"
     # A mailbox nobody reads any more answers for itself (its owner left): the words are the
     # rule's, not a person's.
-    r"|this (mailbox|inbox|e-?mail (address|account)|(e-?mail )?address|account) is no longer"
-    r" (being )?(monitored|checked|read|in use|active|used)"
-    r"|(dieses postfach|diese (e-?mail-?)?adresse) wird nicht mehr (überwacht|gelesen|genutzt"
-    r"|abgerufen|bearbeitet)|(dieses postfach|diese (e-?mail-?)?adresse) ist nicht mehr (aktiv"
-    r"|besetzt|in gebrauch)"
-    r"|(cette (adresse|boîte)[^.]{0,30}|ce compte) n'est plus (consultée?|active?|utilisée?|lue?)"
-    r"|(este buzón|esta (dirección|cuenta)[^.]{0,20}) (ya )?no (está|es|se) (monitorizad|supervisad"
-    r"|activ|revisad|en uso|utiliza)"
-    r"|(questa (casella|casella di posta|e-?mail|indirizzo)|questo indirizzo)[^.]{0,20} non è più"
-    r" (monitorat|attiv|in uso|lett|controllat)"
-    r"|(deze mailbox|dit (e-?mail)?adres) wordt niet (meer|langer) (gelezen|gecontroleerd|gebruikt)",
+    r"|" + _UNREAD_MAILBOX,
     re.IGNORECASE)
 # The person an address was for has gone (left the hotel), or the address is no longer read.
 _DEPARTED = Phrases(
     r"\bno longer (works?|working|employed|with|at|part of|a member of|in (the|our) (employ|team))\b"
     r"|\b(has|have|had|'ve) left (the |our )?(company|hotel|team|organi[sz]ation|business|firm"
-    r"|property|group|resort|us)\b|\bhas moved on\b|\bis no longer (available|reachable) at this"
-    r"|\bthis (mailbox|inbox|e-?mail (address|account)|(e-?mail )?address|account) is no longer"
-    r" (being )?(monitored|checked|read|in use|active|used)"
-    r"|\b(ist|sind) nicht mehr (in|bei|für|im|tätig|beschäftigt|mitarbeiter|teil)"
+    r"|property|group|resort|us)\b|\bis no longer (available|reachable) at this"
+    r"|\b(ist|sind) nicht mehr\b.{0,50}\b(tätig|beschäftigt|angestellt|mitarbeiter(in)?|bei uns)\b"
+    r"|\b(ist|sind) nicht mehr (im|in unserem) (haus|hotel|unternehmen|team)\b"
     r"|\b(hat|haben) (unser|das|unseren) (haus|hotel|unternehmen|team|betrieb) verlassen"
-    r"|\barbeitet(e)? nicht mehr\b|\b(dieses postfach|diese (e-?mail-?)?adresse) (wird|ist) nicht"
-    r" mehr|\bn'(est|fait) plus (en poste|employée?|au sein|chez|parmi|partie)"
+    r"|\barbeitet(e)? nicht mehr\b|\bn'est plus (en poste|employée?|au sein|chez|parmi)"
+    r"|\bne (fait|travaille) plus (partie|chez|au sein|pour)"
     r"|\b(a|ont) quitté (l'|notre |la |le )?(hôtel|entreprise|société|équipe|établissement)"
-    r"|(cette (adresse|boîte)[^.]{0,30}|ce compte) n'est plus"
     r"|\bya no (trabaja|forma parte|está en|pertenece)|\bha dejado (la empresa|el hotel|nuestro)"
     r"|\bnon (lavora|fa) più\b|\bha lasciato (l'|la |il |la nostra )?(hotel|azienda|società|struttura)"
-    r"|\b(werkt|is) niet (meer|langer) (bij|werkzaam|in dienst)|\bheeft .{0,30}\bverlaten\b"
-    r"|\bnão (trabalha|faz parte) mais\b|\bjá não (trabalha|faz parte)",
+    r"|\b(werkt|is) niet (meer|langer) (bij|werkzaam|in dienst)|\bheeft (ons|het (hotel|bedrijf)|onze organisatie) verlaten\b"
+    r"|\bnão (trabalha|faz parte) mais\b|\bjá não (trabalha|faz parte)|" + _UNREAD_MAILBOX,
     re.IGNORECASE)
 # A help desk's subject: a ticket or reference number, or "request received".
 _TICKET_SUBJECT = re.compile(

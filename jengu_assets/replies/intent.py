@@ -421,7 +421,8 @@ _HANDOVER = (
     r"|wenden sie sich (?:bitte )?an|kümmert sich|kontaktieren sie|schreiben sie (?:bitte )?an"
     r"|weitergeleitet an|zuständig ist|adressez-vous à|écrire à|gérée? par|s'occupe"
     r"|póngase en contacto con|escriba a|se encarga|diríjase a|hable con"
-    r"|contattare|contatti|si rivolga a|rivolgersi a|scriva a|si occupa"
+    r"|contattare|contatti|si rivolga a|rivolgersi a|scriva a|scrivere a|si occupa"
+    r"|send (?:your (?:e-?mail|message|request)|it|this) to"
 )
 _FILLER = (r"(?:(?:please|directly|bitte|direkt|bei uns|plutôt|directement|directamente"
            r"|direttamente|por favor|per favore)[ \t,]+)*")
