@@ -192,11 +192,14 @@ def test_reason_is_short_text_for_people(result: Classification, reason: str) ->
         ("Python 3.11.7 says no", None),
         ("2.0.0 Ok: queued as 4F2", "2.0.0"),
         ("6.1.1 is not a class", None),
+        ("421 mx.hotel.test Exim 4.96.2 Service not available", None),
+        ("Version 4.2.1 of our rules: 550 5.7.1 denied", "5.7.1"),
         ("", None),
     ],
     ids=["at the start", "a three-digit detail", "after Exchange's hash", "first of many",
          "an IP address is no status", "a version is no status", "success codes too",
-         "only classes 2, 4 and 5 exist", "empty"],
+         "only classes 2, 4 and 5 exist", "only subjects 0 to 7 exist", "a named version is none",
+         "empty"],
 )
 def test_enhanced_status(text: str, status: str | None) -> None:
     assert enhanced_status(text) == status

@@ -16,7 +16,7 @@ from typing import Literal
 from jengu_assets.phrases import Phrases
 from jengu_assets.replies.parsing import ADDRESS, Parsed, message_id_of
 from jengu_assets.replies.quoting import REPLY_PREFIX
-from jengu_assets.sending.bounces import MAILBOX_FULL_WORDS, enhanced_status
+from jengu_assets.sending.bounces import ENHANCED_PATTERN, MAILBOX_FULL_WORDS, enhanced_status
 from jengu_assets.sending.bounces import classify as classify_send_outcome
 from jengu_resources.smtp import SendOutcome
 
@@ -249,7 +249,7 @@ _SMTP_REPLY = re.compile(
     r"(?:^|said:|returned|response|reply|error|responded|answered|[:#'\"(])[ \t]*['\"(#]?"
     r"([245][0-5]\d)(?=[ \t\-:'\"#)]|$)",
     re.IGNORECASE | re.MULTILINE)
-_ENHANCED_45 = re.compile(r"(?<![\d.])(?<![Vv]ersion )([45])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
+_ENHANCED_45 = re.compile(ENHANCED_PATTERN.format(classes="[45]"))
 _RECIPIENT_PATTERNS = tuple(re.compile(p, re.IGNORECASE | re.MULTILINE) for p in (
     # Sendmail and Exim name the address the message was sent to after the one it became.
     r"\((?:expanded|generated) from:?[ \t]*<?([^<>\s@]+@[^<>\s]+?)>?[ \t]*\)",

@@ -56,9 +56,11 @@ Category = Literal["delivered", "soft", "hard", "policy", "inbox", "unknown"]
 SOFT_RETRY_DELAYS: tuple[timedelta, ...] = (
     timedelta(hours=24), timedelta(hours=48), timedelta(hours=72))
 
-# RFC 3463: class.subject.detail; class 2, 4 or 5, subject and detail up to three digits. Not
-# preceded by a digit or dot and not followed by one, so IP addresses and versions do not match.
-_ENHANCED = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
+# RFC 3463: class.subject.detail; class 2, 4 or 5, subject 0 to 7, detail up to three digits. Not
+# preceded by a digit or dot, nor by "version ", and not followed by a digit, so IP addresses and
+# versions ("Exim 4.96.2", "version 4.2.1") do not match.
+ENHANCED_PATTERN = r"(?<![\d.])(?<![Vv]ersion )({classes})\.([0-7])\.(\d{{1,3}})(?!\.?\d)"
+_ENHANCED = re.compile(ENHANCED_PATTERN.format(classes="[245]"))
 
 _SENDER_BLOCKED = Phrases(
     r"spam|black ?list|block ?list|deny ?list|\bblocked\b|\bpolicy\b|reputation|\bbanned\b"
