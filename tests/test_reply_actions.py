@@ -299,3 +299,18 @@ def test_a_challenge_notice_holds_follow_ups_and_asks_a_person(crm, sent):
     assert title.startswith("Sender check") and "never follows" in text
     assert fields["Link"] == "https://guestlist.example/request?t=9c21e4b07a"
     assert _rows(crm, "SELECT stage FROM prospects WHERE id = 'p000005'") == [("sent",)]
+
+    # The follow-up went out after the hold and the filter held it too: nobody confirmed the
+    # sender, so the rest of the sequence waits the full cap instead of walking into it again.
+    later = NOW + timedelta(days=8)
+    second = _to_inbound({"id": "in_challenge_2", "message_key": "<second@filter>",
+                          "inbox_id": None, "received_at": later}, understood, None)
+    for _ in range(2):
+        with crm.transaction() as con:
+            outcome = act(con, second, found, now=later, actor="pytest")
+    assert outcome.actions == [
+        "follow-ups held until 2027-03-06 (the filter held an earlier email too: 100 days)",
+        "notification: reply_challenge"]
+    assert _rows(crm, "SELECT follow_up_hold_until FROM prospects WHERE id = 'p000005'") == [
+        (later + timedelta(days=100),)]
+    assert _rows(crm, "SELECT count(*) FROM notifications") == [(2,)]

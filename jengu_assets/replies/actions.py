@@ -7,7 +7,8 @@
 - auto_reply: follow-ups wait until the stated return date (7 days when none is stated, at most 100);
   it is not a reply and moves no stage. A challenge-response filter's notice (our email is held
   until someone confirms the sender) also creates a notification: a person decides whether to
-  confirm; Jengu never follows such links. A notice that the person has left, or that nobody
+  confirm; Jengu never follows such links. A second such notice for the prospect (nobody confirmed)
+  holds follow-ups for the 100-day cap: they would be held there too. A notice that the person has left, or that nobody
   reads the address any more, suppresses the address, and the successor it names (if any)
   becomes a delegated prospect, as a person's delegation would.
 - human_reply: stored in ``replies`` with intent, sentiment, confidence and a behavioural score;
@@ -277,6 +278,7 @@ def _auto_replies(con, items: list[tuple[Inbound, Match]], now: datetime, actor:
     that the person has left (or the address is unread) suppresses the address instead, and the
     successor it names becomes a delegated prospect."""
     outcomes, holds, challenged, departed = [], {}, [], []
+    walled = _challenged_before(con, [(m, f) for m, f in items if m.challenge])
     for message, found in items:
         if message.departed:
             outcomes.append(Outcome("processed"))
@@ -286,6 +288,10 @@ def _auto_replies(con, items: list[tuple[Inbound, Match]], now: datetime, actor:
         if message.return_date:
             until = datetime.combine(message.return_date, time(0), tzinfo=timezone.utc) + timedelta(days=1)
             stated = f"back on {message.return_date.isoformat()}"
+        elif message.challenge and found.prospect_id in walled:
+            # Nobody confirmed the sender since the filter's last notice: every follow-up would
+            # be held there too.
+            until, stated = base + MAX_HOLD, "the filter held an earlier email too: 100 days"
         else:
             until, stated = base + DEFAULT_HOLD, "no return date stated: 7 days"
         until = max(base, min(until, base + MAX_HOLD))
@@ -302,6 +308,18 @@ def _auto_replies(con, items: list[tuple[Inbound, Match]], now: datetime, actor:
                     "h.until), h.until) FROM (SELECT unnest(?) AS id, unnest(?::TIMESTAMPTZ[]) AS until) h "
                     "WHERE prospects.id = h.id", [list(holds), list(holds.values())])
     return outcomes
+
+
+def _challenged_before(con, challenges: list[tuple[Inbound, Match]]) -> set[str]:
+    """The prospects among ``challenges`` a filter's notice held an earlier email of: a
+    challenge notification about another message exists for them."""
+    if not challenges:
+        return set()
+    return {r[0] for r in con.execute(
+        "SELECT DISTINCT prospect_id FROM notifications WHERE kind = 'reply_challenge' "
+        "AND prospect_id IN (SELECT unnest(?)) AND dedup_key NOT IN (SELECT unnest(?))",
+        [sorted({f.prospect_id for _, f in challenges}),
+         [f"reply_challenge:{m.id}" for m, _ in challenges]]).fetchall()}
 
 
 def _departures(con, departed: list[tuple[Outcome, Inbound, Match]], now: datetime, actor: str,
