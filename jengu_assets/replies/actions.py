@@ -7,10 +7,10 @@
 - auto_reply: follow-ups wait until the stated return date (7 days when none is stated, at most 100);
   it is not a reply and moves no stage. A challenge-response filter's notice (our email is held
   until someone confirms the sender) also creates a notification: a person decides whether to
-  confirm; Jengu never follows such links. A second such notice for the prospect (nobody confirmed)
-  holds follow-ups for the 100-day cap: they would be held there too. A notice that the person has left, or that nobody
-  reads the address any more, suppresses the address, and the successor it names (if any)
-  becomes a delegated prospect, as a person's delegation would.
+  confirm; Jengu never follows such links. A second such notice for the prospect (nobody
+  confirmed) holds follow-ups for the 100-day cap: they would be held there too. A notice that
+  the person has left, or that nobody reads the address any more, suppresses the address, and
+  the successor it names (if any) becomes a delegated prospect, as a person's delegation would.
 - human_reply: stored in ``replies`` with intent, sentiment, confidence and a behavioural score;
   the stage moves forward (needs more info or delegated -> engaged, interested -> replied, meeting
   request -> meeting, not interested -> lost, unsubscribe -> suppressed); the prospect's queued
@@ -335,7 +335,8 @@ def _departures(con, departed: list[tuple[Outcome, Inbound, Match]], now: dateti
     for out, message, found in departed:
         prospect = prospects.get(found.prospect_id)
         if prospect is None:
-            out.status, out.reason = "unmatched", f"matched prospect {found.prospect_id} no longer exists"
+            out.status = "unmatched"
+            out.reason = f"matched prospect {found.prospect_id} no longer exists"
             continue
         address = address_key(prospect["email"] or message.from_address)
         if address:

@@ -152,6 +152,7 @@ _UNREAD_MAILBOX = (
     r" (monitorat|attiv|in uso|lett|controllat)"
     r"|(deze mailbox|dit (e-?mail)?adres) wordt niet (meer|langer) (gelezen|gecontroleerd|gebruikt)"
 )
+
 # Words a program writes about itself, and that people do not write to each other.
 _SAYS_AUTOMATIC = Phrases(
     r"this is an? automat(ed|ic|ically generated) (message|response|reply|e-?mail|notification"
@@ -171,7 +172,8 @@ _SAYS_AUTOMATIC = Phrases(
     re.IGNORECASE)
 # The person an address was for has gone (left the hotel), or the address is no longer read.
 _DEPARTED = Phrases(
-    r"\bno longer (works?|working|employed|with|at|part of|a member of|in (the|our) (employ|team))\b"
+    r"\bno longer (works?|working|employed|with|at|part of|a member of"
+    r"|in (the|our) (employ|team))\b"
     r"|\b(has|have|had|'ve) left (the |our )?(company|hotel|team|organi[sz]ation|business|firm"
     r"|property|group|resort|us)\b|\bis no longer (available|reachable) at this"
     r"|\b(ist|sind) nicht mehr\b.{0,50}\b(tätig|beschäftigt|angestellt|mitarbeiter(in)?|bei uns)\b"
@@ -181,8 +183,10 @@ _DEPARTED = Phrases(
     r"|\bne (fait|travaille) plus (partie|chez|au sein|pour)"
     r"|\b(a|ont) quitté (l'|notre |la |le )?(hôtel|entreprise|société|équipe|établissement)"
     r"|\bya no (trabaja|forma parte|está en|pertenece)|\bha dejado (la empresa|el hotel|nuestro)"
-    r"|\bnon (lavora|fa) più\b|\bha lasciato (l'|la |il |la nostra )?(hotel|azienda|società|struttura)"
-    r"|\b(werkt|is) niet (meer|langer) (bij|werkzaam|in dienst)|\bheeft (ons|het (hotel|bedrijf)|onze organisatie) verlaten\b"
+    r"|\bnon (lavora|fa) più\b"
+    r"|\bha lasciato (l'|la |il |la nostra )?(hotel|azienda|società|struttura)"
+    r"|\b(werkt|is) niet (meer|langer) (bij|werkzaam|in dienst)"
+    r"|\bheeft (ons|het (hotel|bedrijf)|onze organisatie) verlaten\b"
     r"|\bnão (trabalha|faz parte) mais\b|\bjá não (trabalha|faz parte)|" + _UNREAD_MAILBOX,
     re.IGNORECASE)
 # A help desk's subject: a ticket or reference number, or "request received".

@@ -129,7 +129,8 @@ class Parsed:
     size: int
     attached_delivery_status: tuple[Mapping[str, str], ...] = ()
     """The field blocks of a delivery report inside the first attached message: what a gateway
-    that forwards a bounce as an attachment holds (``reports.unwrapped`` decides whether to read it)."""
+    that forwards a bounce as an attachment holds (``reports.unwrapped`` decides whether to read
+    it)."""
     attached_original_headers: Mapping[str, str] | None = None
     """The headers of the message that attached report returns."""
 

@@ -327,7 +327,7 @@ _TEMPORARY = Phrases(
 
 
 def unwrapped(parsed: Parsed) -> Parsed:
-    """``parsed`` read by the delivery report it carries as an attachment, when mail software sent it.
+    """``parsed`` read by the delivery report it carries attached, when mail software sent it.
 
     Some gateways and forwarding rules pass a bounce on wrapped in a message of their own: the
     report is then inside the first attached message, not at the top. It is read as the
