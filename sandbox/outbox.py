@@ -9,7 +9,7 @@ tell them from the real thing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import duckdb
 
@@ -98,8 +98,9 @@ def warm_inboxes(
 def record_deliveries(con: duckdb.DuckDBPyConnection, inbox_id: str, sends: Sequence[dict],
                       *, owner: str = "sandbox") -> None:
     """First emails recorded as the sender leaves them once delivered: per send, a ``sent`` ledger
-    row and its one attempt. Each send holds ``prospect_id``, ``email_id``, ``to_email``,
-    ``message_id`` and ``claimed_at``. The emails and prospects are the caller's to move."""
+    row and its one attempt, the email ``sent`` from ``inbox_id`` and its prospect at stage
+    ``sent``. Each send holds ``prospect_id``, ``email_id``, ``to_email``, ``message_id`` and
+    ``claimed_at``."""
     insert_rows(con, "send_ledger", [
         {**s, "sequence_step": 1, "inbox_id": inbox_id, "state": "sent", "attempts": 1,
          "owner": owner, "resolved_at": s["claimed_at"], "category": "delivered"} for s in sends])
@@ -107,3 +108,23 @@ def record_deliveries(con: duckdb.DuckDBPyConnection, inbox_id: str, sends: Sequ
         {"message_id": s["message_id"], "prospect_id": s["prospect_id"], "sequence_step": 1,
          "attempt": 1, "inbox_id": inbox_id, "to_email": s["to_email"],
          "claimed_at": s["claimed_at"], "state": "sent", "category": "delivered"} for s in sends])
+    con.execute("UPDATE emails SET status = 'sent', inbox_id = ?, sent_at = d.at FROM (SELECT "
+                "unnest(?) AS id, unnest(?::TIMESTAMPTZ[]) AS at) d WHERE emails.id = d.id",
+                [inbox_id, [s["email_id"] for s in sends], [s["claimed_at"] for s in sends]])
+    con.execute("UPDATE prospects SET stage = 'sent' WHERE id IN (SELECT unnest(?))",
+                [[s["prospect_id"] for s in sends]])
+
+
+def deliver_queued(con: duckdb.DuckDBPyConnection, inbox_id: str, prospect_ids: Sequence[str],
+                   *, at: datetime, owner: str = "sandbox") -> None:
+    """``record_deliveries`` for the first emails of ``queue_emails`` prospects: prospect n's
+    goes out ``at`` + n minutes, with Message-ID ``<m{n}@jengu.test>``."""
+    emails = dict(con.execute(
+        "SELECT prospect_id, to_email FROM emails WHERE sequence_step = 1 "
+        "AND prospect_id IN (SELECT unnest(?))", [list(prospect_ids)]).fetchall())
+    sends = []
+    for pid in prospect_ids:
+        n = int(pid.removeprefix("p"))
+        sends.append({"prospect_id": pid, "email_id": f"e{n:06d}-1", "to_email": emails[pid],
+                      "message_id": f"<m{n}@jengu.test>", "claimed_at": at + timedelta(minutes=n)})
+    record_deliveries(con, inbox_id, sends, owner=owner)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import dagster as dg
 import pytest
@@ -17,7 +17,7 @@ from jengu_assets.replies.polling import inbound_id, store_batch
 from jengu_assets.replies.understanding import message_key
 from jengu_resources.imap import FetchBatch, FetchedMessage
 from jengu_resources.llm import LLM
-from sandbox.outbox import queue_emails, record_deliveries, warm_inboxes
+from sandbox.outbox import deliver_queued, queue_emails, warm_inboxes
 from sensors.reply_polling_sensor import reply_polling_sensor
 
 SENT = datetime(2026, 11, 16, 10, 0, tzinfo=timezone.utc)
@@ -79,12 +79,7 @@ def sent(crm):
         pids = queue_emails(con, 3)
         inbox = warm_inboxes(con, 1, smtp_host="127.0.0.1", smtp_ports=[25], imap_host="127.0.0.1",
                              imap_port=closed_port, imap_tls_mode="none")[0]
-        record_deliveries(con, inbox, [
-            {"prospect_id": pid, "email_id": f"e{n:06d}-1", "to_email": f"guest{n}@hotel.example",
-             "message_id": f"<m{n}@jengu.test>", "claimed_at": SENT + timedelta(minutes=n)}
-            for n, pid in enumerate(pids)], owner="pytest")
-        con.execute("UPDATE emails SET status = 'sent', inbox_id = ?, sent_at = ?", [inbox, SENT])
-        con.execute("UPDATE prospects SET stage = 'sent'")
+        deliver_queued(con, inbox, pids, at=SENT, owner="pytest")
     return inbox
 
 

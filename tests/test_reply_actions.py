@@ -17,7 +17,7 @@ from jengu_assets.replies.understanding import understand
 from jengu_assets.sending.inboxes import HEALTH_POLICY
 from jengu_resources.crm_store import insert_rows
 from jengu_resources.notify import render
-from sandbox.outbox import queue_emails, record_deliveries, warm_inboxes
+from sandbox.outbox import deliver_queued, queue_emails, warm_inboxes
 
 SENT = datetime(2026, 11, 16, 10, 0, tzinfo=timezone.utc)
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=timezone.utc)
@@ -31,12 +31,7 @@ def sent(crm):
     with crm.transaction() as con:
         pids = queue_emails(con, PROSPECTS)
         inbox = warm_inboxes(con, 1, smtp_host="127.0.0.1", smtp_ports=[25])[0]
-        record_deliveries(con, inbox, [
-            {"prospect_id": pid, "email_id": f"e{n:06d}-1", "to_email": f"guest{n}@hotel.example",
-             "message_id": f"<m{n}@jengu.test>", "claimed_at": SENT + timedelta(minutes=n)}
-            for n, pid in enumerate(pids)], owner="pytest")
-        con.execute("UPDATE emails SET status = 'sent', inbox_id = ?, sent_at = ?", [inbox, SENT])
-        con.execute("UPDATE prospects SET stage = 'sent'")
+        deliver_queued(con, inbox, pids, at=SENT, owner="pytest")
         con.execute("UPDATE inboxes SET health_score = 40")
     return inbox
 
