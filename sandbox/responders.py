@@ -836,26 +836,35 @@ def _out_of_office(ctx: _Context) -> Scripted:
     if colleague is not None:
         expected["alternate_email"] = colleague.email
 
+    plain = "\n\n".join(paragraphs) + "\n"
+    if rfc3834:
+        # RFC 3834 as Exchange and Sieve vacation write it: marked, threaded, the subject kept.
+        raw = _rule_answer(ctx, _OOO_SUBJECT_AUTO[language] + sent.subject, plain,
+                           {"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"})
+    else:
+        # A hosting panel's autoresponder: no marking, no threading, only the wording says it.
+        raw = _rule_answer(ctx, _OOO_SUBJECT_PLAIN[language], plain, {})
+    return Scripted(ctx.kind, raw, expected)
+
+
+def _rule_answer(ctx: _Context, subject: str, plain: str, marks: Mapping[str, str]) -> bytes:
+    """What a mailbox rule writes from the prospect's address: marked with ``marks`` (RFC 3834
+    and vendor headers) and threaded to our email when marked, a plain message otherwise."""
+    sent = ctx.sent
     msg = EmailMessage(policy=_POLICY)
     msg["From"] = Address(ctx.prospect.name, addr_spec=ctx.recipient)
     msg["To"] = Address(sent.from_name, addr_spec=sent.from_addr) if sent.from_addr else ""
-    if rfc3834:
-        # RFC 3834 as Exchange and Sieve vacation write it: marked, threaded, the subject kept.
-        msg["Subject"] = _OOO_SUBJECT_AUTO[language] + sent.subject
-        msg.set_raw("Auto-Submitted", "auto-replied")
-        msg.set_raw("X-Auto-Response-Suppress", "All")
-    else:
-        # A hosting panel's autoresponder: no marking, no threading, only the wording says it.
-        msg["Subject"] = _OOO_SUBJECT_PLAIN[language]
+    msg["Subject"] = subject
+    for name, value in marks.items():
+        msg.set_raw(name, value)
     msg.set_raw("Date", format_datetime(ctx.at))
-    msg.set_raw("Message-ID", _message_id(rng, "outlook", ctx.domain))
-    if rfc3834 and sent.message_id:
+    msg.set_raw("Message-ID", _message_id(ctx.rng, "outlook", ctx.domain))
+    if marks and sent.message_id:
         msg.set_raw("In-Reply-To", sent.message_id)
         msg.set_raw("References", _references(sent))
     msg.set_raw("MIME-Version", "1.0")
-    plain = "\n\n".join(paragraphs) + "\n"
     msg.set_content(plain, charset="utf-8", cte=_qp_or_7bit(plain))
-    return Scripted(ctx.kind, _serialise(msg), expected)
+    return _serialise(msg)
 
 
 # -- departed -------------------------------------------------------------------------------------
@@ -895,21 +904,9 @@ def _departed(ctx: _Context) -> Scripted:
     expected.update(return_date=None, departed=True, rfc3834=True,
                     successor_email=successor.email if successor else None,
                     successor_name=successor.name if successor else None)
-
-    msg = EmailMessage(policy=_POLICY)
-    msg["From"] = Address(ctx.prospect.name, addr_spec=ctx.recipient)
-    msg["To"] = Address(sent.from_name, addr_spec=sent.from_addr) if sent.from_addr else ""
-    msg["Subject"] = _OOO_SUBJECT_AUTO[language] + sent.subject
-    msg.set_raw("Auto-Submitted", "auto-replied")
-    msg.set_raw("Date", format_datetime(ctx.at))
-    msg.set_raw("Message-ID", _message_id(rng, "outlook", ctx.domain))
-    if sent.message_id:
-        msg.set_raw("In-Reply-To", sent.message_id)
-        msg.set_raw("References", _references(sent))
-    msg.set_raw("MIME-Version", "1.0")
     plain = " ".join(lines) + "\n\n" + hotel + "\n"
-    msg.set_content(plain, charset="utf-8", cte=_qp_or_7bit(plain))
-    return Scripted(ctx.kind, _serialise(msg), expected)
+    return Scripted(ctx.kind, _rule_answer(ctx, _OOO_SUBJECT_AUTO[language] + sent.subject, plain,
+                                           {"Auto-Submitted": "auto-replied"}), expected)
 
 
 # -- bounces --------------------------------------------------------------------------------------
