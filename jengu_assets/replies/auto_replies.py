@@ -293,10 +293,12 @@ def auto_reply_of(parsed: Parsed, text: str | None = None) -> AutoReply | None:
         strong.append("Precedence: auto_reply")
     elif precedence in ("bulk", "junk", "list"):
         weak.append(f"Precedence: {precedence}")
-    if parsed.report_type == "disposition-notification":
+    read_receipt = parsed.report_type == "disposition-notification"
+    if read_receipt:
         strong.append("read receipt (RFC 8098)")
     elif _RECEIPT_SUBJECT.match(parsed.subject or "") and _RECEIPT_OPENING.match(parsed.text) \
             and _RECEIPT_BODY.search(parsed.text[:2000]):
+        read_receipt = True
         strong.append("read receipt")
     if parsed.delivery_status and only_successes(parsed):
         strong.append("delivery receipt (RFC 3464)")
@@ -329,8 +331,8 @@ def auto_reply_of(parsed: Parsed, text: str | None = None) -> AutoReply | None:
     else:
         return None
     # A receipt's dates say when the message was read or delivered, never a return.
-    receipt = parsed.report_type == "disposition-notification" or "read receipt" in strong \
-        or (bool(parsed.delivery_status) and only_successes(parsed)) or ses is not None
+    receipt = read_receipt or (bool(parsed.delivery_status) and only_successes(parsed)) \
+        or ses is not None
     departed = not receipt and bool(_DEPARTED.search(body_head))
     return AutoReply(
         return_date=None if receipt or departed
