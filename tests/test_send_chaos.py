@@ -44,6 +44,14 @@ def _wait_ready(proc: subprocess.Popen) -> None:
     assert line.strip() == "READY", f"worker did not start: {line!r} {proc.stderr.read()}"
 
 
+def _wait_for_delivery(record: Path, before: int, proc: subprocess.Popen,
+                       timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while len(read_record(record)) <= before and proc.poll() is None:
+        assert time.monotonic() < deadline, "the sender delivered nothing in 30 s"
+        time.sleep(0.02)
+
+
 @pytest.mark.timeout(240)
 def test_killed_and_concurrent_senders_never_double_send(crm, tmp_path):
     record = tmp_path / "accepted.jsonl"
@@ -60,7 +68,14 @@ def test_killed_and_concurrent_senders_never_double_send(crm, tmp_path):
             proc = _worker(crm_path, tick, 1, seed=kill)
             _wait_ready(proc)
             before = len(read_record(record))
-            time.sleep(rng.uniform(0.2, 1.5))
+            if kill % 2:
+                # Every other kill waits for this sender's first delivery, so at least half land
+                # between sends however long its start-up takes on a loaded machine; the others
+                # may also land in start-up or before the first claim.
+                _wait_for_delivery(record, before, proc)
+                time.sleep(rng.uniform(0.0, 1.0))
+            else:
+                time.sleep(rng.uniform(0.2, 1.5))
             proc.send_signal(signal.SIGKILL)
             proc.communicate(timeout=10)   # reaps it and closes its pipes
             # It was delivering when it died (the server's record grew while it ran).
