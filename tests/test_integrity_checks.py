@@ -221,8 +221,9 @@ FAULTS: list[tuple[str, Callable, int, list[str] | None]] = [
     ("orphan_research", _sql(
         "INSERT INTO research_reports (id, prospect_id, partition_date, report) VALUES "
         "('r_ghost', 'ghost', current_date, '{}')"), 1, ["r_ghost"]),
-    # Same address in other case, another name: an email duplicate only (suppressed ones count too).
-    ("duplicate_email", _sql(PROSPECT_COPY.format(id="'p_dup'", email="upper(email)", name_key="'other name'",
+    # Same address in other case and padded, another name: an email duplicate only (suppressed
+    # ones count too).
+    ("duplicate_email", _sql(PROSPECT_COPY.format(id="'p_dup'", email="upper(email) || ' '", name_key="'other name'",
                                                   stage="'suppressed'", parent="NULL")), 1, ["p_dup"]),
     ("duplicate_name_city", _sql(
         PROSPECT_COPY.format(id="'p_dup1'", email="NULL", name_key="name_key", stage="'archived'", parent="NULL"),
@@ -252,6 +253,15 @@ FAULTS: list[tuple[str, Callable, int, list[str] | None]] = [
         "INSERT INTO suppression_list (email, reason, source, created_at) SELECT to_email, 'do not contact', "
         "'cli', claimed_at - INTERVAL 1 DAY FROM send_attempts WHERE state = 'sent' "
         f"AND prospect_id = {DELIVERED}"), 1, None),
+    # A sent email no attempt records (its Message-ID unknown to the ledger), to the address in
+    # other case and padded, after an operator listed it; the same send in both tables counts once.
+    ("suppressed_send", _sql(
+        "INSERT INTO suppression_list (email, reason, source, created_at) SELECT to_email, 'do not contact', "
+        f"'cli', sent_at - INTERVAL 1 DAY FROM emails WHERE status = 'sent' AND prospect_id = {DELIVERED}",
+        "INSERT INTO emails SELECT * REPLACE ('e_late' AS id, 2 AS sequence_step, '<late@x>' AS message_id, "
+        "' ' || upper(to_email) AS to_email, sent_at + INTERVAL 3 DAY AS sent_at) FROM emails "
+        "WHERE status = 'sent' AND to_email IN (SELECT email FROM suppression_list WHERE source = 'cli')"),
+     2, None),
     ("invalid_transition", _sql(
         f"INSERT INTO state_transitions (id, prospect_id, from_stage, to_stage, reason) VALUES "
         f"(900001, {A_PROSPECT}, 'sent', 'new', 'x'), (900002, {A_PROSPECT}, NULL, 'enriched', 'x'), "
@@ -269,6 +279,10 @@ FAULTS: list[tuple[str, Callable, int, list[str] | None]] = [
         f"UPDATE emails SET message_id = NULL WHERE status = 'sent' AND prospect_id = {DELIVERED}",
         "UPDATE prospects SET email = NULL WHERE id = (SELECT min(id) FROM prospects WHERE stage = 'contacted')"),
         2, None),
+    ("missing_required", _sql(   # sent without a recipient, another without a subject; a body may go
+        f"UPDATE emails SET to_email = ' ' WHERE status = 'sent' AND prospect_id = {DELIVERED}",
+        "UPDATE emails SET subject = '', body = NULL WHERE status = 'sent' AND id = (SELECT max(id) FROM emails "
+        "WHERE status = 'sent' AND trim(to_email) <> '')"), 2, None),
     ("inbox_bounce_rate", _sql(_answered("inbox_b", 100, ["hard", "policy", "hard"] + ["delivered"] * 47),
                                _answered("inbox_ok", 200, ["hard", "policy"] + ["delivered"] * 48),
                                _answered("inbox_few", 300, ["hard"] * 10 + ["delivered"] * 39)),
@@ -280,6 +294,19 @@ FAULTS: list[tuple[str, Callable, int, list[str] | None]] = [
         "'sent', 'o', now())",
         "INSERT INTO inbound_messages (id, message_key, raw, size_bytes, status, kind, email_id) VALUES "
         "('in_c', '<arf@x>', 'raw'::BLOB, 3, 'processed', 'complaint', 'e_c')"), 1, ["inbox_c"]),
+    # A young inbox is judged too: one complaint in a handful of sends, placed by its In-Reply-To
+    # alone; a complaint placed by nothing counts against no inbox.
+    ("inbox_complaint_rate", _sql(
+        "INSERT INTO inbound_messages (id, message_key, raw, size_bytes, status, kind, in_reply_to) "
+        "SELECT 'in_c', '<arf@x>', 'raw'::BLOB, 3, 'processed', 'complaint', ' ' || message_id FROM send_attempts "
+        f"WHERE state = 'sent' AND prospect_id = {DELIVERED}",
+        "INSERT INTO inbound_messages (id, message_key, raw, size_bytes, status, kind, processed_at) VALUES "
+        f"('in_n', '<arf-n@x>', 'raw'::BLOB, 3, 'processed', 'complaint', TIMESTAMPTZ '{CHECK_AT.isoformat()}')"),
+     1, None),
+    # Placed by its prospect alone: that prospect's latest delivery.
+    ("inbox_complaint_rate", _sql(
+        "INSERT INTO inbound_messages (id, message_key, raw, size_bytes, status, kind, prospect_id) "
+        f"SELECT 'in_c', '<arf@x>', 'raw'::BLOB, 3, 'processed', 'complaint', {DELIVERED}"), 1, None),
     ("retry_backlog", _sql(
         "INSERT INTO failed_tasks (task, prospect_id, error, next_attempt_at, status) SELECT 'enrich', "
         f"'p' || i, 'x', TIMESTAMPTZ '{CHECK_AT.isoformat()}' - INTERVAL 25 HOUR, 'pending' FROM range(101) t(i)",

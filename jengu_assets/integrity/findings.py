@@ -154,10 +154,10 @@ SELECT r.id, r.prospect_id FROM replies r
 SELECT r.id, r.prospect_id FROM research_reports r
  WHERE NOT EXISTS (SELECT 1 FROM prospects p WHERE p.id = r.prospect_id)"""),
 
-        # Every writer stores addresses trimmed (rules.normalise_email); case is what imports vary.
+        # Writers store addresses trimmed (rules.normalise_email); hand edits and imports vary.
         "duplicate_email": _Kind(WARN, ("prospect", "prospects"),
                                  "sharing an email address with an earlier prospect", _duplicates(
-            "lower(p.email)", "p.email IS NOT NULL AND p.email <> ''")),
+            "lower(trim(p.email))", "trim(p.email) <> ''")),
 
         # Admission never deduplicates on an empty name_key, so neither does the check.
         "duplicate_name_city": _Kind(WARN, ("prospect", "prospects"),
@@ -202,12 +202,32 @@ SELECT x.id, x.prospect_id, x.sequence_step
 QUALIFY row_number() OVER (PARTITION BY x.prospect_id, x.sequence_step
                            ORDER BY x.sent_at, x.id) > 1"""),
 
-        # A delivered attempt claimed after its address was suppressed.
+        # A delivery claimed after its address was suppressed. One delivery is one Message-ID: each
+        # delivered attempt, then a delivered ledger row or sent email whose Message-ID no delivered
+        # attempt records (an email without one counts by its id). Addresses compare lower-cased and
+        # trimmed, on both sides. Only the few sends to suppressed addresses are de-duplicated.
         "suppressed_send": _Kind(ERROR, ("delivery", "deliveries"),
-                                 "to an address suppressed before the send was claimed", f"""{_CLOCK}
-SELECT a.message_id AS id, a.prospect_id, s.source, s.created_at AS suppressed_at, a.claimed_at
-  FROM send_attempts a JOIN suppression_list s ON s.email = a.to_email
- WHERE a.state = 'sent' AND s.created_at < a.claimed_at"""),
+                                 "to an address suppressed before the send was claimed", f"""{_CLOCK},
+suppressed AS (
+    SELECT lower(trim(email)) AS email, min(created_at) AS suppressed_at,
+           arg_min(source, created_at) AS source
+      FROM suppression_list GROUP BY ALL),
+sends AS (
+    SELECT 0 AS rank, message_id, message_id AS id, prospect_id, to_email, claimed_at AS at
+      FROM send_attempts WHERE state = 'sent'
+    UNION ALL
+    SELECT 1, message_id, message_id, prospect_id, to_email, claimed_at FROM send_ledger WHERE state = 'sent'
+    UNION ALL
+    SELECT 2, message_id, id, prospect_id, to_email, sent_at FROM emails WHERE status = 'sent'),
+late AS (
+    SELECT x.*, s.source, s.suppressed_at FROM sends x JOIN suppressed s ON s.email = lower(trim(x.to_email))
+     WHERE s.suppressed_at < x.at),
+recorded AS (
+    SELECT message_id, min(rank) AS rank FROM sends
+     WHERE message_id IN (SELECT message_id FROM late) GROUP BY message_id)
+SELECT l.id, l.prospect_id, l.source, l.suppressed_at, l.at AS claimed_at
+  FROM late l LEFT JOIN recorded r USING (message_id)
+ WHERE l.message_id IS NULL OR r.rank = l.rank"""),
 
         # The distinct (from, to) pairs first (a few dozen), then the rows of the disallowed ones.
         "invalid_transition": _Kind(ERROR, ("stage transition", "stage transitions"),
@@ -229,8 +249,8 @@ SELECT p.id, p.stage, p.stage_changed_at
                                  ("stuck_after_minutes",)),
 
         # ``part`` says which rule: a queued email (not held) needs its recipient, subject, body and
-        # every gate passed; a sent one its Message-ID and time; a prospect queued or further along
-        # needs an email address.
+        # every gate passed; a sent one its recipient, subject, Message-ID and time (not its body,
+        # which retention drops); a prospect queued or further along needs an email address.
         "missing_required": _Kind(ERROR, ("record", "records"), "missing what their stage requires",
                                   f"""{_CLOCK}
 SELECT e.id, 'email' AS part, concat_ws(', ',
@@ -247,10 +267,14 @@ SELECT e.id, 'email' AS part, concat_ws(', ',
         OR NOT coalesce(list_bool_and(CAST(json_extract(e.gates, '$[*].passed') AS BOOLEAN[])), FALSE))
 UNION ALL
 SELECT e.id, 'email', concat_ws(', ',
-           CASE WHEN coalesce(e.message_id, '') = '' THEN 'message_id' END,
+           CASE WHEN coalesce(trim(e.to_email), '') = '' THEN 'to_email' END,
+           CASE WHEN coalesce(trim(e.subject), '') = '' THEN 'subject' END,
+           CASE WHEN coalesce(trim(e.message_id), '') = '' THEN 'message_id' END,
            CASE WHEN e.sent_at IS NULL THEN 'sent_at' END)
   FROM emails e
- WHERE e.status = 'sent' AND (e.message_id IS NULL OR e.message_id = '' OR e.sent_at IS NULL)
+ WHERE e.status = 'sent'
+   AND (coalesce(trim(e.to_email), '') = '' OR coalesce(trim(e.subject), '') = ''
+        OR coalesce(trim(e.message_id), '') = '' OR e.sent_at IS NULL)
 UNION ALL
 SELECT p.id, 'prospect', 'email'
   FROM prospects p
@@ -268,25 +292,38 @@ SELECT inbox_id AS id, sends, bounced FROM measured
  WHERE sends >= {t.rate_window_sends} AND bounced > {t.max_bounce_rate} * sends""",
                                    ("rate_window_sends", "max_bounce_rate")),
 
-        # A complaint counts against the inbox of the delivered attempt it is about (the one its
-        # email's ledger row names) when that attempt is within the inbox's window: claimed at or
-        # after the window's oldest answered attempt.
+        # A complaint counts against the inbox of the delivered attempt it is about: the one its
+        # email's ledger row names, else the one its In-Reply-To names, else its prospect's latest
+        # delivery; and only while that attempt is within the inbox's window (claimed at or after
+        # the window's oldest answered attempt). Any number of answered sends is judged: at 0.1%,
+        # one complaint fails an inbox with fewer than 1,000 sends in its window.
         "inbox_complaint_rate": _Kind(WARN, ("inbox", "inboxes"),
                                       f"with complaints above {t.max_complaint_rate:.1%} of their last "
                                       f"{t.rate_window_sends} answered sends", f"""{_CLOCK},
 {_windows(t, "claimed_at")},
+complaints AS (
+    SELECT id, email_id, trim(in_reply_to) AS in_reply_to, prospect_id
+      FROM inbound_messages WHERE kind = 'complaint'),
+delivered AS (
+    SELECT message_id, prospect_id, inbox_id, claimed_at FROM send_attempts
+     WHERE state = 'sent' AND (message_id IN (SELECT in_reply_to FROM complaints)
+                               OR prospect_id IN (SELECT prospect_id FROM complaints))),
+about AS (
+    SELECT coalesce(
+               (SELECT any_value(l.message_id) FROM send_ledger l
+                 WHERE l.email_id = c.email_id AND l.state = 'sent'),
+               (SELECT any_value(d.message_id) FROM delivered d WHERE d.message_id = c.in_reply_to),
+               (SELECT arg_max(d.message_id, d.claimed_at) FROM delivered d
+                 WHERE d.prospect_id = c.prospect_id)) AS message_id
+      FROM complaints c),
 complained AS (
     SELECT a.inbox_id, a.claimed_at FROM send_attempts a
-     WHERE a.message_id IN (
-           SELECT l.message_id FROM send_ledger l
-            WHERE l.state = 'sent'
-              AND l.email_id IN (SELECT email_id FROM inbound_messages WHERE kind = 'complaint')))
+     WHERE a.message_id IN (SELECT message_id FROM about))
 SELECT w.inbox_id AS id, len(w.latest) AS sends, count(c.claimed_at) AS complaints
   FROM windows w
   LEFT JOIN complained c ON c.inbox_id = w.inbox_id AND c.claimed_at >= list_min(w.latest)
  GROUP BY w.inbox_id, w.latest
-HAVING len(w.latest) >= {t.rate_window_sends}
-   AND count(c.claimed_at) > {t.max_complaint_rate} * len(w.latest)""",
+HAVING count(c.claimed_at) > {t.max_complaint_rate} * len(w.latest)""",
                                       ("rate_window_sends", "max_complaint_rate")),
 
         "retry_backlog": _Kind(WARN, ("retry", "retries"),
