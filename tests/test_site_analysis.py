@@ -958,7 +958,7 @@ def test_analyze_file_unreadable(
     def refuse(*args: object, **kwargs: object) -> None:
         raise error
 
-    monkeypatch.setattr(site_analysis, "open", refuse, raising=False)
+    monkeypatch.setattr(site_analysis.analysis, "open", refuse, raising=False)
     assert analyze_file(str(path)) == {"input": str(path), "error": expected.format(path=path)}
 
 
