@@ -65,6 +65,7 @@ def run_demo(llm: str = "sandbox") -> dict[str, Any]:
                 raise_on_error=True,
             )
             requests = box.job_board.request_count
+            truth = website_truth(CRMStore(), box)
             spam_scorer = "spamd" if box.spamd else f"heuristic ({box.spamd_missing})"
             os.environ.update(saved)
             sending = send_demo_day(CRMStore(), box, day)
@@ -103,7 +104,7 @@ def run_demo(llm: str = "sandbox") -> dict[str, Any]:
         "sending": sending,
         "replies": replies,
         "integrity": integrity,
-        "enrichment": enrichment_summary(store),
+        "enrichment": {**enrichment_summary(store), "sandbox_truth": truth},
         "composition": composition_summary(store, llm=llm, spam_scorer=spam_scorer),
         "partition": day.isoformat(),
         "run_id": result.run_id,
@@ -297,6 +298,37 @@ def enrichment_summary(store: CRMStore) -> dict[str, Any]:
     }
 
 
+def website_truth(store: CRMStore, box) -> dict[str, Any]:
+    """The website hit rate as the sandbox knows it: of the sample hotels among the prospects
+    whose own site the search finds (about 5% have only OTAs and the like in their results) and
+    answers with a page (not dead, looping, a PDF or over the size cap), how many got a website,
+    and how many got the right one (the hotel's own domain)."""
+    from jengu_assets.acquisition.rules import city_key, domain_of, name_key
+
+    rows = {
+        (row["name_key"], row["city_key"]): row["website_final_url"]
+        for row in store.query(
+            "SELECT name_key, city_key, website_final_url FROM prospects"
+            " WHERE enriched_at IS NOT NULL AND parent_prospect_id IS NULL"
+        )
+    }
+    findable = [
+        hotel for hotel in box.websites.hotels
+        if (name_key(hotel.name), city_key(hotel.city)) in rows
+        and box.search.has_official_site(hotel.id) and box.websites.profile(hotel.id).serves_pages
+    ]
+    picked = {hotel.id: rows[name_key(hotel.name), city_key(hotel.city)] for hotel in findable}
+    found = [hotel for hotel in findable if picked[hotel.id]]
+    right = [hotel for hotel in found if domain_of(picked[hotel.id]) == domain_of(hotel.website)]
+    return {
+        "hotels_with_a_findable_site": len(findable),
+        "websites_found": len(found),
+        "website_rate": round(len(found) / len(findable), 3) if findable else None,
+        "right_site": len(right),
+        "wrong_site": len(found) - len(right),
+    }
+
+
 def composition_summary(store: CRMStore, *, llm: str, spam_scorer: str) -> dict[str, Any]:
     emails = store.query(
         "SELECT e.status, e.hold_reason, e.llm_provider, e.subject, e.body, e.to_email, e.attempts"
@@ -332,10 +364,13 @@ def print_summary(summary: dict[str, Any]) -> None:
     print(f"  job postings today: {_fmt(summary['job_postings_today'])}")
     print(f"  CSV rows today:     {_fmt(summary['import_rows_today'])}")
     e = summary["enrichment"]
+    t = e["sandbox_truth"]
     print(
-        f"  enrichment:         websites {e['websites_found']}/{e['prospects']}, personal "
-        f"verified emails {e['personal_sendable_for_named_contact']}/{e['with_named_contact']} "
-        f"with a named contact, {e['ota_or_portal_picks']} OTA picks, {e['failed']} failed"
+        f"  enrichment:         websites {e['websites_found']}/{e['prospects']} ("
+        f"{t['websites_found']}/{t['hotels_with_a_findable_site']} of the hotels whose own site "
+        f"search finds and that answer, {t['wrong_site']} wrong), personal verified emails "
+        f"{e['personal_sendable_for_named_contact']}/{e['with_named_contact']} with a named contact, "
+        f"{e['ota_or_portal_picks']} OTA picks, {e['failed']} failed"
     )
     c = summary["composition"]
     print(

@@ -43,6 +43,10 @@ def test_demo_runs_today_and_is_idempotent(tmp_path, monkeypatch):
                                     "contacted", "suppressed", "engaged", "replied", "meeting", "lost"}
     enrichment = first["enrichment"]
     assert enrichment["website_rate"] >= 0.85
+    # As the sandbox knows it: of the hotels whose own site search finds and that answer.
+    truth = enrichment["sandbox_truth"]
+    assert truth["hotels_with_a_findable_site"] >= 150
+    assert truth["website_rate"] >= 0.90 and truth["wrong_site"] == 0
     assert enrichment["personal_sendable_rate"] >= 0.75
     assert enrichment["ota_or_portal_picks"] == 0
     assert enrichment["failed_without_reason"] == 0
