@@ -355,14 +355,17 @@ def test_requests_never_exceed_the_rate_limit(server):
         async with llm.session() as session:
             await asyncio.gather(*(
                 session.complete(task="pitch", system="s", prompt=f"Hotel {i}", schema=Pitch)
-                for i in range(6)
+                for i in range(11)
             ))
             return session.stats()
 
     stats = asyncio.run(main())
     stamps = [r.at for r in server.requests_for(OPENAI_API)]
-    assert len(stamps) == 6
-    assert stamps[-1] - stamps[0] >= 5 / 20 * 0.9
+    assert len(stamps) == 11
+    # The server stamps arrivals, which a loaded machine delays by a few milliseconds each, and
+    # the first request of a session may leave late (the SDK's first use): the last 10 arrivals
+    # span at least 9 gaps of 50 ms. An unlimited client lands all 11 within tens of milliseconds.
+    assert stamps[-1] - stamps[1] >= 9 / 20 - 0.05
     assert 0 < stats["grok"]["achieved_rps"] <= 20 * 1.05
 
 
