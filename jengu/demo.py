@@ -312,20 +312,21 @@ def website_truth(store: CRMStore, box) -> dict[str, Any]:
             " WHERE enriched_at IS NOT NULL AND parent_prospect_id IS NULL"
         )
     }
-    findable = [
-        hotel for hotel in box.websites.hotels
-        if (name_key(hotel.name), city_key(hotel.city)) in rows
+    # hotel -> the website its prospect got (None: not found), for the findable hotels only
+    picked = {
+        hotel: rows[key]
+        for hotel in box.websites.hotels
+        if (key := (name_key(hotel.name), city_key(hotel.city))) in rows
         and box.search.has_official_site(hotel.id) and box.websites.profile(hotel.id).serves_pages
-    ]
-    picked = {hotel.id: rows[name_key(hotel.name), city_key(hotel.city)] for hotel in findable}
-    found = [hotel for hotel in findable if picked[hotel.id]]
-    right = [hotel for hotel in found if domain_of(picked[hotel.id]) == domain_of(hotel.website)]
+    }
+    found = {hotel: url for hotel, url in picked.items() if url}
+    right = sum(1 for hotel, url in found.items() if domain_of(url) == domain_of(hotel.website))
     return {
-        "hotels_with_a_findable_site": len(findable),
+        "hotels_with_a_findable_site": len(picked),
         "websites_found": len(found),
-        "website_rate": round(len(found) / len(findable), 3) if findable else None,
-        "right_site": len(right),
-        "wrong_site": len(found) - len(right),
+        "website_rate": round(len(found) / len(picked), 3) if picked else None,
+        "right_site": right,
+        "wrong_site": len(found) - right,
     }
 
 

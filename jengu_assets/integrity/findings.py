@@ -302,7 +302,7 @@ SELECT inbox_id AS id, sends, bounced FROM measured
                                       f"{t.rate_window_sends} answered sends", f"""{_CLOCK},
 {_windows(t, "claimed_at")},
 complaints AS (
-    SELECT id, email_id, trim(in_reply_to) AS in_reply_to, prospect_id
+    SELECT email_id, trim(in_reply_to) AS in_reply_to, prospect_id
       FROM inbound_messages WHERE kind = 'complaint'),
 delivered AS (
     SELECT message_id, prospect_id, inbox_id, claimed_at FROM send_attempts
