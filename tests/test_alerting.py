@@ -67,9 +67,10 @@ def now() -> datetime:
 # -- the store -------------------------------------------------------------------------------------
 
 
-def test_migration_keeps_alerts_recorded_before_it_and_makes_them_due(crm):
+def test_migration_keeps_alerts_recorded_before_it_and_makes_them_due(tmp_path):
     import duckdb
 
+    crm = CRMStore(path=str(tmp_path / "before_8.duckdb"))
     con = duckdb.connect(str(crm.db_path))
     try:
         con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"

@@ -37,7 +37,8 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_migrations_apply_once_and_create_every_table(crm):
+def test_migrations_apply_once_and_create_every_table(tmp_path):
+    crm = CRMStore(path=str(tmp_path / "empty" / "crm.duckdb"))
     applied = crm.migrate()
     assert applied == []  # the first connection already migrated the new file
     tables = {r["table_name"] for r in crm.query("SELECT table_name FROM information_schema.tables")}

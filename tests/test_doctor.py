@@ -176,6 +176,7 @@ def test_bad_logins_fail_naming_the_inbox_and_never_print_a_secret(healthy, crm,
 
 def test_the_json_report_has_one_shape(home, capsys, monkeypatch):
     monkeypatch.delenv("JENGU_DAGSTER_INSTANCE", raising=False)
+    home.crm_path.unlink()
     status, report = jengu_doctor(capsys)
     assert set(report) == {"status", "counts", "checks", "_raw"}
     assert set(report["counts"]) == {"OK", "WARN", "FAIL"}
