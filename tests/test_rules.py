@@ -21,6 +21,7 @@ from jengu_assets.acquisition.rules import (
     DedupIndex,
     city_key,
     country_code,
+    dedup,
     domain_of,
     extract_company,
     fold,
@@ -35,6 +36,7 @@ from jengu_assets.acquisition.rules import (
     normalise_email,
     parse_location,
     phone_countries,
+    places,
     postcode_countries,
     tier_for,
     timezone_for,
@@ -531,9 +533,9 @@ def test_timezone_for(country: str | None, region: str | None, city: str | None,
 
 def test_every_zone_the_tables_can_return_exists() -> None:
     zones = (
-        set(rules._COUNTRY_ZONE.values())
-        | {region.zone for region in rules._ALL_REGIONS if region.zone}
-        | set(rules._CITY_ZONES.values())
+        set(places._COUNTRY_ZONE.values())
+        | {region.zone for region in places._ALL_REGIONS if region.zone}
+        | set(places._CITY_ZONES.values())
     )
     for zone in sorted(zones):
         zoneinfo.ZoneInfo(zone)  # raises ZoneInfoNotFoundError for a misspelt name
@@ -1065,7 +1067,7 @@ def test_fuzzy_candidates_lose_no_match_a_full_scan_finds() -> None:
     letters = "abcd "
     compared = 0
     for _ in range(40):
-        group = rules._FuzzyGroup()
+        group = dedup._FuzzyGroup()
         seeds = ["".join(rng.choice(letters) for _ in range(rng.randint(1, 30))) for _ in range(12)]
         for i in range(120):
             group.add(_near_copy(rng, rng.choice(seeds), letters), f"p{i}")
