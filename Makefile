@@ -13,8 +13,10 @@ DEB_PACKAGES := spamassassin spamd spamc dovecot-imapd dovecot-lmtpd chromium po
 demo: install system-deps
 	$(BIN)/jengu demo
 
+# Two parts: the suite on two workers (a file's tests stay together), then the `serial` files.
 test: install system-deps services
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not serial"
+	$(BIN)/python -m pytest -q -m serial
 
 ui: install
 	$(BIN)/jengu ui

@@ -16,6 +16,26 @@ DAY = date(2026, 11, 20)
 PARTITION = DAY.isoformat()
 
 
+# `make test` runs the suite in two parts: everything else on two workers, then these files alone.
+# They start daemons, webservers or many processes of their own, or hold a time to bounds that a
+# neighbour on the other core could stretch.
+SERIAL_FILES = frozenset({
+    # whole processes: the demo, the daemons, the webserver and Chromium, killed senders
+    "test_demo.py", "test_daemon.py", "test_postgres_daemon.py", "test_ui_browser.py",
+    "test_send_chaos.py",
+    # elapsed time held to bounds: rate limits, timeouts, Retry-After, throughput
+    "test_crm_store.py", "test_csv_leads.py", "test_fetcher.py", "test_imap_polling.py",
+    "test_inspect_email.py", "test_job_boards.py", "test_llm.py", "test_rules.py", "test_smtp.py",
+    "test_spam_gate.py", "test_throttle.py", "test_verifier.py",
+})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SERIAL_FILES:
+            item.add_marker(pytest.mark.serial)
+
+
 @pytest.fixture(scope="session")
 def migrated_crm_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An empty CRM file with every migration applied, made once per session. Each test's home
