@@ -16,6 +16,7 @@ TECH_TITLE = phrases([
     "product owner", "ux", "ui designer", "qa engineer", "scrum master", "solutions engineer",
     "implementation consultant", "software engineer"])
 
+
 @dataclass(frozen=True)
 class HotelRole:
     """One kind of hotel job, the title phrases that mean it, and how much it tells us.
@@ -121,6 +122,7 @@ SENIOR_ROLES = frozenset(role.name for role in HOSPITALITY_ROLES if role.senior)
 
 
 def hotel_role(title: str | None) -> HotelRole | None:
+    """The first of `HOSPITALITY_ROLES` a title names; None for a tech job or no hotel role."""
     folded = fold(title or "")
     if not folded or find(TECH_TITLE, folded):
         return None

@@ -35,5 +35,6 @@ def phrases(words: Iterable[str]) -> re.Pattern[str]:
 
 
 def find(pattern: re.Pattern[str], folded: str) -> str | None:
+    """The first phrase of ``pattern`` in the folded text, or None."""
     match = pattern.search(folded)
     return match.group(0) if match else None
