@@ -39,8 +39,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def migrated_crm_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An empty CRM file with every migration applied, made once per session. Each test's home
-    starts from a copy of it rather than paying some 0.1 s of DDL; test_crm_store migrates files
-    that start empty."""
+    starts from a copy of it rather than paying some 0.1 s of DDL; the tests of the migrations
+    themselves make files of their own."""
     path = tmp_path_factory.mktemp("migrated") / "crm.duckdb"
     CRMStore(path=str(path)).migrate()
     return path
